@@ -1,0 +1,64 @@
+import { cdk8s, javascript } from 'projen';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-llama-stack',
+  description:
+    'cdk8s constructs for a self-hosted LLM platform: Llama Stack servers with generated, validated configuration, vLLM model servers and a model registry.',
+  keywords: ['cdk8s', 'kubernetes', 'llama-stack', 'vllm', 'llm'],
+  author: 'cdk8s-llama-stack developers',
+  authorAddress: 'dev@cdk8s-llama-stack.invalid',
+  repositoryUrl: 'https://git.example.com/cdk8s-llama-stack.git',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  cdk8sVersion: '2.70.106',
+  constructsVersion: '10.8.1',
+  jsiiVersion: '~6.0.0',
+  // cdk8s-plus is named here and in src/core/k8s.ts only, so a move to a newer one is a two-line change.
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  bundledDeps: ['js-yaml@^4.1.0'],
+  devDeps: [
+    '@types/js-yaml@^4.0.9',
+    'fast-check@^4',
+    'kubernetes-models@^4.5.0',
+    'cdk8s-cli@^2.207.60',
+  ],
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+    },
+  },
+  typecheckTests: true,
+  github: false,
+  sampleCode: false,
+  gitignore: ['/dist/', '/bench/results/'],
+  tsconfigDev: {
+    compilerOptions: {},
+    include: ['../examples/**/*.ts', '../bench/**/*.ts'],
+  },
+});
+
+// jsii-pacmak (the `package` step) is not needed to build or test, and its non-JS targets cannot work offline.
+project.packageTask.reset();
+for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/cdk8s.yaml']) {
+  project.npmignore?.exclude(pattern);
+}
+// eslint-import-resolver-typescript pulls unrs-resolver, whose newest bindings are not all on the registry;
+// 1.12.2 keeps package-lock.json valid for `npm ci`.
+project.package.addPackageResolutions('unrs-resolver@1.12.2');
+
+project.addTask('synth', {
+  description: 'Synthesize the default example app (examples/quickstart) into dist/',
+  exec: 'cdk8s synth',
+  receiveArgs: true,
+});
+project.addTask('bench', {
+  description: 'Run the benchmarks and print the figures',
+  exec: 'ts-node --transpile-only bench/run.ts',
+  receiveArgs: true,
+});
+project.eslint?.addLintPattern('examples');
+project.eslint?.addLintPattern('bench');
+
+project.synth();

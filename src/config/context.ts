@@ -1,0 +1,92 @@
+import { SecretKeyRef } from './spec';
+import { IssueCollector } from '../core/errors';
+
+/** A provider entry in config.yaml. */
+export interface ProviderEntry {
+  provider_id: unknown;
+  provider_type: string;
+  module?: string;
+  config?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** A provider the user declared, with where it came from. */
+export interface UserProvider {
+  readonly api: string;
+  readonly id: string;
+  readonly providerType: string;
+  readonly path: string;
+}
+
+/** An environment variable the container gets from a Secret. */
+export interface SecretEnvVar {
+  readonly name: string;
+  readonly secretKeyRef: SecretKeyRef;
+  /** The prop path it comes from. */
+  readonly source: string;
+}
+
+/** A network destination the server needs, derived from the spec (for NetworkPolicy egress). */
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+  /** The prop path it comes from. */
+  readonly source: string;
+}
+
+/** State shared by the generation steps. */
+export class GenerationContext {
+  public readonly warnings: string[] = [];
+  public readonly userProviders: UserProvider[] = [];
+  public readonly endpoints: Endpoint[] = [];
+  private readonly secretEnv = new Map<string, SecretEnvVar>();
+
+  constructor(
+    public readonly issues: IssueCollector,
+    public readonly config: Record<string, any>,
+    public readonly distroName: string,
+    public readonly dataDir: string,
+  ) {}
+
+  /** Registers a Secret-backed env var; two sources that sanitise to one name are an error. */
+  public addSecretEnv(issues: IssueCollector, name: string, ref: SecretKeyRef, source: string): void {
+    checkSecretRef(issues, ref);
+    const existing = this.secretEnv.get(name);
+    if (existing && existing.source !== source) {
+      issues.add(
+        `environment variable ${name} would also be used by ${existing.source}`,
+        'give the providers IDs that differ in more than \'-\' versus \'_\' or case',
+      );
+      return;
+    }
+    this.secretEnv.set(name, { name, secretKeyRef: { name: ref.name, key: ref.key }, source });
+  }
+
+  public get secretEnvVars(): SecretEnvVar[] {
+    return [...this.secretEnv.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  public hasSecretEnv(name: string): boolean {
+    return this.secretEnv.has(name);
+  }
+
+  public warn(path: string, message: string): void {
+    this.warnings.push(path ? `${path}: ${message}` : message);
+  }
+}
+
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
+
+export function checkSecretRef(issues: IssueCollector, ref: SecretKeyRef | undefined): void {
+  if (!ref || typeof ref !== 'object') {
+    issues.add('expected a Secret reference { name, key }', 'reference a key of a Kubernetes Secret');
+    return;
+  }
+  if (typeof ref.name !== 'string' || !SECRET_NAME.test(ref.name) || ref.name.length > 253) {
+    issues.add(`'${String(ref.name)}' is not a valid Secret name`, 'use a DNS-1123 subdomain (lower-case letters, digits, \'-\' and \'.\')', 'name');
+  }
+  if (typeof ref.key !== 'string' || !SECRET_KEY.test(ref.key) || ref.key.length > 253) {
+    issues.add(`'${String(ref.key)}' is not a valid Secret key`, 'use letters, digits, \'-\', \'_\' and \'.\'', 'key');
+  }
+}

@@ -1,0 +1,288 @@
+import { checkDependencies, applyDisabled } from './apis';
+import { Catalog, LLAMA_STACK_VERSION } from './catalog';
+import { Endpoint, GenerationContext, ProviderEntry, SecretEnvVar, checkSecretRef } from './context';
+import { resolveDistribution } from './distributions';
+import { placeholders, requiredVariables, stringLeaves, idOf } from './placeholders';
+import { applyProviders, normaliseApiName } from './providers';
+import { applyResources } from './resources';
+import { isObject } from './schema';
+import { DistributionSpec, OverrideConfigSpec, ProvidersSpec, ResourcesSpec, SecretKeyRef, StorageSpec } from './spec';
+import { applyStorage } from './storage';
+import { didYouMean, IssueCollector, ValidationError } from '../core/errors';
+import { isEnvVarName } from '../core/names';
+import { sha256, toYaml } from '../core/yaml';
+
+/** Settings of the `server:` block that come from the construct's networking/workload props. */
+export interface ServerSettings {
+  /** @default 8321 */
+  readonly port?: number;
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  readonly workers?: number;
+}
+
+/** Input of the config engine: a plain object, no cdk8s. */
+export interface ConfigInput {
+  readonly distribution?: DistributionSpec;
+  readonly providers?: ProvidersSpec;
+  readonly resources?: ResourcesSpec;
+  readonly storage?: StorageSpec;
+  readonly disabled?: string[];
+  readonly overrideConfig?: OverrideConfigSpec;
+  /** Environment the container will have (names matter: they satisfy `${env.X}`). */
+  readonly env?: { [name: string]: string | SecretKeyRef };
+  readonly server?: ServerSettings;
+  /** Distribution name -> image. */
+  readonly imageOverrides?: { [name: string]: string };
+  /** Writable data directory in the container (SQLite files). @default '/.llama' */
+  readonly dataDir?: string;
+}
+
+export interface GeneratedConfig {
+  /** The server image to run. */
+  readonly image: string;
+  /** config.yaml text, or undefined with overrideConfig. */
+  readonly yaml?: string;
+  /** sha256 of `yaml` (of the override ConfigMap name with overrideConfig). */
+  readonly hash: string;
+  /** Secret-backed env vars the container needs, sorted by name. */
+  readonly envVars: SecretEnvVar[];
+  /** Variables config.yaml uses with no default; all are supplied (else generation fails). */
+  readonly requiredEnv: string[];
+  readonly providerCount: number;
+  readonly resourceCount: number;
+  readonly warnings: string[];
+  /** Network destinations derived from the spec. */
+  readonly endpoints: Endpoint[];
+  /** The parsed final config. */
+  readonly config?: Record<string, unknown>;
+}
+
+/** Keys 0.7.1 reads but that upstream configs still carry; dropped so the file says only what is used. */
+const IGNORED_KEYS: Record<string, string> = {
+  'registered_resources.vector_dbs': 'renamed vector_stores in Llama Stack 0.3; 0.7.1 ignores it',
+};
+
+/** StackConfig's top-level fields in 0.7.1 (plus logging_config, which the server reads raw). */
+const STACK_CONFIG_KEYS = [
+  'version', 'distro_name', 'image_name', 'container_image', 'apis', 'providers', 'storage', 'registered_resources',
+  'logging', 'logging_config', 'server', 'external_providers_dir', 'external_apis_dir', 'vector_stores', 'safety', 'connectors',
+];
+const REGISTERED_RESOURCE_KEYS = ['models', 'shields', 'vector_stores', 'datasets', 'scoring_fns', 'benchmarks', 'tool_groups'];
+
+const TOP_LEVEL_ORDER = [
+  'version', 'distro_name', 'image_name', 'container_image', 'apis', 'providers', 'storage',
+  'registered_resources', 'server', 'vector_stores', 'safety', 'connectors',
+];
+
+/** Generates config.yaml, or throws a `ValidationError` listing every problem (scope: `scope`). */
+export function generateConfig(input: ConfigInput, scope = ''): GeneratedConfig {
+  const issues = new IssueCollector();
+  const result = generateInto(issues, input);
+  issues.throwIfAny(scope);
+  return result!;
+}
+
+/** Like `generateConfig`, but reports into `issues` and returns undefined when there are any. */
+export function generateInto(issues: IssueCollector, input: ConfigInput): GeneratedConfig | undefined {
+  const before = issues.issues.length;
+  checkEnv(issues, input.env);
+  checkServer(issues, input.server);
+  if (input.overrideConfig !== undefined) {
+    checkOverride(issues, input);
+    const dist = resolveDistribution(issues, input.distribution, input.imageOverrides, false);
+    if (!dist || issues.issues.length > before) return undefined;
+    return {
+      image: dist.image, hash: sha256(`override:${input.overrideConfig.configMapName}`), envVars: [], requiredEnv: [],
+      providerCount: 0, resourceCount: 0, warnings: [], endpoints: [],
+    };
+  }
+  const dist = resolveDistribution(issues, input.distribution, input.imageOverrides);
+  if (!dist) return undefined;
+  const config = dist.base as Record<string, any>;
+  const ctx = new GenerationContext(issues, config, dist.distroName, input.dataDir ?? '/.llama');
+  checkStackKeys(ctx);
+  const supplied = new Set(Object.keys(input.env ?? {}));
+
+  applyProviders(ctx, input.providers);
+  const configured = new Set(Object.keys(input.providers ?? {}).filter((k) => (input.providers as any)[k] !== undefined).map(normaliseApiName));
+  const disabledIndex = applyDisabled(ctx, input.disabled, configured);
+  applyResources(ctx, input.resources, supplied);
+  applyStorage(ctx, input.storage);
+  applyServer(config, input.server);
+  if (issues.issues.length > before) return undefined;
+
+  checkDependencies(ctx, disabledIndex);
+  checkBaseSecrets(ctx);
+  const requiredEnv = checkRequiredEnv(ctx, supplied);
+  if (issues.issues.length > before) return undefined;
+
+  const ordered = canonical(config);
+  const yaml = toYaml(ordered);
+  return {
+    image: dist.image,
+    yaml,
+    hash: sha256(yaml),
+    envVars: ctx.secretEnvVars,
+    requiredEnv,
+    providerCount: countProviders(config),
+    resourceCount: countResources(config),
+    warnings: ctx.warnings,
+    endpoints: ctx.endpoints,
+    config: ordered,
+  };
+}
+
+/** Llama Stack ignores unknown top-level keys; known dead ones are dropped, others are errors. */
+function checkStackKeys(ctx: GenerationContext): void {
+  const at = ctx.issues.at('distribution.baseConfig');
+  for (const key of Object.keys(ctx.config)) {
+    if (!STACK_CONFIG_KEYS.includes(key)) {
+      at.add(`unknown top-level key '${key}' (Llama Stack 0.7.1 would ignore it)`, didYouMean(key, STACK_CONFIG_KEYS) ?? 'remove it');
+    }
+  }
+  const reg = ctx.config.registered_resources;
+  if (!isObject(reg)) return;
+  for (const key of Object.keys(reg)) {
+    const reason = IGNORED_KEYS[`registered_resources.${key}`];
+    if (reason) {
+      delete reg[key];
+      ctx.warn('', `dropped registered_resources.${key} from the base config: ${reason}`);
+    } else if (!REGISTERED_RESOURCE_KEYS.includes(key)) {
+      at.add(`unknown key 'registered_resources.${key}' (Llama Stack 0.7.1 would ignore it)`, didYouMean(key, REGISTERED_RESOURCE_KEYS) ?? 'remove it');
+    }
+  }
+}
+
+function checkOverride(issues: IssueCollector, input: ConfigInput): void {
+  const name = input.overrideConfig!.configMapName;
+  if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
+    issues.add(`'${String(name)}' is not a valid ConfigMap name`, 'use a DNS-1123 subdomain', 'overrideConfig.configMapName');
+  }
+  for (const field of ['providers', 'resources', 'storage', 'disabled'] as const) {
+    if (input[field] !== undefined) {
+      issues.add(`overrideConfig and ${field} are mutually exclusive`, `remove ${field}: the override ConfigMap is used verbatim, or remove overrideConfig to generate the config`, field);
+    }
+  }
+}
+
+function checkEnv(issues: IssueCollector, env: ConfigInput['env']): void {
+  if (env === undefined) return;
+  for (const [name, value] of Object.entries(env)) {
+    const at = issues.at('env').at(name);
+    if (!isEnvVarName(name)) at.add(`'${name}' is not a valid environment variable name`, 'use letters, digits and \'_\', not starting with a digit');
+    if (name.startsWith('LLSD_')) at.add('names starting with LLSD_ are reserved for generated secret variables', 'use another name');
+    if (typeof value === 'string') {
+      if (/(^|_)(KEY|TOKEN|PASSWORD|SECRET|CREDENTIALS?)($|_)/i.test(name) && value.length > 0 && placeholders(value).length === 0) {
+        at.add('looks like a secret but is a literal value', `use a Secret reference: env: { ${name}: { name: '<secret>', key: '<key>' } }`);
+      }
+    } else {
+      checkSecretRef(at, value);
+    }
+  }
+}
+
+function checkServer(issues: IssueCollector, server: ServerSettings | undefined): void {
+  if (server?.port !== undefined && (!Number.isInteger(server.port) || server.port < 1024 || server.port > 65535)) {
+    issues.add(`port must be an integer from 1024 to 65535 (Llama Stack refuses lower ports), got ${server.port}`, 'e.g. 8321', 'networking.port');
+  }
+  if (server?.workers !== undefined && (!Number.isInteger(server.workers) || server.workers < 1)) {
+    issues.add(`workers must be an integer >= 1, got ${server.workers}`, 'e.g. 2', 'workload.workers');
+  }
+}
+
+function applyServer(config: Record<string, any>, server: ServerSettings | undefined): void {
+  const block = isObject(config.server) ? config.server : (config.server = {});
+  block.port = server?.port ?? block.port ?? 8321;
+  if (server?.tlsCertFile && server.tlsKeyFile) {
+    block.tls_certfile = server.tlsCertFile;
+    block.tls_keyfile = server.tlsKeyFile;
+  }
+  if (server?.workers !== undefined && server.workers > 1) {
+    block.workers = server.workers;
+    // With workers > 1, 0.7.1 binds "::" (IPv6 only on many clusters) unless host is set.
+    block.host = block.host ?? '0.0.0.0';
+  }
+}
+
+/** A literal in a secret field of a base provider would sit in the ConfigMap: refuse it. */
+function checkBaseSecrets(ctx: GenerationContext): void {
+  const catalog = Catalog.get();
+  const user = new Set(ctx.userProviders.map((u) => `${u.api}/${u.id}`));
+  for (const [api, list] of Object.entries(ctx.config.providers as Record<string, ProviderEntry[]>)) {
+    if (!Array.isArray(list)) continue;
+    list.forEach((p, i) => {
+      if (user.has(`${api}/${idOf(p.provider_id)?.id}`)) return;
+      const cat = catalog.provider(api, p.provider_type);
+      if (!cat || !isObject(p.config)) return;
+      for (const f of cat.fields) {
+        const v = p.config[f.name];
+        if (f.secret && typeof v === 'string' && v.length > 0 && placeholders(v).length === 0) {
+          ctx.issues.add(
+            `the base config has a literal secret at providers.${api}[${i}].config.${f.name}`,
+            `write it as \${env.NAME} in the base config and pass NAME through env from a Secret`,
+            'distribution.baseConfig',
+          );
+        }
+      }
+    });
+  }
+}
+
+function checkRequiredEnv(ctx: GenerationContext, supplied: ReadonlySet<string>): string[] {
+  const required = [...requiredVariables(ctx.config)].sort();
+  for (const name of required) {
+    if (supplied.has(name) || ctx.hasSecretEnv(name)) continue;
+    const where = firstUse(ctx.config, name);
+    ctx.issues.add(
+      `the config uses \${env.${name}} with no default${where ? ` (at ${where})` : ''}, so the server would not start without ${name}`,
+      `set env.${name}, or replace or remove the entry that uses it`,
+      `env.${name}`,
+    );
+  }
+  return required;
+}
+
+function firstUse(config: unknown, name: string): string | undefined {
+  for (const [path, s] of stringLeaves(config)) {
+    if (placeholders(s).some((p) => p.name === name && !p.operator)) return path.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+  }
+  return undefined;
+}
+
+/** Top-level keys in upstream's order, provider entries as {provider_id, provider_type, module, config}. */
+function canonical(config: Record<string, any>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of TOP_LEVEL_ORDER) if (key in config) out[key] = config[key];
+  for (const key of Object.keys(config)) if (!(key in out)) out[key] = config[key];
+  if (isObject(out.providers)) {
+    const providers: Record<string, unknown> = {};
+    // Base APIs keep their place; APIs the user added follow (in PROVIDER_APIS order, as processed).
+    for (const api of Object.keys(out.providers)) {
+      const list = (out.providers as Record<string, unknown>)[api];
+      providers[api] = Array.isArray(list) ? list.map(orderEntry) : list;
+    }
+    out.providers = providers;
+  }
+  return out;
+}
+
+function orderEntry(entry: unknown): unknown {
+  if (!isObject(entry)) return entry;
+  const out: Record<string, unknown> = {};
+  for (const key of ['provider_id', 'provider_type', 'module', 'config']) if (key in entry) out[key] = entry[key];
+  for (const key of Object.keys(entry)) if (!(key in out)) out[key] = entry[key];
+  return out;
+}
+
+function countProviders(config: Record<string, any>): number {
+  return Object.values((config.providers ?? {}) as Record<string, unknown[]>).reduce((n, l) => n + (Array.isArray(l) ? l.length : 0), 0);
+}
+
+function countResources(config: Record<string, any>): number {
+  const reg = config.registered_resources;
+  if (!isObject(reg)) return 0;
+  return Object.values(reg).reduce<number>((n, l) => n + (Array.isArray(l) ? l.length : 0), 0);
+}
+
+export { LLAMA_STACK_VERSION, ValidationError };

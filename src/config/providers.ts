@@ -1,0 +1,281 @@
+import { Catalog, CatalogProvider, REMOVED_APIS } from './catalog';
+import { GenerationContext, ProviderEntry } from './context';
+import { envRef, idOf, placeholders, resolvesWithoutEnv } from './placeholders';
+import { checkProviderConfig, isObject } from './schema';
+import { ProviderSpec, ProvidersSpec } from './spec';
+import { didYouMean, IssueCollector } from '../core/errors';
+import { llsdEnvName, toCamelCase, toSnakeCase } from '../core/names';
+
+/** API order of the `providers` prop: the order user providers are processed and reported in. */
+export const PROVIDER_APIS: readonly string[] = [
+  'inference', 'safety', 'vector_io', 'tool_runtime', 'files', 'file_processors',
+  'responses', 'batches', 'datasetio', 'scoring', 'eval',
+];
+
+const PROVIDER_ID = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
+
+/** The API a user-written name refers to (`vectorIo` or `vector_io`), or undefined. */
+export function normaliseApiName(name: string): string {
+  return toSnakeCase(name);
+}
+
+/** Expands the `providers` prop and merges it into the base config by provider ID. */
+export function applyProviders(ctx: GenerationContext, spec: ProvidersSpec | undefined): void {
+  if (spec === undefined) return;
+  const issues = ctx.issues.at('providers');
+  if (!isObject(spec)) {
+    issues.add('expected an object of APIs', 'e.g. providers: { inference: { provider: \'vllm\', endpoint: ... } }');
+    return;
+  }
+  const given = spec as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
+    if (given[key] === undefined) continue;
+    const api = normaliseApiName(key);
+    if (REMOVED_APIS[api]) {
+      issues.add(`${key} is not an API of Llama Stack 0.7.1: ${REMOVED_APIS[api]}`, `remove providers.${key}`, key);
+    } else if (!PROVIDER_APIS.includes(api)) {
+      const known = PROVIDER_APIS.map(toCamelCase);
+      issues.add(`unknown API '${key}'`, didYouMean(key, known) ?? `APIs: ${known.join(', ')}`, key);
+    }
+  }
+  const seenIds = new Map<string, string>();
+  for (const api of PROVIDER_APIS) {
+    const value = given[toCamelCase(api)] ?? (api !== toCamelCase(api) ? given[api] : undefined);
+    if (value === undefined) continue;
+    const propName = given[toCamelCase(api)] !== undefined ? toCamelCase(api) : api;
+    const list = Array.isArray(value) ? value : [value];
+    const at = issues.at(propName);
+    if (list.length === 0) {
+      at.add('an empty list', `give at least one provider, or add '${propName}' to disabled to remove the API`);
+      continue;
+    }
+    list.forEach((entry, i) => {
+      const pathIssues = Array.isArray(value) ? at.at(i) : at;
+      const built = buildEntry(ctx, pathIssues, api, entry as ProviderSpec, list.length > 1);
+      if (!built) return;
+      const prior = seenIds.get(built.id);
+      if (prior !== undefined) {
+        pathIssues.add(
+          `provider ID "${built.id}" conflicts with provider in "${prior}"; all provider IDs must be unique across all API types`,
+          'give each provider its own id',
+          'id',
+        );
+        return;
+      }
+      seenIds.set(built.id, toCamelCase(api));
+      ctx.userProviders.push({ api, id: built.id, providerType: built.entry.provider_type, path: pathIssues.path() });
+      mergeEntry(ctx, pathIssues.path(), api, built.entry);
+    });
+  }
+}
+
+function buildEntry(
+  ctx: GenerationContext,
+  issues: IssueCollector,
+  api: string,
+  spec: ProviderSpec,
+  idRequired: boolean,
+): { id: string; entry: ProviderEntry } | undefined {
+  const catalog = Catalog.get();
+  if (!isObject(spec)) {
+    issues.add('expected a provider object', 'e.g. { provider: \'vllm\', endpoint: \'http://vllm:8000/v1\' }');
+    return undefined;
+  }
+  const s = spec as ProviderSpec;
+  const known = ['id', 'provider', 'endpoint', 'apiKey', 'secretRefs', 'settings'];
+  for (const key of Object.keys(s)) {
+    if (!known.includes(key) && (s as any)[key] !== undefined) {
+      issues.add(`unknown field '${key}'`, didYouMean(key, known) ?? `fields: ${known.join(', ')}`, key);
+    }
+  }
+  if (typeof s.provider !== 'string' || s.provider.length === 0) {
+    issues.add('provider is required', `one of: ${catalog.shortNames(api).join(', ')}`, 'provider');
+    return undefined;
+  }
+  const providerType = catalog.resolveType(api, s.provider);
+  if (!providerType) {
+    const names = [...catalog.shortNames(api), ...catalog.providerTypes(api)];
+    const elsewhere = PROVIDER_APIS.filter((a) => a !== api && catalog.resolveType(a, s.provider));
+    const hint = elsewhere.length > 0
+      ? `'${s.provider}' is a provider of ${elsewhere.map(toCamelCase).join(', ')}; move it there`
+      : didYouMean(s.provider, names) ?? `${toCamelCase(api)} providers: ${catalog.shortNames(api).join(', ')}`;
+    issues.add(`unknown ${toCamelCase(api)} provider '${s.provider}' in Llama Stack 0.7.1`, hint, 'provider');
+    return undefined;
+  }
+  const cat = catalog.provider(api, providerType)!;
+  if (cat.deprecated) {
+    if (cat.deprecationLevel === 'error') issues.add(`${providerType} is no longer supported: ${cat.deprecated}`, 'choose another provider', 'provider');
+    else ctx.warn(issues.path('provider'), `${providerType} is deprecated: ${cat.deprecated}`);
+  }
+
+  // A missing or bad ID is reported, but the rest of the entry is still checked (all errors at once).
+  let id = providerType.slice(providerType.lastIndexOf('::') + 2);
+  let idOk = true;
+  if (s.id !== undefined) {
+    if (typeof s.id !== 'string' || !PROVIDER_ID.test(s.id)) {
+      issues.add(`'${String(s.id)}' is not a valid provider ID`, 'use letters, digits, \'.\', \'_\' and \'-\', starting and ending with a letter or digit', 'id');
+      idOk = false;
+    } else {
+      id = s.id;
+    }
+  } else if (idRequired) {
+    issues.add('required when an API lists more than one provider', 'give each provider an id, e.g. id: \'vllm-primary\'', 'id');
+    idOk = false;
+  }
+  // Unique stand-in, so an invalid ID does not also produce env-var collision errors.
+  if (!idOk) id = `invalid ${issues.path()}`;
+
+  const config: Record<string, unknown> = {};
+  const settingsIssues = issues.at('settings');
+  if (s.settings !== undefined) {
+    if (!isObject(s.settings)) settingsIssues.add('expected an object of config keys', 'e.g. settings: { max_tokens: 4096 }');
+    else Object.assign(config, sortDeep(s.settings) as Record<string, unknown>);
+    if (isObject(s.settings)) checkSecretLiterals(settingsIssues, s.settings, cat);
+  }
+  const structured = new Set<string>();
+  const setStructured = (key: string, value: unknown, from: string) => {
+    if (key in config && !structured.has(key)) ctx.warn(issues.path(from), `overrides settings.${key}`);
+    config[key] = value;
+    structured.add(key);
+  };
+
+  if (s.endpoint !== undefined) applyEndpoint(ctx, issues.at('endpoint'), cat, s.endpoint, setStructured);
+  if (s.apiKey !== undefined) {
+    const field = cat.apiKeyField;
+    if (!field) {
+      issues.add(`${providerType} has no API key field`, 'remove apiKey; use secretRefs for other secret config keys', 'apiKey');
+    } else {
+      const name = llsdEnvName(id, field);
+      ctx.addSecretEnv(issues.at('apiKey'), name, s.apiKey, issues.path('apiKey'));
+      setStructured(field, envRef(name), 'apiKey');
+    }
+  }
+  if (s.secretRefs !== undefined) {
+    if (!isObject(s.secretRefs)) {
+      issues.add('expected an object of config keys to Secret references', 'e.g. secretRefs: { password: { name: \'db\', key: \'password\' } }', 'secretRefs');
+    } else {
+      for (const key of Object.keys(s.secretRefs).sort()) {
+        const at = issues.at('secretRefs').at(key);
+        if (cat.extraKeys !== 'allow' && !cat.acceptedKeys.includes(key)) {
+          at.add(`unknown config key '${key}' for ${providerType}`, didYouMean(key, cat.acceptedKeys) ?? `known keys: ${cat.acceptedKeys.join(', ')}`);
+          continue;
+        }
+        const name = llsdEnvName(id, key);
+        ctx.addSecretEnv(at, name, (s.secretRefs as Record<string, any>)[key], at.path());
+        setStructured(key, envRef(name), `secretRefs.${key}`);
+      }
+    }
+  }
+
+  fillRequired(ctx, settingsIssues, cat, config);
+  checkProviderConfig(settingsIssues, config, cat);
+  if (!idOk) return undefined;
+  const entry: ProviderEntry = { provider_id: id, provider_type: providerType, config };
+  return { id, entry };
+}
+
+type Setter = (key: string, value: unknown, from: string) => void;
+
+function applyEndpoint(ctx: GenerationContext, issues: IssueCollector, cat: CatalogProvider, endpoint: string, set: Setter): void {
+  if (typeof endpoint !== 'string' || endpoint.length === 0) {
+    issues.add('expected a URL', 'e.g. http://vllm.models.svc:8000/v1');
+    return;
+  }
+  if (placeholders(endpoint).length > 0) {
+    // A run-time value: it can be written, but not checked or turned into a NetworkPolicy rule.
+    if (cat.urlField) set(cat.urlField, endpoint, 'endpoint');
+    else issues.add(`${cat.providerType} takes host and port, not a URL placeholder`, 'give a literal URL such as postgresql://host:5432');
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    issues.add(`'${endpoint}' is not an absolute URL`, 'write it with a scheme, e.g. http://vllm.models.svc:8000/v1');
+    return;
+  }
+  if (url.username || url.password) {
+    issues.add('the URL contains credentials', 'remove them from the URL; pass secrets with apiKey or secretRefs');
+    return;
+  }
+  const port = url.port ? Number(url.port) : defaultPort(url.protocol);
+  if (cat.urlField) {
+    set(cat.urlField, endpoint, 'endpoint');
+  } else if (cat.hostField) {
+    set(cat.hostField, url.hostname, 'endpoint');
+    if (cat.portField && url.port) set(cat.portField, Number(url.port), 'endpoint');
+  } else {
+    issues.add(`${cat.providerType} has no endpoint field`, 'remove endpoint; this provider runs in the server or takes its location from settings');
+    return;
+  }
+  if (port !== undefined) ctx.endpoints.push({ host: url.hostname, port, source: issues.path() });
+}
+
+function defaultPort(protocol: string): number | undefined {
+  return ({ 'http:': 80, 'https:': 443, 'postgresql:': 5432, 'postgres:': 5432, 'redis:': 6379 } as Record<string, number>)[protocol];
+}
+
+/**
+ * Required fields the user left out: filled from the provider's sample config when that sample works
+ * without environment variables (storage references such as `persistence`); otherwise an error.
+ */
+function fillRequired(ctx: GenerationContext, issues: IssueCollector, cat: CatalogProvider, config: Record<string, unknown>): void {
+  for (const field of cat.fields) {
+    if (!field.required || field.name in config || (field.attribute && field.attribute in config)) continue;
+    const sample = cat.sampleRunConfig[field.name];
+    if (sample !== undefined && resolvesWithoutEnv(sample)) {
+      config[field.name] = withDistroDir(structuredClone(sample), ctx.distroName);
+    } else {
+      issues.add(`'${field.name}' is required by ${cat.providerType}`, `set settings.${field.name}${field.secret ? ' (a secret: use secretRefs)' : ''}`, field.name);
+    }
+  }
+}
+
+/** Catalog samples were rendered for a distribution called `x`; point them at this one. */
+function withDistroDir(value: unknown, distroName: string): unknown {
+  if (typeof value === 'string') return value.replace(/distributions\/x(?=[/}]|$)/g, `distributions/${distroName || 'custom'}`);
+  if (Array.isArray(value)) return value.map((v) => withDistroDir(v, distroName));
+  if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withDistroDir(v, distroName)]));
+  return value;
+}
+
+/** Secret fields must come from Secrets: a literal in settings would land in the ConfigMap. */
+function checkSecretLiterals(issues: IssueCollector, settings: Record<string, unknown>, cat: CatalogProvider): void {
+  for (const field of cat.fields) {
+    const value = settings[field.name] ?? (field.attribute ? settings[field.attribute] : undefined);
+    if (!field.secret || value === undefined || value === null || value === '') continue;
+    if (typeof value === 'string' && placeholders(value).length > 0) continue;
+    const key = field.name in settings ? field.name : field.attribute!;
+    issues.add(
+      `'${key}' is a secret field; a literal value would be written to the ConfigMap`,
+      `use secretRefs: { ${key}: { name: '<secret>', key: '<key>' } }${cat.apiKeyField === key ? ' or apiKey' : ''}`,
+      key,
+    );
+  }
+}
+
+/** Base entry with the same ID (fixed, or `${env.X:+id}`) is replaced; otherwise appended. */
+function mergeEntry(ctx: GenerationContext, path: string, api: string, entry: ProviderEntry): void {
+  const providers = ctx.config.providers as Record<string, ProviderEntry[]>;
+  const list = Array.isArray(providers[api]) ? providers[api] : (providers[api] = []);
+  const index = list.findIndex((p) => idOf(p.provider_id)?.id === entry.provider_id);
+  if (index >= 0) {
+    const old = list[index];
+    ctx.warn(path, `replaces the base config's ${api} provider '${String(entry.provider_id)}' (${old.provider_type})`);
+    list[index] = entry;
+  } else {
+    list.push(entry);
+  }
+  // A base without `apis` serves every API that has providers; one with the list must name the new API.
+  const apis = ctx.config.apis as unknown;
+  if (Array.isArray(apis) && !apis.includes(api)) apis.push(api);
+}
+
+/** Recursively sorts object keys, so the order a user wrote settings in does not change the hash. */
+export function sortDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortDeep);
+  if (isObject(value)) {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortDeep(value[k])]));
+  }
+  return value;
+}

@@ -1,0 +1,196 @@
+import { Catalog } from './catalog';
+import { GenerationContext, ProviderEntry } from './context';
+import { idOf, placeholders } from './placeholders';
+import { sortDeep } from './providers';
+import { isObject } from './schema';
+import { ModelSpec, ResourcesSpec } from './spec';
+import { didYouMean, IssueCollector } from '../core/errors';
+
+export const MODEL_TYPES: readonly string[] = ['llm', 'embedding', 'rerank'];
+
+interface Registered {
+  models?: Array<Record<string, unknown>>;
+  shields?: Array<Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+/** IDs of an API's providers in the final config: fixed ones first choice, conditional ones known too. */
+export function providerIds(config: Record<string, any>, api: string): { fixed: string[]; all: string[] } {
+  const list = (config.providers?.[api] ?? []) as ProviderEntry[];
+  const fixed: string[] = [];
+  const all: string[] = [];
+  for (const p of list) {
+    const id = idOf(p.provider_id);
+    if (!id) continue;
+    all.push(id.id);
+    if (!id.conditional) fixed.push(id.id);
+  }
+  return { fixed, all };
+}
+
+function registered(config: Record<string, any>): Registered {
+  if (!isObject(config.registered_resources)) config.registered_resources = {};
+  return config.registered_resources as Registered;
+}
+
+export function applyResources(ctx: GenerationContext, spec: ResourcesSpec | undefined, suppliedEnv: ReadonlySet<string>): void {
+  if (spec === undefined) return;
+  const issues = ctx.issues.at('resources');
+  if (!isObject(spec as unknown)) {
+    issues.add('expected an object', 'e.g. resources: { models: [\'meta-llama/Llama-3.1-8B-Instruct\'] }');
+    return;
+  }
+  for (const key of Object.keys(spec)) {
+    if (!['models', 'tools', 'shields'].includes(key)) issues.add(`unknown field '${key}'`, didYouMean(key, ['models', 'tools', 'shields']) ?? 'fields: models, tools, shields', key);
+  }
+  if (spec.models !== undefined) applyModels(ctx, issues.at('models'), spec.models, suppliedEnv);
+  if (spec.tools !== undefined) checkTools(ctx, issues.at('tools'), spec.tools);
+  if (spec.shields !== undefined) applyShields(ctx, issues.at('shields'), spec.shields);
+}
+
+function applyModels(ctx: GenerationContext, issues: IssueCollector, models: Array<string | ModelSpec>, suppliedEnv: ReadonlySet<string>): void {
+  if (!Array.isArray(models)) {
+    issues.add('expected a list', 'e.g. models: [\'meta-llama/Llama-3.1-8B-Instruct\']');
+    return;
+  }
+  const inference = providerIds(ctx.config, 'inference');
+  const userInference = ctx.userProviders.filter((p) => p.api === 'inference').map((p) => p.id);
+  const defaultProvider = userInference[0] ?? inference.fixed[0];
+  const entries: Array<Record<string, unknown>> = [];
+  const seen = new Set<string>();
+  models.forEach((raw, i) => {
+    const at = issues.at(i);
+    const m: ModelSpec = typeof raw === 'string' ? { name: raw } : raw;
+    if (!isObject(m)) {
+      at.add('expected a model ID or { name, ... }', 'e.g. \'meta-llama/Llama-3.1-8B-Instruct\'');
+      return;
+    }
+    const known = ['name', 'provider', 'providerModelId', 'modelType', 'contextLength', 'embeddingDimension', 'metadata'];
+    for (const key of Object.keys(m)) {
+      if (!known.includes(key) && (m as any)[key] !== undefined) at.add(`unknown field '${key}'`, didYouMean(key, known) ?? `fields: ${known.join(', ')}`, key);
+    }
+    if (typeof m.name !== 'string' || m.name.trim().length === 0) {
+      at.add('a model needs a name', 'give the model ID clients will use', typeof raw === 'string' ? undefined : 'name');
+      return;
+    }
+    const modelType = m.modelType ?? 'llm';
+    if (!MODEL_TYPES.includes(modelType)) at.add(`unknown modelType '${modelType}'`, `use one of: ${MODEL_TYPES.join(', ')}`, 'modelType');
+    let provider = m.provider;
+    if (provider === undefined) {
+      provider = defaultProvider;
+      if (provider === undefined) {
+        at.add(`no provider given for model "${m.name}" and no inference provider is configured`, 'add providers.inference, or set provider to an inference provider ID');
+        return;
+      }
+    } else if (!inference.all.includes(provider)) {
+      at.add(`references unknown provider ID "${provider}"; available: [${inference.all.join(', ')}]`, 'use the id of an inference provider', 'provider');
+      return;
+    } else if (!inference.fixed.includes(provider)) {
+      ctx.warn(at.path('provider'), `provider "${provider}" is enabled only when its environment variable is set`);
+    }
+    const metadata: Record<string, unknown> = isObject(m.metadata) ? (sortDeep(m.metadata) as Record<string, unknown>) : {};
+    if (m.metadata !== undefined && !isObject(m.metadata)) at.add('expected an object', 'e.g. metadata: { description: \'...\' }', 'metadata');
+    if (m.contextLength !== undefined) {
+      if (!Number.isInteger(m.contextLength) || m.contextLength <= 0) at.add(`contextLength must be a positive integer, got ${m.contextLength}`, 'e.g. 8192', 'contextLength');
+      metadata.context_length = m.contextLength;
+    }
+    if (m.embeddingDimension !== undefined) {
+      if (!Number.isInteger(m.embeddingDimension) || m.embeddingDimension <= 0) at.add(`embeddingDimension must be a positive integer, got ${m.embeddingDimension}`, 'e.g. 768', 'embeddingDimension');
+      if (modelType !== 'embedding') at.add('embeddingDimension is only for embedding models', 'set modelType: \'embedding\' or remove embeddingDimension', 'embeddingDimension');
+      metadata.embedding_dimension = m.embeddingDimension;
+    } else if (modelType === 'embedding') {
+      at.add('an embedding model needs embeddingDimension', 'set embeddingDimension, e.g. 768', 'embeddingDimension');
+    }
+    const key = `${provider}/${m.name}`;
+    if (seen.has(key)) {
+      at.add(`model "${m.name}" on provider "${provider}" is listed twice`, 'remove the duplicate');
+      return;
+    }
+    seen.add(key);
+    const entry: Record<string, unknown> = { model_id: m.name, provider_id: provider };
+    if (m.providerModelId !== undefined) entry.provider_model_id = m.providerModelId;
+    entry.model_type = modelType;
+    entry.metadata = metadata;
+    entries.push(entry);
+  });
+  if (entries.length === 0) return;
+  const reg = registered(ctx.config);
+  const base = Array.isArray(reg.models) ? reg.models : [];
+  const kept = base.filter((b) => {
+    if (entries.some((e) => e.model_id === b.model_id && e.provider_id === idOf(b.provider_id)?.id)) {
+      ctx.warn(issues.path(), `replaces the base config's model '${String(b.model_id)}'`);
+      return false;
+    }
+    // A base model whose ID is only `${env.X}` is the distribution's "your model here" slot: declared
+    // models fill it unless X is supplied.
+    const slot = typeof b.model_id === 'string' ? /^\$\{env\.([A-Za-z0-9_]+)\}$/.exec(b.model_id) : null;
+    if (slot && !suppliedEnv.has(slot[1])) {
+      ctx.warn(issues.path(), `replaces the base config's model slot ${String(b.model_id)} (set env.${slot[1]} to keep it)`);
+      return false;
+    }
+    return true;
+  });
+  reg.models = [...kept, ...entries];
+}
+
+function checkTools(ctx: GenerationContext, issues: IssueCollector, tools: string[]): void {
+  if (!Array.isArray(tools)) {
+    issues.add('expected a list of tool group IDs', 'e.g. tools: [\'builtin::websearch\']');
+    return;
+  }
+  const catalog = Catalog.get();
+  const served = new Map<string, string[]>();
+  for (const p of (ctx.config.providers?.tool_runtime ?? []) as ProviderEntry[]) {
+    const group = catalog.provider('tool_runtime', p.provider_type)?.toolgroupId;
+    const id = idOf(p.provider_id);
+    if (group && id) served.set(group, [...(served.get(group) ?? []), id.id]);
+  }
+  const allGroups = [...new Set(catalog.providerTypes('tool_runtime').map((t) => catalog.provider('tool_runtime', t)!.toolgroupId).filter((g): g is string => !!g))].sort();
+  tools.forEach((tool, i) => {
+    if (typeof tool !== 'string' || !allGroups.includes(tool)) {
+      issues.add(`unknown tool group '${String(tool)}'`, didYouMean(String(tool), allGroups) ?? `built-in tool groups: ${allGroups.join(', ')}`, i);
+      return;
+    }
+    if (!served.has(tool)) {
+      const providers = catalog.providerTypes('tool_runtime').filter((t) => catalog.provider('tool_runtime', t)!.toolgroupId === tool);
+      issues.add(
+        `resources.tools requires a toolRuntime provider serving ${tool}; none is configured`,
+        `add providers.toolRuntime with one of: ${providers.map((t) => t.split('::')[1]).join(', ')}`,
+        i,
+      );
+    }
+  });
+}
+
+function applyShields(ctx: GenerationContext, issues: IssueCollector, shields: string[]): void {
+  if (!Array.isArray(shields)) {
+    issues.add('expected a list of shield IDs', 'e.g. shields: [\'meta-llama/Llama-Guard-3-8B\']');
+    return;
+  }
+  if (shields.length === 0) return;
+  const userSafety = ctx.userProviders.filter((p) => p.api === 'safety').map((p) => p.id);
+  const provider = userSafety[0] ?? providerIds(ctx.config, 'safety').fixed[0];
+  if (provider === undefined) {
+    issues.add('resources.shields requires at least one safety provider to be configured', 'add providers.safety, e.g. { provider: \'llama-guard\' }');
+    return;
+  }
+  const entries: Array<Record<string, unknown>> = [];
+  shields.forEach((s, i) => {
+    if (typeof s !== 'string' || s.trim().length === 0 || placeholders(s).length > 0) {
+      issues.add(`'${String(s)}' is not a valid shield ID`, 'give the shield model ID, e.g. meta-llama/Llama-Guard-3-8B', i);
+      return;
+    }
+    if (entries.some((e) => e.shield_id === s)) {
+      issues.add(`shield "${s}" is listed twice`, 'remove the duplicate', i);
+      return;
+    }
+    entries.push({ shield_id: s, provider_id: provider, provider_shield_id: s });
+  });
+  if (entries.length === 0) return;
+  const reg = registered(ctx.config);
+  const base = Array.isArray(reg.shields) ? reg.shields : [];
+  reg.shields = [...base.filter((b) => !entries.some((e) => e.shield_id === b.shield_id)), ...entries];
+  // 0.7.1 refuses to start when default_shield_id names a shield that is not registered.
+  const safety = isObject(ctx.config.safety) ? ctx.config.safety : (ctx.config.safety = {});
+  safety.default_shield_id = entries[0].shield_id;
+}

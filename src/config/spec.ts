@@ -1,0 +1,222 @@
+/**
+ * The typed spec from which a Llama Stack `config.yaml` is generated. These structs are both the
+ * `LlamaStack` construct's props and the input of the pure config engine (`generateConfig`).
+ */
+
+/** A reference to one key of a Kubernetes Secret in the stack's namespace. */
+export interface SecretKeyRef {
+  /** Name of the Secret. */
+  readonly name: string;
+  /** Key within the Secret. */
+  readonly key: string;
+}
+
+/** Which Llama Stack distribution (server image and base config) to run. */
+export interface DistributionSpec {
+  /**
+   * A distribution shipped with Llama Stack 0.7.1: `starter` or `postgres-demo`. Its image is
+   * `docker.io/llamastack/distribution-<name>:0.7.1` and its base config is the one that image embeds.
+   * Exactly one of `name` and `image` must be given.
+   * @default - none
+   */
+  readonly name?: string;
+  /**
+   * A custom server image. It needs `baseConfig` (the config its server starts from) unless the stack
+   * uses `overrideConfig`.
+   * @default - none
+   */
+  readonly image?: string;
+  /**
+   * The base `config.yaml` of a custom `image`, as YAML text. Generated config is merged into it.
+   * @default - none; required with `image` unless `overrideConfig` is used
+   */
+  readonly baseConfig?: string;
+}
+
+/** One provider instance for a Llama Stack API. */
+export interface ProviderSpec {
+  /**
+   * The provider: a name such as `vllm`, `openai`, `faiss` or `llama-guard` (mapped to `remote::<name>`,
+   * or to `inline::<name>` when only an inline provider has that name), or a full provider type such as
+   * `inline::sentence-transformers`. It must exist in Llama Stack 0.7.1's catalog for that API.
+   */
+  readonly provider: string;
+  /**
+   * The provider ID (`provider_id` in config.yaml). Clients address models as `<id>/<model>`.
+   * @default - the text after the last `::` of the provider type (e.g. `vllm`); required when an API lists more than one provider
+   */
+  readonly id?: string;
+  /**
+   * The service URL; written to the provider's URL field from the catalog (`base_url` for vllm, `url`
+   * for chromadb, ...), or to its host and port fields where it has those instead (pgvector).
+   * @default - the provider's own default
+   */
+  readonly endpoint?: string;
+  /**
+   * The API key, from a Secret; written to the provider's key field (`api_token` for vllm, `api_key`
+   * for openai) as `${env.LLSD_<ID>_<FIELD>}`.
+   * @default - none
+   */
+  readonly apiKey?: SecretKeyRef;
+  /**
+   * Further secret config fields, by config key (e.g. `{ password: {...} }`), each from a Secret.
+   * @default - none
+   */
+  readonly secretRefs?: { [configKey: string]: SecretKeyRef };
+  /**
+   * Other provider config keys, merged into `config`. Keys are checked against the provider's schema:
+   * unknown keys (at any depth) are errors. `endpoint`, `apiKey` and `secretRefs` win over settings.
+   * Secret fields must not be given here as literals: use `secretRefs`.
+   * @default - none
+   */
+  readonly settings?: { [key: string]: any };
+}
+
+/**
+ * Providers per Llama Stack API. Each API takes one provider or a list. Entries are merged into the
+ * distribution's base config by provider ID: the same ID replaces the base entry, new IDs are appended,
+ * other base entries are kept.
+ */
+export interface ProvidersSpec {
+  /** @default - the base config's providers */
+  readonly inference?: ProviderSpec | ProviderSpec[];
+  /** @default - the base config's providers */
+  readonly safety?: ProviderSpec | ProviderSpec[];
+  /** @default - the base config's providers */
+  readonly vectorIo?: ProviderSpec | ProviderSpec[];
+  /** @default - the base config's providers */
+  readonly toolRuntime?: ProviderSpec | ProviderSpec[];
+  /** @default - the base config's providers */
+  readonly files?: ProviderSpec | ProviderSpec[];
+  /** @default - the base config's providers */
+  readonly fileProcessors?: ProviderSpec | ProviderSpec[];
+  /** @default - the base config's providers */
+  readonly responses?: ProviderSpec | ProviderSpec[];
+  /** @default - the base config's providers */
+  readonly batches?: ProviderSpec | ProviderSpec[];
+  /** @default - the base config's providers */
+  readonly datasetio?: ProviderSpec | ProviderSpec[];
+  /** @default - the base config's providers */
+  readonly scoring?: ProviderSpec | ProviderSpec[];
+  /** @default - the base config's providers */
+  readonly eval?: ProviderSpec | ProviderSpec[];
+  /**
+   * Removed in Llama Stack 0.4: giving it is an error.
+   * @deprecated telemetry is configured through OpenTelemetry environment variables
+   * @default - none
+   */
+  readonly telemetry?: ProviderSpec | ProviderSpec[];
+  /**
+   * Renamed to `responses` in Llama Stack 0.7: giving it is an error.
+   * @deprecated use `responses`
+   * @default - none
+   */
+  readonly agents?: ProviderSpec | ProviderSpec[];
+  /**
+   * Removed in Llama Stack 0.7: giving it is an error.
+   * @deprecated no replacement in the server
+   * @default - none
+   */
+  readonly postTraining?: ProviderSpec | ProviderSpec[];
+}
+
+/** A model to register with the stack. */
+export interface ModelSpec {
+  /** The model ID clients use (`model_id`). */
+  readonly name: string;
+  /**
+   * The inference provider ID that serves it.
+   * @default - the first user inference provider, else the first base provider with a fixed ID
+   */
+  readonly provider?: string;
+  /**
+   * The model's name at the provider.
+   * @default - `name`
+   */
+  readonly providerModelId?: string;
+  /**
+   * `llm`, `embedding` or `rerank`.
+   * @default 'llm'
+   */
+  readonly modelType?: string;
+  /**
+   * Context length, written to `metadata.context_length`.
+   * @default - none
+   */
+  readonly contextLength?: number;
+  /**
+   * Embedding dimension, written to `metadata.embedding_dimension`; required for embedding models.
+   * @default - none
+   */
+  readonly embeddingDimension?: number;
+  /**
+   * Further metadata.
+   * @default - none
+   */
+  readonly metadata?: { [key: string]: any };
+}
+
+/** Resources registered at start-up. */
+export interface ResourcesSpec {
+  /**
+   * Models: a model ID, or a full `ModelSpec`.
+   * @default - the base config's models
+   */
+  readonly models?: Array<string | ModelSpec>;
+  /**
+   * Built-in tool groups (`builtin::websearch`, `builtin::file_search`, `builtin::wolfram_alpha`). Llama
+   * Stack 0.7.1 registers them from the enabled tool-runtime providers, so each must be served by one.
+   * @default - none
+   */
+  readonly tools?: string[];
+  /**
+   * Shield IDs, registered on the first safety provider. The first becomes `safety.default_shield_id`.
+   * @default - the base config's shields
+   */
+  readonly shields?: string[];
+}
+
+/** One storage backend. */
+export interface StorageBackendSpec {
+  /** `sqlite` or `postgres`; for `kv` also `redis`. */
+  readonly type: string;
+  /**
+   * `postgresql://user@host:5432/db` (no password: use `password`). Parsed at synth time; `host`,
+   * `port`, `db` and `user` override its parts.
+   * @default - none
+   */
+  readonly connectionString?: string;
+  /** @default - from `connectionString` */
+  readonly host?: string;
+  /** @default - from `connectionString`, else 5432 (postgres) or 6379 (redis) */
+  readonly port?: number;
+  /** @default - from `connectionString`, else `llamastack` */
+  readonly db?: string;
+  /** @default - from `connectionString` */
+  readonly user?: string;
+  /**
+   * The postgres password, from a Secret.
+   * @default - none
+   */
+  readonly password?: SecretKeyRef;
+}
+
+/** Where the server keeps its state. */
+export interface StorageSpec {
+  /**
+   * The key-value backend (`storage.backends.kv_default`).
+   * @default - the base config's
+   */
+  readonly kv?: StorageBackendSpec;
+  /**
+   * The SQL backend (`storage.backends.sql_default`).
+   * @default - the base config's
+   */
+  readonly sql?: StorageBackendSpec;
+}
+
+/** Use a ConfigMap you manage as the server's config.yaml, verbatim. */
+export interface OverrideConfigSpec {
+  /** Name of a ConfigMap in the stack's namespace with the key `config.yaml`. */
+  readonly configMapName: string;
+}

@@ -1,0 +1,154 @@
+import { GenerationContext } from './context';
+import { envRef } from './placeholders';
+import { isObject } from './schema';
+import { StorageBackendSpec, StorageSpec } from './spec';
+import { didYouMean, IssueCollector } from '../core/errors';
+import { llsdEnvName } from '../core/names';
+
+const KV_TYPES = ['sqlite', 'redis', 'postgres'];
+const SQL_TYPES = ['sqlite', 'postgres'];
+const BACKEND_FIELDS = ['type', 'connectionString', 'host', 'port', 'db', 'user', 'password'];
+
+/**
+ * `storage.kv` / `storage.sql` -> `storage.backends.kv_default` / `sql_default`. The stores of the base
+ * config keep pointing at those two names, so they stay valid.
+ */
+export function applyStorage(ctx: GenerationContext, spec: StorageSpec | undefined): void {
+  if (spec === undefined) return;
+  const issues = ctx.issues.at('storage');
+  if (!isObject(spec as unknown)) {
+    issues.add('expected an object', 'e.g. storage: { sql: { type: \'postgres\', ... } }');
+    return;
+  }
+  for (const key of Object.keys(spec)) {
+    if (key !== 'kv' && key !== 'sql') issues.add(`unknown field '${key}'`, didYouMean(key, ['kv', 'sql']) ?? 'fields: kv, sql', key);
+  }
+  const storage = isObject(ctx.config.storage) ? ctx.config.storage : (ctx.config.storage = {});
+  const backends = isObject(storage.backends) ? storage.backends : (storage.backends = {});
+  if (spec.kv !== undefined) {
+    const b = backend(ctx, issues.at('kv'), spec.kv, 'kv', KV_TYPES);
+    if (b) backends.kv_default = b;
+  }
+  if (spec.sql !== undefined) {
+    const b = backend(ctx, issues.at('sql'), spec.sql, 'sql', SQL_TYPES);
+    if (b) backends.sql_default = b;
+  }
+  if (!isObject(storage.stores)) {
+    // 0.7.1's defaults point at kv_default/sql_default; spell them out so the file is self-describing.
+    storage.stores = {
+      metadata: { namespace: 'registry', backend: 'kv_default' },
+      inference: { table_name: 'inference_store', backend: 'sql_default' },
+      conversations: { table_name: 'openai_conversations', backend: 'sql_default' },
+      prompts: { namespace: 'prompts', backend: 'kv_default' },
+      connectors: { namespace: 'connectors', backend: 'kv_default' },
+    };
+  }
+}
+
+function backend(
+  ctx: GenerationContext,
+  issues: IssueCollector,
+  spec: StorageBackendSpec,
+  kind: 'kv' | 'sql',
+  types: string[],
+): Record<string, unknown> | undefined {
+  if (!isObject(spec)) {
+    issues.add('expected an object', `e.g. { type: '${types[0]}' }`);
+    return undefined;
+  }
+  for (const key of Object.keys(spec)) {
+    if (!BACKEND_FIELDS.includes(key) && (spec as any)[key] !== undefined) issues.add(`unknown field '${key}'`, didYouMean(key, BACKEND_FIELDS) ?? `fields: ${BACKEND_FIELDS.join(', ')}`, key);
+  }
+  if (!types.includes(spec.type)) {
+    issues.add(`unknown ${kind} storage type '${String(spec.type)}'`, `use one of: ${types.join(', ')}`, 'type');
+    return undefined;
+  }
+  if (spec.type === 'sqlite') {
+    for (const f of ['connectionString', 'host', 'port', 'db', 'user', 'password'] as const) {
+      if (spec[f] !== undefined) issues.add(`${f} is not used by sqlite`, `remove ${f}, or use type: 'postgres'`, f);
+    }
+    const file = kind === 'kv' ? 'kvstore.db' : 'sql_store.db';
+    return { type: `${kind}_sqlite`, db_path: `${ctx.dataDir}/${file}` };
+  }
+  if (spec.type === 'redis') {
+    for (const f of ['connectionString', 'db', 'user'] as const) {
+      if (spec[f] !== undefined) issues.add(`${f} is not used by redis`, 'give host and port', f);
+    }
+    if (spec.password !== undefined) {
+      issues.add('the redis backend of Llama Stack 0.7.1 has no password setting', 'use a redis reachable without a password (restrict it with a NetworkPolicy), or use type: \'postgres\'', 'password');
+    }
+    if (!spec.host) {
+      issues.add('host is required when type is redis', 'e.g. host: \'redis.db.svc\'', 'host');
+      return undefined;
+    }
+    const port = checkPort(issues, spec.port) ?? 6379;
+    ctx.endpoints.push({ host: spec.host, port, source: issues.path() });
+    return { type: 'kv_redis', host: spec.host, port };
+  }
+  return postgres(ctx, issues, spec, kind);
+}
+
+function postgres(ctx: GenerationContext, issues: IssueCollector, spec: StorageBackendSpec, kind: 'kv' | 'sql'): Record<string, unknown> | undefined {
+  let fromUrl: { host?: string; port?: number; db?: string; user?: string } = {};
+  if (spec.connectionString !== undefined) {
+    const parsed = parsePostgresUrl(issues.at('connectionString'), spec.connectionString);
+    if (!parsed) return undefined;
+    fromUrl = parsed;
+  }
+  const host = spec.host ?? fromUrl.host;
+  const user = spec.user ?? fromUrl.user;
+  const port = checkPort(issues, spec.port) ?? fromUrl.port ?? 5432;
+  const db = spec.db ?? fromUrl.db ?? 'llamastack';
+  if (!host) issues.add('host is required when type is postgres', 'give host, or connectionString: \'postgresql://user@host:5432/db\'', 'host');
+  if (!user) issues.add('user is required when type is postgres', 'give user, or connectionString: \'postgresql://user@host:5432/db\'', 'user');
+  if (!host || !user) return undefined;
+  const out: Record<string, unknown> = { type: `${kind}_postgres`, host, port, db, user };
+  if (spec.password !== undefined) {
+    const name = llsdEnvName('STORAGE', kind, 'PASSWORD');
+    ctx.addSecretEnv(issues.at('password'), name, spec.password, issues.path('password'));
+    out.password = envRef(name);
+  }
+  if (kind === 'kv') out.table_name = 'llamastack_kvstore';
+  ctx.endpoints.push({ host, port, source: issues.path() });
+  return out;
+}
+
+function checkPort(issues: IssueCollector, port: number | undefined): number | undefined {
+  if (port === undefined) return undefined;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    issues.add(`port must be an integer from 1 to 65535, got ${port}`, 'e.g. 5432', 'port');
+    return undefined;
+  }
+  return port;
+}
+
+/** `postgresql://user@host:5432/db`. A password in the URL is refused: secrets only via SecretKeyRef. */
+export function parsePostgresUrl(issues: IssueCollector, text: string): { host?: string; port?: number; db?: string; user?: string } | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    issues.add(`'${redact(text)}' is not a URL`, 'use postgresql://user@host:5432/db');
+    return undefined;
+  }
+  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
+    issues.add(`scheme '${url.protocol}' is not postgresql:`, 'use postgresql://user@host:5432/db');
+    return undefined;
+  }
+  if (url.password) {
+    issues.add('the connection string contains a password', 'remove it from the URL and give password: { name: \'<secret>\', key: \'<key>\' }');
+    return undefined;
+  }
+  const db = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  return {
+    host: url.hostname || undefined,
+    port: url.port ? Number(url.port) : undefined,
+    db: db || undefined,
+    user: url.username ? decodeURIComponent(url.username) : undefined,
+  };
+}
+
+/** Never echo a password back into an error message or log. */
+function redact(text: string): string {
+  return text.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}

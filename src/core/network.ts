@@ -1,0 +1,77 @@
+import { isIP } from 'net';
+import { k8s } from './k8s';
+
+/** Where an endpoint host lives, as far as a NetworkPolicy can tell. */
+export type HostKind =
+  | { readonly kind: 'service'; readonly namespace?: string }
+  | { readonly kind: 'ip'; readonly cidr: string; readonly private: boolean }
+  | { readonly kind: 'external' };
+
+const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+
+/**
+ * `svc` (same namespace), `svc.ns.svc` and `svc.ns.svc.cluster.local` are in-cluster Services; IP
+ * literals become /32 (or /128) blocks; anything else, including the short form `svc.ns`, is treated
+ * as outside the cluster (it cannot be told apart from a public domain).
+ */
+export function classifyHost(host: string, clusterDomain = 'cluster.local'): HostKind {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  const ip = isIP(h);
+  if (ip === 4) return { kind: 'ip', cidr: `${h}/32`, private: isPrivateV4(h) };
+  if (ip === 6) return { kind: 'ip', cidr: `${h}/128`, private: /^(fc|fd|fe80)/.test(h) };
+  const parts = h.split('.');
+  if (parts.length === 1) return { kind: 'service' };
+  const suffix = `.svc.${clusterDomain}`;
+  if (h.endsWith(suffix) && parts.length === 2 + suffix.split('.').length - 1) return { kind: 'service', namespace: parts[1] };
+  if (h.endsWith('.svc') && parts.length === 3) return { kind: 'service', namespace: parts[1] };
+  return { kind: 'external' };
+}
+
+function isPrivateV4(ip: string): boolean {
+  const [a, b] = ip.split('.').map(Number);
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || a === 127;
+}
+
+/** DNS to any resolver (port 53 UDP and TCP): cluster DNS lives in different places per distribution. */
+export function dnsEgressRule(): k8s.NetworkPolicyEgressRule {
+  return {
+    ports: [
+      { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+      { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+    ],
+  };
+}
+
+/** Public internet on the given TCP ports, excluding private ranges. */
+export function internetEgressRule(ports: number[]): k8s.NetworkPolicyEgressRule {
+  return {
+    to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_V4 } }, { ipBlock: { cidr: '::/0', except: ['fc00::/7', 'fe80::/10'] } }],
+    ports: ports.map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) })),
+  };
+}
+
+export interface EgressTarget {
+  readonly peer: k8s.NetworkPolicyPeer;
+  readonly port: number;
+}
+
+/** Groups targets by peer so each peer appears once with all its ports, in a stable order. */
+export function egressRules(targets: EgressTarget[]): k8s.NetworkPolicyEgressRule[] {
+  const byPeer = new Map<string, { peer: k8s.NetworkPolicyPeer; ports: Set<number> }>();
+  for (const t of targets) {
+    const key = JSON.stringify(t.peer);
+    const entry = byPeer.get(key) ?? { peer: t.peer, ports: new Set<number>() };
+    entry.ports.add(t.port);
+    byPeer.set(key, entry);
+  }
+  return [...byPeer.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, e]) => ({
+      to: [e.peer],
+      ports: [...e.ports].sort((a, b) => a - b).map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) })),
+    }));
+}
+
+export function namespacePeer(namespace: string): k8s.NetworkPolicyPeer {
+  return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } };
+}

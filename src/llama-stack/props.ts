@@ -1,0 +1,115 @@
+import {
+  DistributionSpec, OverrideConfigSpec, ProvidersSpec, ResourcesSpec, SecretKeyRef, StorageSpec,
+} from '../config/spec';
+
+/** Who may call the server (NetworkPolicy ingress). */
+export interface AllowedFromSpec {
+  /**
+   * Namespaces whose pods may call the server.
+   * @default - none
+   */
+  readonly namespaces?: string[];
+  /**
+   * Pods in the stack's namespace with all these labels may call the server.
+   * @default - none
+   */
+  readonly podLabels?: { [key: string]: string };
+}
+
+/** Network settings of a `LlamaStack`. */
+export interface LlamaStackNetworkingProps {
+  /**
+   * Server port: container, Service, probes, `server.port` and `LLAMA_STACK_PORT` all use it.
+   * @default 8321
+   */
+  readonly port?: number;
+  /**
+   * Extra clients admitted by the NetworkPolicy. Pods in the stack's namespace labelled
+   * `client.llamastack.io/<name>: "true"` (see `LlamaStack.clientLabels`) are always admitted.
+   * @default - only labelled client pods in the same namespace
+   */
+  readonly allowedFrom?: AllowedFromSpec;
+  /**
+   * Allow egress to public internet addresses on TCP 443 (hosted inference APIs such as OpenAI, model
+   * downloads from Hugging Face). Without it, egress is limited to DNS and the in-cluster endpoints the
+   * providers and storage name, and a provider endpoint outside the cluster is a synth error.
+   * @default false
+   */
+  readonly allowInternetEgress?: boolean;
+}
+
+/** CPU/memory requests and limits (Kubernetes quantities). */
+export interface ContainerResourcesSpec {
+  /** @default - see `LlamaStackWorkloadProps.resources` */
+  readonly requests?: { [resource: string]: string };
+  /** @default - see `LlamaStackWorkloadProps.resources` */
+  readonly limits?: { [resource: string]: string };
+}
+
+/** Workload settings of a `LlamaStack`. */
+export interface LlamaStackWorkloadProps {
+  /**
+   * Number of server pods.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Container resources. Given maps replace the default ones whole.
+   * @default - requests cpu 250m / memory 1Gi, limits cpu 2 / memory 4Gi
+   */
+  readonly resources?: ContainerResourcesSpec;
+}
+
+/** Props of `LlamaStack`. */
+export interface LlamaStackProps {
+  /**
+   * Base name of the objects (Deployment `<name>`, Service `<name>-service`, ConfigMap
+   * `<name>-config-<hash8>`). At most 48 characters, so every derived name fits in 63.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /** The distribution to run: `{ name: 'starter' }`, or `{ image, baseConfig }`. */
+  readonly distribution: DistributionSpec;
+  /**
+   * Providers per API, merged into the distribution's base config by provider ID.
+   * @default - the base config's providers
+   */
+  readonly providers?: ProvidersSpec;
+  /**
+   * Models, tool groups and shields to register.
+   * @default - the base config's
+   */
+  readonly resources?: ResourcesSpec;
+  /**
+   * State storage backends.
+   * @default - the base config's (SQLite files on the data volume for `starter`)
+   */
+  readonly storage?: StorageSpec;
+  /**
+   * APIs to remove (camelCase or snake_case): from `apis`, `providers`, and dependent resources.
+   * @default - none
+   */
+  readonly disabled?: string[];
+  /**
+   * Use your own ConfigMap's `config.yaml` verbatim. Mutually exclusive with providers, resources,
+   * storage and disabled.
+   * @default - config.yaml is generated
+   */
+  readonly overrideConfig?: OverrideConfigSpec;
+  /**
+   * Extra container environment: plain values, or Secret references. Names used as `${env.X}` in the
+   * config (without a default) must be supplied here.
+   * @default - none
+   */
+  readonly env?: { [name: string]: string | SecretKeyRef };
+  /**
+   * Port and network access.
+   * @default - port 8321, labelled same-namespace clients only, no internet egress
+   */
+  readonly networking?: LlamaStackNetworkingProps;
+  /**
+   * Replicas and resources.
+   * @default - 1 replica, default resources
+   */
+  readonly workload?: LlamaStackWorkloadProps;
+}
