@@ -2,12 +2,24 @@ import { createHash } from 'crypto';
 import * as jsyaml from 'js-yaml';
 
 /**
- * Deterministic YAML: no anchors, no line folding, keys in the order the object has them
- * (callers put objects in canonical order first). js-yaml quotes YAML 1.1 booleans such as
- * `yes`/`on`, which matters because Llama Stack reads config.yaml with PyYAML (YAML 1.1).
+ * Strings that YAML 1.1 (PyYAML, which reads config.yaml) would take for numbers but YAML 1.2 would not:
+ * underscores (`1_000`), binary, sexagesimal (`1:30`). Declaring them as an implicit type of the dump
+ * schema makes js-yaml quote such strings, as it already does for `yes`/`on` and YAML 1.2 numbers.
+ */
+const YAML11_NUMBER = new jsyaml.Type('tag:cdk8s-llama-stack/yaml11-number', {
+  kind: 'scalar',
+  resolve: (data: unknown) => typeof data === 'string'
+    && /^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|\.[0-9_]+([eE][-+]?[0-9]+)?)$/.test(data),
+  construct: (data: string) => data,
+});
+const DUMP_SCHEMA = jsyaml.DEFAULT_SCHEMA.extend({ implicit: [YAML11_NUMBER] });
+
+/**
+ * Deterministic YAML: no anchors, no line folding, keys in the order the object has them (callers put
+ * objects in canonical order first). Strings a YAML 1.1 reader would take for another type are quoted.
  */
 export function toYaml(value: unknown): string {
-  return jsyaml.dump(value, { noRefs: true, lineWidth: -1, sortKeys: false });
+  return jsyaml.dump(value, { noRefs: true, lineWidth: -1, sortKeys: false, schema: DUMP_SCHEMA });
 }
 
 /** Parses YAML text; errors carry the line and column. */
