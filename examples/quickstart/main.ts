@@ -1,28 +1,7 @@
-// The README's first example: a Llama Stack server in front of a vLLM model server, with its state in
-// PostgreSQL. `npm run synth` builds this app into dist/ (see cdk8s.yaml).
-import { App, Chart } from 'cdk8s';
-import { LlamaStack } from '../../src';
+// `npm run synth` (cdk8s synth, see cdk8s.yaml) runs this file and writes dist/quickstart.k8s.yaml.
+import { App } from 'cdk8s';
+import { quickstart } from './app';
 
 const app = new App();
-const chart = new Chart(app, 'quickstart', { namespace: 'llm' });
-
-new LlamaStack(chart, 'stack', {
-  distribution: { name: 'starter' },
-  providers: {
-    inference: {
-      provider: 'vllm',
-      endpoint: 'http://llama-8b.models.svc:8000/v1',
-      apiKey: { name: 'vllm-creds', key: 'token' },
-    },
-  },
-  resources: { models: ['meta-llama/Llama-3.1-8B-Instruct'] },
-  storage: {
-    sql: {
-      type: 'postgres',
-      connectionString: 'postgresql://llama@pg.db.svc:5432/llama',
-      password: { name: 'pg', key: 'password' },
-    },
-  },
-});
-
+quickstart(app);
 app.synth();

@@ -64,7 +64,7 @@ export interface LlamaStackWorkloadProps {
 export interface LlamaStackProps {
   /**
    * Base name of the objects (Deployment `<name>`, Service `<name>-service`, ConfigMap
-   * `<name>-config-<hash8>`). At most 48 characters, so every derived name fits in 63.
+   * `<name>-config-<hash8>`). At most 47 characters, so every derived name fits in 63.
    * @default - the construct id
    */
   readonly name?: string;

@@ -1,0 +1,180 @@
+// Performance figures for the config engine and the LlamaStack construct. Prints numbers only (no
+// assertions on time): `npm run bench`. The figures are also written to bench/results/latest.json.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { LlamaStack, LlamaStackProps, ModelSpec } from '../src';
+import { ConfigInput, generateConfig } from '../src/config/generate';
+
+const GEN_TARGET_MS = 1;
+const OVERHEAD_TARGET = 1.5;
+const STACKS = 50;
+
+/** Runs `fn` n times, timing each call; returns the samples in ms, sorted ascending. */
+function measure(fn: () => void, n: number): number[] {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+/** Nearest-rank percentile of ascending samples. */
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const secret = (name: string, key: string) => ({ name, key });
+
+const small: ConfigInput = {
+  distribution: { name: 'starter' },
+  providers: {
+    inference: { provider: 'vllm', endpoint: 'http://llama-8b.models.svc:8000/v1', apiKey: secret('vllm-creds', 'token') },
+  },
+  resources: { models: ['meta-llama/Llama-3.1-8B-Instruct'] },
+};
+
+const vllm = (n: number) => ({
+  provider: 'vllm', id: `vllm-${n}`, endpoint: `http://llm-${n}.models.svc:8000/v1`, apiKey: secret(`vllm-${n}`, 'token'),
+});
+const models = (count: number, providers: number): ModelSpec[] => Array.from({ length: count }, (_, i) => ({
+  name: `model-${i}`, provider: `vllm-${i % providers}`, providerModelId: `org/model-${i}`, contextLength: 8192,
+}));
+
+const medium: ConfigInput = {
+  distribution: { name: 'starter' },
+  providers: {
+    inference: [0, 1, 2].map(vllm),
+    safety: { provider: 'llama-guard' },
+    vectorIo: { provider: 'remote::chromadb', endpoint: 'http://chroma.db.svc:8000' },
+  },
+  resources: { models: models(10, 3) },
+  storage: {
+    sql: { type: 'postgres', connectionString: 'postgresql://llama@pg.db.svc:5432/llama', password: secret('pg', 'password') },
+    kv: { type: 'redis', host: 'redis.db.svc' },
+  },
+};
+
+const large: ConfigInput = {
+  distribution: { name: 'starter' },
+  providers: {
+    inference: [...[0, 1, 2, 3].map(vllm), { provider: 'inline::sentence-transformers', id: 'embeddings' }],
+    safety: { provider: 'llama-guard' },
+    vectorIo: [
+      { provider: 'remote::chromadb', id: 'chromadb', endpoint: 'http://chroma.db.svc:8000' },
+      {
+        provider: 'pgvector',
+        id: 'pgvector',
+        endpoint: 'postgresql://pgvector.db.svc:5432',
+        settings: { db: 'vectors', user: 'llama' },
+        secretRefs: { password: secret('pgvector', 'password') },
+      },
+    ],
+    toolRuntime: { provider: 'tavily-search', apiKey: secret('tavily', 'api-key') },
+    files: { provider: 'localfs' },
+  },
+  resources: {
+    models: [
+      ...models(46, 4),
+      ...[0, 1, 2, 3].map((i): ModelSpec => ({
+        name: `embed-${i}`,
+        provider: 'embeddings',
+        providerModelId: 'nomic-ai/nomic-embed-text-v1.5',
+        modelType: 'embedding',
+        embeddingDimension: 768,
+      })),
+    ],
+    shields: ['meta-llama/Llama-Guard-3-8B'],
+    tools: ['builtin::websearch'],
+  },
+  storage: {
+    sql: { type: 'postgres', connectionString: 'postgresql://llama@pg.db.svc:5432/llama', password: secret('pg', 'password') },
+    kv: { type: 'postgres', connectionString: 'postgresql://llama@pg.db.svc:5432/llama_kv', password: secret('pg', 'password') },
+  },
+  disabled: ['eval'],
+};
+
+interface GenResult { size: string; shape: string; calls: number; medianMs: number; p95Ms: number; outputBytes: number }
+
+function benchGeneration(size: string, shape: string, input: ConfigInput, calls: number): GenResult {
+  const out = generateConfig(input);
+  measure(() => generateConfig(input), 200);
+  const samples = measure(() => generateConfig(input), calls);
+  const outputBytes = Buffer.byteLength(out.yaml ?? '');
+  return { size, shape, calls, medianMs: percentile(samples, 50), p95Ms: percentile(samples, 95), outputBytes };
+}
+
+const stackProps = small as LlamaStackProps;
+
+function constructApp(): void {
+  const chart = new Chart(new App(), 'bench', { namespace: 'llm' });
+  for (let i = 0; i < STACKS; i++) new LlamaStack(chart, `stack-${i}`, stackProps);
+  Testing.synth(chart);
+}
+
+function baselineApp(manifests: any[]): void {
+  const chart = new Chart(new App(), 'bench', { namespace: 'llm' });
+  manifests.forEach((obj, i) => new ApiObject(chart, 'o' + i, obj));
+  Testing.synth(chart);
+}
+
+function benchSynth(rounds: number, warmups: number) {
+  const reference = new Chart(new App(), 'bench', { namespace: 'llm' });
+  for (let i = 0; i < STACKS; i++) new LlamaStack(reference, `stack-${i}`, stackProps);
+  const manifests = Testing.synth(reference);
+  const construct: number[] = [];
+  const baseline: number[] = [];
+  for (let r = 0; r < warmups + rounds; r++) {
+    const c = measure(constructApp, 1)[0];
+    const b = measure(() => baselineApp(manifests), 1)[0];
+    if (r >= warmups) {
+      construct.push(c);
+      baseline.push(b);
+    }
+  }
+  const constructMs = percentile(construct.sort((a, b) => a - b), 50);
+  const baselineMs = percentile(baseline.sort((a, b) => a - b), 50);
+  return { stacks: STACKS, objects: manifests.length, rounds, constructMs, baselineMs, ratio: constructMs / baselineMs };
+}
+
+const fmt = (ms: number) => ms.toFixed(3);
+
+console.log(`cdk8s-llama-stack bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
+const generation = [
+  benchGeneration('small', '1 provider / 1 model', small, 2000),
+  benchGeneration('medium', '5 providers / 10 models / storage', medium, 1000),
+  benchGeneration('large', '10 providers / 50 models / everything', large, 300),
+];
+for (const g of generation) console.log(`generateConfig ${g.size}: median ${fmt(g.medianMs)} ms, p95 ${fmt(g.p95Ms)} ms (${g.calls} calls)`);
+const synth = benchSynth(10, 2);
+console.log(`synth ${synth.stacks} stacks (${synth.objects} objects): construct ${fmt(synth.constructMs)} ms, baseline ${fmt(synth.baselineMs)} ms`);
+
+const genMet = generation.every((g) => g.medianMs < GEN_TARGET_MS);
+const synthMet = synth.ratio < OVERHEAD_TARGET;
+
+console.log('\n| benchmark | shape | median ms | p95 ms | output bytes |');
+console.log('|---|---|---:|---:|---:|');
+for (const g of generation) console.log(`| generateConfig ${g.size} | ${g.shape} | ${fmt(g.medianMs)} | ${fmt(g.p95Ms)} | ${g.outputBytes} |`);
+console.log(`| synth construct | ${synth.stacks} LlamaStacks, ${synth.objects} objects | ${fmt(synth.constructMs)} | | |`);
+console.log(`| synth baseline | ${synth.objects} raw ApiObjects | ${fmt(synth.baselineMs)} | | |`);
+console.log(`\ntarget: generation median < ${GEN_TARGET_MS} ms for every size: ${genMet ? 'met' : 'NOT met'} (information only)`);
+console.log(`target: construct/baseline < ${OVERHEAD_TARGET}x: ${synth.ratio.toFixed(2)}x, ${synthMet ? 'met' : 'NOT met'} (information only)`);
+
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  generation,
+  synth,
+  targets: {
+    generationMedianMs: { target: GEN_TARGET_MS, met: genMet },
+    constructOverheadRatio: { target: OVERHEAD_TARGET, actual: synth.ratio, met: synthMet },
+  },
+};
+const outDir = path.join(__dirname, 'results');
+fs.mkdirSync(outDir, { recursive: true });
+fs.writeFileSync(path.join(outDir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+console.log(`\nwrote ${path.relative(process.cwd(), path.join(outDir, 'latest.json'))}`);

@@ -1,0 +1,37 @@
+import { App, Chart } from 'cdk8s';
+import { LlamaStack } from '../../src';
+
+/**
+ * A stack that uses a hosted OpenAI-compatible API next to an in-cluster vLLM, a guard model for
+ * safety, web search, and Redis + PostgreSQL state. Two replicas, callers from the `web` namespace.
+ */
+export function hostedAndSafety(app: App): Chart {
+  const chart = new Chart(app, 'hosted-and-safety', { namespace: 'assistants' });
+  new LlamaStack(chart, 'assistant', {
+    distribution: { name: 'starter' },
+    providers: {
+      inference: [
+        { id: 'local', provider: 'vllm', endpoint: 'http://llama-70b.models.svc.cluster.local:8000/v1', settings: { max_tokens: 8192 } },
+        { id: 'openai', provider: 'openai', apiKey: { name: 'openai', key: 'api-key' } },
+      ],
+      safety: { provider: 'llama-guard' },
+      toolRuntime: { provider: 'tavily-search', apiKey: { name: 'tavily', key: 'api-key' } },
+    },
+    resources: {
+      models: [
+        { name: 'llama-3.3-70b', providerModelId: 'meta-llama/Llama-3.3-70B-Instruct', contextLength: 131072 },
+        { name: 'gpt-4o-mini', provider: 'openai' },
+      ],
+      shields: ['meta-llama/Llama-Guard-3-8B'],
+      tools: ['builtin::websearch'],
+    },
+    storage: {
+      kv: { type: 'redis', host: 'redis.state.svc' },
+      sql: { type: 'postgres', host: 'pg.state.svc', user: 'assistant', db: 'assistant', password: { name: 'pg', key: 'password' } },
+    },
+    disabled: ['eval'],
+    networking: { allowedFrom: { namespaces: ['web'] }, allowInternetEgress: true },
+    workload: { replicas: 2 },
+  });
+  return chart;
+}

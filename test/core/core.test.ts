@@ -1,0 +1,72 @@
+import { closest, formatIssue, IssueCollector, ValidationError } from '../../src/core/errors';
+import { imageProblem, parseImage } from '../../src/core/images';
+import { checkBaseName, llsdEnvName, toCamelCase, toSnakeCase } from '../../src/core/names';
+import { classifyHost, egressRules, namespacePeer } from '../../src/core/network';
+
+describe('errors', () => {
+  test('issues are formatted as <scope> <path>: <what> (<fix>) and collected', () => {
+    const issues = new IssueCollector();
+    issues.at('providers').at('inference').at(1).add('bad', 'fix it', 'id');
+    issues.add('top');
+    expect(formatIssue('app/stack', issues.issues[0])).toBe('app/stack providers.inference[1].id: bad (fix it)');
+    expect(() => issues.throwIfAny('app/stack')).toThrow(new ValidationError('app/stack', [...issues.issues]));
+    expect(new ValidationError('s', [...issues.issues]).message).toBe('2 problems found:\n  s providers.inference[1].id: bad (fix it)\n  s: top');
+  });
+
+  test('closest candidates', () => {
+    expect(closest('vlm', ['vllm', 'ollama', 'openai'])).toEqual(['vllm']);
+    expect(closest('zzzzzz', ['vllm'])).toEqual([]);
+  });
+});
+
+describe('names', () => {
+  test('base names: DNS-1123 and the length budget', () => {
+    const issues = new IssueCollector();
+    checkBaseName(issues.at('a'), 'ok-name', '-x');
+    checkBaseName(issues.at('b'), '-bad', '-x');
+    checkBaseName(issues.at('c'), 'a'.repeat(62), '-xy');
+    expect(issues.issues.map((i) => i.path)).toEqual(['b', 'c']);
+  });
+
+  test('env names and case conversion', () => {
+    expect(llsdEnvName('vllm-primary', 'api_token')).toBe('LLSD_VLLM_PRIMARY_API_TOKEN');
+    expect(llsdEnvName('a.b', 'x')).toBe('LLSD_A_B_X');
+    expect(toSnakeCase('vectorIo')).toBe('vector_io');
+    expect(toCamelCase('file_processors')).toBe('fileProcessors');
+  });
+});
+
+describe('images', () => {
+  test('references must parse and be pinned', () => {
+    expect(parseImage('docker.io/llamastack/distribution-starter:0.7.1')).toEqual({ repository: 'docker.io/llamastack/distribution-starter', tag: '0.7.1', digest: undefined });
+    expect(imageProblem('registry:5000/a/b@sha256:' + 'a'.repeat(64))).toBeUndefined();
+    expect(imageProblem('a/b')?.message).toMatch(/no tag or digest/);
+    expect(imageProblem('a/b:latest')?.message).toMatch(/latest/);
+    expect(imageProblem('A B')?.message).toMatch(/not a valid image reference/);
+  });
+});
+
+describe('network', () => {
+  test('hosts are classified', () => {
+    expect(classifyHost('vllm')).toEqual({ kind: 'service' });
+    expect(classifyHost('vllm.models.svc')).toEqual({ kind: 'service', namespace: 'models' });
+    expect(classifyHost('vllm.models.svc.cluster.local')).toEqual({ kind: 'service', namespace: 'models' });
+    expect(classifyHost('vllm.models')).toEqual({ kind: 'external' });
+    expect(classifyHost('api.openai.com')).toEqual({ kind: 'external' });
+    expect(classifyHost('10.1.2.3')).toEqual({ kind: 'ip', cidr: '10.1.2.3/32', private: true });
+    expect(classifyHost('[fd00::1]')).toEqual({ kind: 'ip', cidr: 'fd00::1/128', private: true });
+  });
+
+  test('egress rules group ports by peer, in a stable order', () => {
+    const rules = egressRules([
+      { peer: namespacePeer('b'), port: 8000 },
+      { peer: namespacePeer('a'), port: 5432 },
+      { peer: namespacePeer('b'), port: 80 },
+      { peer: namespacePeer('b'), port: 8000 },
+    ]);
+    expect(rules.map((r) => ({ to: r.to, ports: r.ports!.map((p) => p.port!.value) }))).toEqual([
+      { to: [namespacePeer('a')], ports: [5432] },
+      { to: [namespacePeer('b')], ports: [80, 8000] },
+    ]);
+  });
+});

@@ -1,0 +1,27 @@
+import { Testing } from 'cdk8s';
+import * as yaml from 'js-yaml';
+import { hostedAndSafety } from '../examples/hosted-and-safety/app';
+import { quickstart } from '../examples/quickstart/app';
+import { conformanceProblems, Manifest } from './support/manifests';
+
+const examples = { quickstart, hostedAndSafety };
+
+describe.each(Object.entries(examples))('example %s', (_name, build) => {
+  const app = Testing.app();
+  build(app);
+  const objs = app.charts.flatMap((c) => Testing.synth(c)) as Manifest[];
+
+  test('every object is schema-valid (unknown fields rejected), PSS restricted, and covered by a NetworkPolicy', () => {
+    expect(objs.length).toBeGreaterThan(0);
+    expect(conformanceProblems(objs)).toEqual([]);
+  });
+
+  test('every generated config.yaml parses and names only env vars the pod has', () => {
+    const env = new Set(objs.filter((o) => o.kind === 'Deployment').flatMap((d) => d.spec.template.spec.containers[0].env.map((e: any) => e.name)));
+    for (const cm of objs.filter((o) => o.kind === 'ConfigMap' && o.data?.['config.yaml'])) {
+      const text: string = cm.data['config.yaml'];
+      expect(yaml.load(text)).toMatchObject({ version: 2 });
+      for (const m of text.matchAll(/\$\{env\.([A-Z0-9_]+)\}/g)) expect(env).toContain(m[1]);
+    }
+  });
+});
