@@ -1,3 +1,3 @@
-export * from './config/spec';
+export * from './config/types';
 export * from './llama-stack/props';
 export { LlamaStack } from './llama-stack/llama-stack';

@@ -1,8 +1,8 @@
 import { Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
+import { conformanceProblems, Manifest } from './support/manifests';
 import { hostedAndSafety } from '../examples/hosted-and-safety/app';
 import { quickstart } from '../examples/quickstart/app';
-import { conformanceProblems, Manifest } from './support/manifests';
 
 const examples = { quickstart, hostedAndSafety };
 

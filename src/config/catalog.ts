@@ -1,6 +1,5 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { toCamelCase } from '../core/names';
 
 /** Llama Stack release the catalog and base configs come from. */
 export const LLAMA_STACK_VERSION = '0.7.1';
@@ -57,8 +56,6 @@ export const REMOVED_APIS: Record<string, string> = {
 
 /** The 0.7.1 provider catalog: every built-in provider and the schema of its `config:` block. */
 export class Catalog {
-  private static instance: Catalog | undefined;
-
   /** The catalog of the pinned Llama Stack release (loaded once). */
   public static get(): Catalog {
     if (!Catalog.instance) {
@@ -67,6 +64,8 @@ export class Catalog {
     }
     return Catalog.instance;
   }
+
+  private static instance: Catalog | undefined;
 
   /** APIs that can have providers, snake_case, sorted. */
   public readonly apis: readonly string[];
@@ -108,10 +107,5 @@ export class Catalog {
 
   public isApi(snake: string): boolean {
     return this.apis.includes(snake);
-  }
-
-  /** `vector_io` -> `vectorIo`, as used in props. */
-  public static propName(api: string): string {
-    return toCamelCase(api);
   }
 }

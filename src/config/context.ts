@@ -1,4 +1,4 @@
-import { SecretKeyRef } from './spec';
+import { SecretKeyRef } from './types';
 import { IssueCollector } from '../core/errors';
 
 /** A provider entry in config.yaml. */

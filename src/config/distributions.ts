@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DATA_DIR, LLAMA_STACK_VERSION } from './catalog';
 import { isObject } from './schema';
-import { DistributionSpec } from './spec';
+import { DistributionSpec } from './types';
 import { IssueCollector } from '../core/errors';
 import { imageProblem } from '../core/images';
 import { parseYaml, yamlErrorMessage } from '../core/yaml';
@@ -17,7 +17,8 @@ export function distributionImage(name: string): string {
 }
 
 const baseTextCache = new Map<string, string>();
-const baseCache = new Map<string, Record<string, unknown>>();
+/** Parsed base configs as JSON text: JSON.parse of it is a cheaper deep copy than structuredClone. */
+const baseCache = new Map<string, string>();
 
 /** The base config text a named distribution's image embeds. */
 export function distributionBaseConfigText(name: string): string {
@@ -94,7 +95,7 @@ export function resolveDistribution(
 
 function parseBase(issues: IssueCollector, text: string, cacheKey: string | undefined): Record<string, unknown> | undefined {
   const cached = cacheKey ? baseCache.get(cacheKey) : undefined;
-  if (cached) return structuredClone(cached);
+  if (cached) return JSON.parse(cached);
   let doc: unknown;
   try {
     doc = parseYaml(text);
@@ -118,6 +119,6 @@ function parseBase(issues: IssueCollector, text: string, cacheKey: string | unde
     issues.add("the base config has no 'providers' mapping", 'a Llama Stack config.yaml needs providers: {<api>: [...]}');
     return undefined;
   }
-  if (cacheKey) baseCache.set(cacheKey, doc);
-  return cacheKey ? structuredClone(doc) : doc;
+  if (cacheKey) baseCache.set(cacheKey, JSON.stringify(doc));
+  return doc;
 }

@@ -2,12 +2,12 @@ import { checkDependencies, applyDisabled } from './apis';
 import { Catalog, LLAMA_STACK_VERSION } from './catalog';
 import { Endpoint, GenerationContext, ProviderEntry, SecretEnvVar, checkSecretRef } from './context';
 import { resolveDistribution } from './distributions';
-import { placeholders, requiredVariables, stringLeaves, idOf } from './placeholders';
+import { placeholders, stringLeaves, idOf } from './placeholders';
 import { applyProviders, normaliseApiName } from './providers';
 import { applyResources } from './resources';
 import { isObject } from './schema';
-import { DistributionSpec, OverrideConfigSpec, ProvidersSpec, ResourcesSpec, SecretKeyRef, StorageSpec } from './spec';
 import { applyStorage } from './storage';
+import { DistributionSpec, OverrideConfigSpec, ProvidersSpec, ResourcesSpec, SecretKeyRef, StorageSpec } from './types';
 import { didYouMean, IssueCollector, ValidationError } from '../core/errors';
 import { isEnvVarName } from '../core/names';
 import { sha256, toYaml } from '../core/yaml';
@@ -70,6 +70,9 @@ const STACK_CONFIG_KEYS = [
 ];
 const REGISTERED_RESOURCE_KEYS = ['models', 'shields', 'vector_stores', 'datasets', 'scoring_fns', 'benchmarks', 'tool_groups'];
 
+/** `${env.X}` with no `:=`/`:+` operator. */
+const REQUIRED_VARIABLE = /\$\{env\.([A-Za-z0-9_]+)\}/g;
+
 const TOP_LEVEL_ORDER = [
   'version', 'distro_name', 'image_name', 'container_image', 'apis', 'providers', 'storage',
   'registered_resources', 'server', 'vector_stores', 'safety', 'connectors',
@@ -93,8 +96,14 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
     const dist = resolveDistribution(issues, input.distribution, input.imageOverrides, false);
     if (!dist || issues.issues.length > before) return undefined;
     return {
-      image: dist.image, hash: sha256(`override:${input.overrideConfig.configMapName}`), envVars: [], requiredEnv: [],
-      providerCount: 0, resourceCount: 0, warnings: [], endpoints: [],
+      image: dist.image,
+      hash: sha256(`override:${input.overrideConfig.configMapName}`),
+      envVars: [],
+      requiredEnv: [],
+      providerCount: 0,
+      resourceCount: 0,
+      warnings: [],
+      endpoints: [],
     };
   }
   const dist = resolveDistribution(issues, input.distribution, input.imageOverrides);
@@ -114,11 +123,10 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
 
   checkDependencies(ctx, disabledIndex);
   checkBaseSecrets(ctx);
-  const requiredEnv = checkRequiredEnv(ctx, supplied);
-  if (issues.issues.length > before) return undefined;
-
   const ordered = canonical(config);
   const yaml = toYaml(ordered);
+  const requiredEnv = checkRequiredEnv(ctx, supplied, yaml);
+  if (issues.issues.length > before) return undefined;
   return {
     image: dist.image,
     yaml,
@@ -220,7 +228,7 @@ function checkBaseSecrets(ctx: GenerationContext): void {
         if (f.secret && typeof v === 'string' && v.length > 0 && placeholders(v).length === 0) {
           ctx.issues.add(
             `the base config has a literal secret at providers.${api}[${i}].config.${f.name}`,
-            `write it as \${env.NAME} in the base config and pass NAME through env from a Secret`,
+            'write it as ${env.NAME} in the base config and pass NAME through env from a Secret',
             'distribution.baseConfig',
           );
         }
@@ -229,8 +237,9 @@ function checkBaseSecrets(ctx: GenerationContext): void {
   }
 }
 
-function checkRequiredEnv(ctx: GenerationContext, supplied: ReadonlySet<string>): string[] {
-  const required = [...requiredVariables(ctx.config)].sort();
+function checkRequiredEnv(ctx: GenerationContext, supplied: ReadonlySet<string>, yaml: string): string[] {
+  // One regex pass over the rendered text; the path of a use is looked up only for an error.
+  const required = [...new Set([...yaml.matchAll(REQUIRED_VARIABLE)].map((m) => m[1]))].sort();
   for (const name of required) {
     if (supplied.has(name) || ctx.hasSecretEnv(name)) continue;
     const where = firstUse(ctx.config, name);

@@ -33,15 +33,6 @@ export function* stringLeaves(value: unknown, path: string[] = []): Generator<[s
   }
 }
 
-/** Names of variables used without a default (`${env.X}`): the server fails to start without them. */
-export function requiredVariables(value: unknown): Set<string> {
-  const names = new Set<string>();
-  for (const [, s] of stringLeaves(value)) {
-    for (const p of placeholders(s)) if (!p.operator) names.add(p.name);
-  }
-  return names;
-}
-
 /**
  * The fixed part of a provider ID. `${env.X:+id}` is "conditional": it counts as `id` for merging, but
  * the provider only exists when X is set. Returns undefined for IDs that are not a plain string.

@@ -2,7 +2,7 @@ import { Catalog, CatalogProvider, REMOVED_APIS } from './catalog';
 import { GenerationContext, ProviderEntry } from './context';
 import { envRef, idOf, placeholders, resolvesWithoutEnv } from './placeholders';
 import { checkProviderConfig, isObject } from './schema';
-import { ProviderSpec, ProvidersSpec } from './spec';
+import { ProviderSpec, ProvidersSpec } from './types';
 import { didYouMean, IssueCollector } from '../core/errors';
 import { llsdEnvName, toCamelCase, toSnakeCase } from '../core/names';
 

@@ -3,7 +3,7 @@ import { GenerationContext, ProviderEntry } from './context';
 import { idOf, placeholders } from './placeholders';
 import { sortDeep } from './providers';
 import { isObject } from './schema';
-import { ModelSpec, ResourcesSpec } from './spec';
+import { ModelSpec, ResourcesSpec } from './types';
 import { didYouMean, IssueCollector } from '../core/errors';
 
 export const MODEL_TYPES: readonly string[] = ['llm', 'embedding', 'rerank'];

@@ -1,7 +1,7 @@
 import { GenerationContext } from './context';
 import { envRef } from './placeholders';
 import { isObject } from './schema';
-import { StorageBackendSpec, StorageSpec } from './spec';
+import { StorageBackendSpec, StorageSpec } from './types';
 import { didYouMean, IssueCollector } from '../core/errors';
 import { llsdEnvName } from '../core/names';
 

@@ -2,24 +2,83 @@ import { createHash } from 'crypto';
 import * as jsyaml from 'js-yaml';
 
 /**
- * Strings that YAML 1.1 (PyYAML, which reads config.yaml) would take for numbers but YAML 1.2 would not:
- * underscores (`1_000`), binary, sexagesimal (`1:30`). Declaring them as an implicit type of the dump
- * schema makes js-yaml quote such strings, as it already does for `yes`/`on` and YAML 1.2 numbers.
- */
-const YAML11_NUMBER = new jsyaml.Type('tag:cdk8s-llama-stack/yaml11-number', {
-  kind: 'scalar',
-  resolve: (data: unknown) => typeof data === 'string'
-    && /^[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|0[0-7_]+|[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?|[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|\.[0-9_]+([eE][-+]?[0-9]+)?)$/.test(data),
-  construct: (data: string) => data,
-});
-const DUMP_SCHEMA = jsyaml.DEFAULT_SCHEMA.extend({ implicit: [YAML11_NUMBER] });
-
-/**
- * Deterministic YAML: no anchors, no line folding, keys in the order the object has them (callers put
- * objects in canonical order first). Strings a YAML 1.1 reader would take for another type are quoted.
+ * Deterministic YAML for JSON-like data (objects, arrays, strings, numbers, booleans, null): block
+ * style, keys in the order the object has them (callers put objects in canonical order first), no
+ * anchors, no folding. A string is written plain only when both YAML 1.2 and YAML 1.1 readers (PyYAML,
+ * which Llama Stack uses) read it back as the same string; otherwise it is double-quoted with JSON
+ * escapes, which YAML accepts. Written by hand because it is the hot path of config generation.
  */
 export function toYaml(value: unknown): string {
-  return jsyaml.dump(value, { noRefs: true, lineWidth: -1, sortKeys: false, schema: DUMP_SCHEMA });
+  if (!isNonEmptyCollection(value)) return `${scalarOrEmpty(value)}\n`;
+  const out: string[] = [];
+  block(value, '', out);
+  return out.join('');
+}
+
+function block(value: object, indent: string, out: string[]): void {
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (isNonEmptyCollection(item)) {
+        // "- " then the collection's first line on the same line, the rest indented under it.
+        const inner: string[] = [];
+        block(item, `${indent}  `, inner);
+        out.push(`${indent}- ${inner.join('').slice(indent.length + 2)}`);
+      } else {
+        out.push(`${indent}- ${scalarOrEmpty(item)}\n`);
+      }
+    }
+    return;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (item === undefined) continue;
+    if (isNonEmptyCollection(item)) {
+      out.push(`${indent}${scalar(key)}:\n`);
+      block(item, `${indent}  `, out);
+    } else {
+      out.push(`${indent}${scalar(key)}: ${scalarOrEmpty(item)}\n`);
+    }
+  }
+}
+
+function isNonEmptyCollection(v: unknown): v is object {
+  if (v === null || typeof v !== 'object') return false;
+  return Array.isArray(v) ? v.length > 0 : Object.keys(v).length > 0;
+}
+
+function scalarOrEmpty(v: unknown): string {
+  if (Array.isArray(v)) return '[]';
+  if (v !== null && typeof v === 'object') return '{}';
+  return scalar(v);
+}
+
+function scalar(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf';
+    // YAML 1.1 floats need a '.' in the mantissa: 1e+21 would be a string to PyYAML, 1.0e+21 is not.
+    const n = String(v);
+    return n.includes('e') && !n.includes('.') ? n.replace('e', '.0e') : n;
+  }
+  const s = String(v);
+  return isPlainSafe(s) ? s : JSON.stringify(s);
+}
+
+/** Printable ASCII, not starting with an indicator, no `: ` or ` #`, not ending in `:` or a space. */
+const PLAIN = /^[A-Za-z0-9_$/.(=~^<\\][\x20-\x7e]*$/;
+/** Words YAML 1.1 reads as booleans or null, or as special keys. */
+const SPECIAL = /^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~|=|<<)$/;
+/** Anything that starts like a number, `.inf`/`.nan`, or a date is quoted (YAML 1.1 has many forms). */
+const NUMBERISH = /^([-+]?[0-9]|[-+]?\.[0-9]|[-+]?\.(inf|Inf|INF|nan|NaN|NAN)$)/;
+
+function isPlainSafe(s: string): boolean {
+  return PLAIN.test(s)
+    && !SPECIAL.test(s)
+    && !NUMBERISH.test(s)
+    && !s.includes(': ')
+    && !s.includes(' #')
+    && !s.endsWith(':')
+    && !s.endsWith(' ');
 }
 
 /** Parses YAML text; errors carry the line and column. */

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { LlamaStackProps } from './props';
 import { GeneratedConfig, generateInto } from '../config/generate';
-import { SecretKeyRef } from '../config/spec';
+import { SecretKeyRef } from '../config/types';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { standardLabels, selectorLabels } from '../core/labels';

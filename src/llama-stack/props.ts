@@ -1,6 +1,6 @@
 import {
   DistributionSpec, OverrideConfigSpec, ProvidersSpec, ResourcesSpec, SecretKeyRef, StorageSpec,
-} from '../config/spec';
+} from '../config/types';
 
 /** Who may call the server (NetworkPolicy ingress). */
 export interface AllowedFromSpec {

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as yaml from 'js-yaml';
 import { ConfigInput, generateConfig } from '../../src/config/generate';
 import { ValidationError } from '../../src/core/errors';
@@ -30,7 +31,7 @@ describe('distribution', () => {
   test('a named distribution uses the 0.7.1 image and its embedded config unchanged', () => {
     const { doc, image, warnings } = gen({ distribution: starter });
     expect(image).toBe('docker.io/llamastack/distribution-starter:0.7.1');
-    const base = yaml.load(require('fs').readFileSync('data/llama-stack-0.7.1/starter.config.yaml', 'utf8')) as any;
+    const base = yaml.load(fs.readFileSync('data/llama-stack-0.7.1/starter.config.yaml', 'utf8')) as any;
     delete base.registered_resources.vector_dbs; // ignored by 0.7.1
     expect(doc).toEqual(base);
     expect(warnings).toEqual([expect.stringMatching(/dropped registered_resources.vector_dbs/)]);
@@ -193,7 +194,8 @@ describe('providers', () => {
   });
 
   test('unknown config keys are rejected, nested ones too, with did-you-mean', () => {
-    expect(errors({ distribution: starter, providers: { inference: { ...vllm, settings: { max_tokns: 1, network: { tls: { verfy: false }, timeout: { conect: 3 } } } } } })).toEqual([
+    const settings = { max_tokns: 1, network: { tls: { verfy: false }, timeout: { conect: 3 } } };
+    expect(errors({ distribution: starter, providers: { inference: { ...vllm, settings } } })).toEqual([
       "providers.inference.settings.max_tokns: unknown config key 'max_tokns' for remote::vllm (did you mean 'max_tokens'?)",
       "providers.inference.settings.network.timeout.conect: unknown config key 'conect' (did you mean 'connect'?)",
       "providers.inference.settings.network.tls.verfy: unknown config key 'verfy' (did you mean 'verify'?)",
@@ -270,7 +272,7 @@ describe('resources', () => {
       resources: { models: [{ name: 'a', provider: 'nope' }, { name: 'b', modelType: 'embedding' }, { name: 'c', modelType: 'chat' }] },
     });
     expect(lines[0]).toMatch(/^resources.models\[0\].provider: references unknown provider ID "nope"; available: \[.*fireworks.*\]/);
-    expect(lines).toContain("resources.models[1].embeddingDimension: an embedding model needs embeddingDimension (set embeddingDimension, e.g. 768)");
+    expect(lines).toContain('resources.models[1].embeddingDimension: an embedding model needs embeddingDimension (set embeddingDimension, e.g. 768)');
     expect(lines).toContain("resources.models[2].modelType: unknown modelType 'chat' (use one of: llm, embedding, rerank)");
     const baseConfig = 'version: 2\ndistro_name: x\nproviders: {}\n';
     expect(errors({ distribution: { image: 'a/b:1', baseConfig }, resources: { models: ['m'] } })).toEqual([
@@ -317,7 +319,7 @@ describe('required variables', () => {
   });
 
   test('env values: valid names, secret-looking literals refused', () => {
-    expect(errors({ distribution: starter, env: { 'BAD-NAME': 'x', OPENAI_API_KEY: 'sk-live', LLSD_X: 'y' } })).toEqual([
+    expect(errors({ distribution: starter, env: { 'BAD-NAME': 'x', 'OPENAI_API_KEY': 'sk-live', 'LLSD_X': 'y' } })).toEqual([
       "env.BAD-NAME: 'BAD-NAME' is not a valid environment variable name (use letters, digits and '_', not starting with a digit)",
       "env.OPENAI_API_KEY: looks like a secret but is a literal value (use a Secret reference: env: { OPENAI_API_KEY: { name: '<secret>', key: '<key>' } })",
       'env.LLSD_X: names starting with LLSD_ are reserved for generated secret variables (use another name)',

@@ -15,7 +15,10 @@ const provider = fc.record({
   provider: fc.constantFrom(...providerNames),
   endpoint: fc.option(fc.constantFrom('http://v.models.svc:8000/v1', 'not a url', 'https://api.example.com/v1', 'postgresql://pg.db.svc:5432'), { nil: undefined }),
   apiKey: fc.option(secretRef, { nil: undefined }),
-  settings: fc.option(fc.dictionary(fc.constantFrom(...configKeys), fc.oneof(fc.integer(), fc.string(), fc.constant({ tls: { verify: true } }))), { nil: undefined }),
+  settings: fc.option(
+    fc.dictionary(fc.constantFrom(...configKeys), fc.oneof(fc.integer(), fc.string(), fc.constant({ tls: { verify: true } }))),
+    { nil: undefined },
+  ),
 }, { requiredKeys: ['provider'] });
 const input: fc.Arbitrary<ConfigInput> = fc.record({
   distribution: fc.constantFrom({ name: 'starter' }, { name: 'postgres-demo' }, { name: 'nope' }, { image: 'a/b:1' }),

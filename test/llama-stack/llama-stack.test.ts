@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import { App, Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { LlamaStack, LlamaStackProps } from '../../src';
@@ -115,7 +117,7 @@ describe('objects', () => {
 describe('defaults and options', () => {
   test('no providers/resources/storage/disabled -> the distribution config as is', () => {
     const { stack } = chartWith({ distribution: { name: 'starter' } });
-    const base = yaml.load(require('fs').readFileSync('data/llama-stack-0.7.1/starter.config.yaml', 'utf8')) as any;
+    const base = yaml.load(fs.readFileSync('data/llama-stack-0.7.1/starter.config.yaml', 'utf8')) as any;
     delete base.registered_resources.vector_dbs;
     expect(yaml.load(stack.configYaml!)).toEqual(base);
   });
@@ -195,7 +197,7 @@ describe('defaults and options', () => {
 });
 
 describe('validation', () => {
-  function failure(props: LlamaStackProps, id = 'stack'): ValidationError {
+  function failure(props: LlamaStackProps): ValidationError {
     try {
       chartWith(props);
     } catch (err) {
@@ -229,7 +231,7 @@ describe('validation', () => {
   });
 
   test('bad input never yields a manifest', () => {
-    const app = new App({ outdir: require('os').tmpdir() });
+    const app = new App({ outdir: os.tmpdir() });
     const chart = new Chart(app, 'c');
     expect(() => new LlamaStack(chart, 'stack', { distribution: { name: 'nope' } })).toThrow(ValidationError);
     expect(chart.node.findAll().filter((c) => c !== chart && c.node.path.startsWith('c/stack/'))).toEqual([]);
@@ -270,7 +272,7 @@ describe('secrets', () => {
       },
       networking: { allowInternetEgress: true },
     });
-    const catalog = JSON.parse(require('fs').readFileSync('data/llama-stack-0.7.1/providers.json', 'utf8'));
+    const catalog = JSON.parse(fs.readFileSync('data/llama-stack-0.7.1/providers.json', 'utf8'));
     const secretFields = new Set<string>(catalog.providers.flatMap((p: any) => p.fields.filter((f: any) => f.secret).map((f: any) => f.name)));
     secretFields.add('password');
     for (const cm of byKind(objs, 'ConfigMap')) {

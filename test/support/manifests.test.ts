@@ -2,7 +2,9 @@ import { conformanceProblems, openApiErrors, pssViolations, unknownFieldErrors }
 
 // The checkers must be able to fail, or the conformance tests that rely on them prove nothing.
 const deployment = () => ({
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'n' },
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'd', namespace: 'n' },
   spec: {
     selector: { matchLabels: { a: 'b' } },
     template: {

@@ -48,8 +48,14 @@ export function unknownFieldErrors(manifests: Manifest[]): string[] {
   });
   const source = lines.join('\n');
   const options: ts.CompilerOptions = {
-    strict: true, noEmit: true, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10,
-    target: ts.ScriptTarget.ES2022, types: [], skipLibCheck: true, ignoreDeprecations: '6.0',
+    strict: true,
+    noEmit: true,
+    module: ts.ModuleKind.CommonJS,
+    moduleResolution: ts.ModuleResolutionKind.Node10,
+    target: ts.ScriptTarget.ES2022,
+    types: [],
+    skipLibCheck: true,
+    ignoreDeprecations: '6.0',
   };
   const host = ts.createCompilerHost(options);
   const read = host.getSourceFile.bind(host);
