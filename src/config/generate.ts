@@ -7,7 +7,7 @@ import { applyProviders, normaliseApiName } from './providers';
 import { applyResources } from './resources';
 import { isObject } from './schema';
 import { applyStorage } from './storage';
-import { DistributionSpec, OverrideConfigSpec, ProvidersSpec, ResourcesSpec, SecretKeyRef, StorageSpec } from './types';
+import { LlamaStackConfigSpec } from './types';
 import { didYouMean, IssueCollector, ValidationError } from '../core/errors';
 import { isEnvVarName } from '../core/names';
 import { sha256, toYaml } from '../core/yaml';
@@ -22,15 +22,7 @@ export interface ServerSettings {
 }
 
 /** Input of the config engine: a plain object, no cdk8s. */
-export interface ConfigInput {
-  readonly distribution?: DistributionSpec;
-  readonly providers?: ProvidersSpec;
-  readonly resources?: ResourcesSpec;
-  readonly storage?: StorageSpec;
-  readonly disabled?: string[];
-  readonly overrideConfig?: OverrideConfigSpec;
-  /** Environment the container will have (names matter: they satisfy `${env.X}`). */
-  readonly env?: { [name: string]: string | SecretKeyRef };
+export interface ConfigInput extends LlamaStackConfigSpec {
   readonly server?: ServerSettings;
   /** Distribution name -> image. */
   readonly imageOverrides?: { [name: string]: string };

@@ -220,3 +220,41 @@ export interface OverrideConfigSpec {
   /** Name of a ConfigMap in the stack's namespace with the key `config.yaml`. */
   readonly configMapName: string;
 }
+
+/** What a Llama Stack server's config.yaml is generated from (the config engine's input). */
+export interface LlamaStackConfigSpec {
+  /** The distribution to run: `{ name: 'starter' }`, or `{ image, baseConfig }`. */
+  readonly distribution: DistributionSpec;
+  /**
+   * Providers per API, merged into the distribution's base config by provider ID.
+   * @default - the base config's providers
+   */
+  readonly providers?: ProvidersSpec;
+  /**
+   * Models, tool groups and shields to register.
+   * @default - the base config's
+   */
+  readonly resources?: ResourcesSpec;
+  /**
+   * State storage backends.
+   * @default - the base config's (SQLite files on the data volume for `starter`)
+   */
+  readonly storage?: StorageSpec;
+  /**
+   * APIs to remove (camelCase or snake_case): from `apis`, `providers`, and dependent resources.
+   * @default - none
+   */
+  readonly disabled?: string[];
+  /**
+   * Use your own ConfigMap's `config.yaml` verbatim. Mutually exclusive with providers, resources,
+   * storage and disabled.
+   * @default - config.yaml is generated
+   */
+  readonly overrideConfig?: OverrideConfigSpec;
+  /**
+   * Extra container environment: plain values, or Secret references. Names used as `${env.X}` in the
+   * config (without a default) must be supplied here.
+   * @default - none
+   */
+  readonly env?: { [name: string]: string | SecretKeyRef };
+}

@@ -75,18 +75,7 @@ export class LlamaStack extends Construct {
     const namespace = Chart.of(this).namespace;
     const imageOverrides = this.node.tryGetContext(LlamaStack.IMAGE_OVERRIDES_CONTEXT) as Record<string, string> | undefined;
 
-    const generated = generateInto(issues, {
-      distribution: props.distribution,
-      providers: props.providers,
-      resources: props.resources,
-      storage: props.storage,
-      disabled: props.disabled,
-      overrideConfig: props.overrideConfig,
-      env: props.env,
-      server: { port },
-      imageOverrides,
-      dataDir: DATA_DIR,
-    });
+    const generated = generateInto(issues, { ...props, server: { port }, imageOverrides, dataDir: DATA_DIR });
     checkEnvNames(issues, props.env);
     checkWorkload(issues, props);
     checkAllowedFrom(issues, props);

@@ -1,6 +1,4 @@
-import {
-  DistributionSpec, OverrideConfigSpec, ProvidersSpec, ResourcesSpec, SecretKeyRef, StorageSpec,
-} from '../config/types';
+import { LlamaStackConfigSpec } from '../config/types';
 
 /** Who may call the server (NetworkPolicy ingress). */
 export interface AllowedFromSpec {
@@ -61,47 +59,13 @@ export interface LlamaStackWorkloadProps {
 }
 
 /** Props of `LlamaStack`. */
-export interface LlamaStackProps {
+export interface LlamaStackProps extends LlamaStackConfigSpec {
   /**
    * Base name of the objects (Deployment `<name>`, Service `<name>-service`, ConfigMap
    * `<name>-config-<hash8>`). At most 47 characters, so every derived name fits in 63.
    * @default - the construct id
    */
   readonly name?: string;
-  /** The distribution to run: `{ name: 'starter' }`, or `{ image, baseConfig }`. */
-  readonly distribution: DistributionSpec;
-  /**
-   * Providers per API, merged into the distribution's base config by provider ID.
-   * @default - the base config's providers
-   */
-  readonly providers?: ProvidersSpec;
-  /**
-   * Models, tool groups and shields to register.
-   * @default - the base config's
-   */
-  readonly resources?: ResourcesSpec;
-  /**
-   * State storage backends.
-   * @default - the base config's (SQLite files on the data volume for `starter`)
-   */
-  readonly storage?: StorageSpec;
-  /**
-   * APIs to remove (camelCase or snake_case): from `apis`, `providers`, and dependent resources.
-   * @default - none
-   */
-  readonly disabled?: string[];
-  /**
-   * Use your own ConfigMap's `config.yaml` verbatim. Mutually exclusive with providers, resources,
-   * storage and disabled.
-   * @default - config.yaml is generated
-   */
-  readonly overrideConfig?: OverrideConfigSpec;
-  /**
-   * Extra container environment: plain values, or Secret references. Names used as `${env.X}` in the
-   * config (without a default) must be supplied here.
-   * @default - none
-   */
-  readonly env?: { [name: string]: string | SecretKeyRef };
   /**
    * Port and network access.
    * @default - port 8321, labelled same-namespace clients only, no internet egress

@@ -450,9 +450,9 @@ describe('output', () => {
 
   test('YAML 1.1 readers (PyYAML) read strings back as strings', () => {
     const { yaml: text } = generateConfig({ distribution: starter, resources: { models: [{ name: 'yes', metadata: { on: 'off', n: '0123' } }] } });
-    expect(text).toMatch(/model_id: 'yes'/);
-    expect(text).toMatch(/'on': 'off'/);
-    expect(text).toMatch(/'n': '0123'/);
+    expect(text).toMatch(/model_id: "yes"/);
+    expect(text).toMatch(/"on": "off"/);
+    expect(text).toMatch(/"n": "0123"/);
   });
 
   test('collects every problem at once', () => {
