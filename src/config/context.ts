@@ -26,12 +26,17 @@ export interface SecretEnvVar {
   readonly source: string;
 }
 
-/** A network destination the server needs, derived from the spec (for NetworkPolicy egress). */
+/**
+ * A network destination the server needs, derived from the spec (for NetworkPolicy egress). Without a
+ * host it is a hosted service whose address is not known (outside the cluster, HTTPS).
+ */
 export interface Endpoint {
-  readonly host: string;
-  readonly port: number;
+  readonly host?: string;
+  readonly port?: number;
   /** The prop path it comes from. */
   readonly source: string;
+  /** Why it is needed, when there is no host. */
+  readonly note?: string;
 }
 
 /** State shared by the generation steps. */

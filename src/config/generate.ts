@@ -106,14 +106,16 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   const supplied = new Set(Object.keys(input.env ?? {}));
 
   applyProviders(ctx, input.providers);
+  const providersOk = issues.issues.length === before;
   const configured = new Set(Object.keys(input.providers ?? {}).filter((k) => (input.providers as any)[k] !== undefined).map(normaliseApiName));
   const disabledIndex = applyDisabled(ctx, input.disabled, configured);
   applyResources(ctx, input.resources, supplied);
   applyStorage(ctx, input.storage);
   applyServer(config, input.server);
-  if (issues.issues.length > before) return undefined;
 
-  checkDependencies(ctx, disabledIndex);
+  // Checks of the final config run even when earlier steps found problems, so every problem is reported
+  // at once; only the dependency check waits for the providers, which it would otherwise misjudge.
+  if (providersOk) checkDependencies(ctx, disabledIndex);
   checkBaseSecrets(ctx);
   const ordered = canonical(config);
   const yaml = toYaml(ordered);

@@ -1,5 +1,6 @@
 import { Catalog, CatalogProvider, REMOVED_APIS } from './catalog';
 import { GenerationContext, ProviderEntry } from './context';
+import { parseEndpoint, recordDestination } from './destinations';
 import { envRef, idOf, placeholders, resolvesWithoutEnv } from './placeholders';
 import { checkProviderConfig, isObject } from './schema';
 import { ProviderSpec, ProvidersSpec } from './types';
@@ -40,9 +41,14 @@ export function applyProviders(ctx: GenerationContext, spec: ProvidersSpec | und
   }
   const seenIds = new Map<string, string>();
   for (const api of PROVIDER_APIS) {
-    const value = given[toCamelCase(api)] ?? (api !== toCamelCase(api) ? given[api] : undefined);
+    const camel = toCamelCase(api);
+    if (camel !== api && given[camel] !== undefined && given[api] !== undefined) {
+      issues.add(`both ${camel} and ${api} are given`, `merge them into providers.${camel}`, api);
+      continue;
+    }
+    const propName = given[camel] !== undefined ? camel : api;
+    const value = given[propName];
     if (value === undefined) continue;
-    const propName = given[toCamelCase(api)] !== undefined ? toCamelCase(api) : api;
     const list = Array.isArray(value) ? value : [value];
     const at = issues.at(propName);
     if (list.length === 0) {
@@ -139,7 +145,7 @@ function buildEntry(
     structured.add(key);
   };
 
-  if (s.endpoint !== undefined) applyEndpoint(ctx, issues.at('endpoint'), cat, s.endpoint, setStructured);
+  if (s.endpoint !== undefined) applyEndpoint(issues.at('endpoint'), cat, s.endpoint, setStructured);
   if (s.apiKey !== undefined) {
     const field = cat.apiKeyField;
     if (!field) {
@@ -170,13 +176,14 @@ function buildEntry(
   fillRequired(ctx, settingsIssues, cat, config);
   checkProviderConfig(settingsIssues, config, cat);
   if (!idOk) return undefined;
+  recordDestination(ctx, issues, cat, config, s.endpoint !== undefined);
   const entry: ProviderEntry = { provider_id: id, provider_type: providerType, config };
   return { id, entry };
 }
 
 type Setter = (key: string, value: unknown, from: string) => void;
 
-function applyEndpoint(ctx: GenerationContext, issues: IssueCollector, cat: CatalogProvider, endpoint: string, set: Setter): void {
+function applyEndpoint(issues: IssueCollector, cat: CatalogProvider, endpoint: string, set: Setter): void {
   if (typeof endpoint !== 'string' || endpoint.length === 0) {
     issues.add('expected a URL', 'e.g. http://vllm.models.svc:8000/v1');
     return;
@@ -187,32 +194,18 @@ function applyEndpoint(ctx: GenerationContext, issues: IssueCollector, cat: Cata
     else issues.add(`${cat.providerType} takes host and port, not a URL placeholder`, 'give a literal URL such as postgresql://host:5432');
     return;
   }
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    issues.add(`'${endpoint}' is not an absolute URL`, 'write it with a scheme, e.g. http://vllm.models.svc:8000/v1');
-    return;
-  }
-  if (url.username || url.password) {
-    issues.add('the URL contains credentials', 'remove them from the URL; pass secrets with apiKey or secretRefs');
-    return;
-  }
-  const port = url.port ? Number(url.port) : defaultPort(url.protocol);
-  if (cat.urlField) {
-    set(cat.urlField, endpoint, 'endpoint');
-  } else if (cat.hostField) {
-    set(cat.hostField, url.hostname, 'endpoint');
-    if (cat.portField && url.port) set(cat.portField, Number(url.port), 'endpoint');
-  } else {
+  if (!cat.urlField && !cat.hostField) {
     issues.add(`${cat.providerType} has no endpoint field`, 'remove endpoint; this provider runs in the server or takes its location from settings');
     return;
   }
-  if (port !== undefined) ctx.endpoints.push({ host: url.hostname, port, source: issues.path() });
-}
-
-function defaultPort(protocol: string): number | undefined {
-  return ({ 'http:': 80, 'https:': 443, 'postgresql:': 5432, 'postgres:': 5432, 'redis:': 6379 } as Record<string, number>)[protocol];
+  const url = parseEndpoint(issues, endpoint);
+  if (!url) return;
+  if (cat.urlField) {
+    set(cat.urlField, endpoint, 'endpoint');
+  } else {
+    set(cat.hostField!, url.hostname, 'endpoint');
+    if (cat.portField && url.port) set(cat.portField, Number(url.port), 'endpoint');
+  }
 }
 
 /**

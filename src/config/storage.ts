@@ -24,6 +24,7 @@ export function applyStorage(ctx: GenerationContext, spec: StorageSpec | undefin
     if (key !== 'kv' && key !== 'sql') issues.add(`unknown field '${key}'`, didYouMean(key, ['kv', 'sql']) ?? 'fields: kv, sql', key);
   }
   const storage = isObject(ctx.config.storage) ? ctx.config.storage : (ctx.config.storage = {});
+  const baseHadBackends = isObject(storage.backends);
   const backends = isObject(storage.backends) ? storage.backends : (storage.backends = {});
   if (spec.kv !== undefined) {
     const b = backend(ctx, issues.at('kv'), spec.kv, 'kv', KV_TYPES);
@@ -32,6 +33,12 @@ export function applyStorage(ctx: GenerationContext, spec: StorageSpec | undefin
   if (spec.sql !== undefined) {
     const b = backend(ctx, issues.at('sql'), spec.sql, 'sql', SQL_TYPES);
     if (b) backends.sql_default = b;
+  }
+  if (!baseHadBackends) {
+    // A base without backends relies on 0.7.1's SQLite defaults; spell out the one the user did not give,
+    // so the stores below have both backends to point at.
+    backends.kv_default = backends.kv_default ?? { type: 'kv_sqlite', db_path: `${ctx.dataDir}/kvstore.db` };
+    backends.sql_default = backends.sql_default ?? { type: 'sql_sqlite', db_path: `${ctx.dataDir}/sql_store.db` };
   }
   if (!isObject(storage.stores)) {
     // 0.7.1's defaults point at kv_default/sql_default; spell them out so the file is self-describing.

@@ -122,7 +122,9 @@ export interface ProvidersSpec {
 
 /** A model to register with the stack. */
 export interface ModelSpec {
-  /** The model ID clients use (`model_id`). */
+  /**
+   * The model ID (`model_id`). Clients address the model as `<provider_id>/<providerModelId or name>`.
+   */
   readonly name: string;
   /**
    * The inference provider ID that serves it.

@@ -22,8 +22,14 @@ const DEFAULT_RESOURCES = {
   requests: { cpu: '250m', memory: '1Gi' },
   limits: { cpu: '2', memory: '4Gi' },
 };
-/** Names the construct sets itself; `env` may not override them. */
-const RESERVED_ENV = ['LLAMA_STACK_PORT', 'RUN_CONFIG_PATH', 'HOME', 'HF_HOME', 'XDG_CACHE_HOME'];
+/** Names the construct sets itself, which `env` may not override, and what to use instead. */
+const RESERVED_ENV: Record<string, string> = {
+  LLAMA_STACK_PORT: 'use networking.port',
+  RUN_CONFIG_PATH: 'use overrideConfig to supply your own config.yaml',
+  HOME: 'the server needs HOME=/ so that ~/.llama is its data volume',
+  HF_HOME: 'the Hugging Face cache lives on the cache volume',
+  XDG_CACHE_HOME: 'caches live on the cache volume',
+};
 
 /**
  * A Llama Stack server: ServiceAccount, immutable hashed ConfigMap with the generated `config.yaml`,
@@ -75,7 +81,7 @@ export class LlamaStack extends Construct {
     const namespace = Chart.of(this).namespace;
     const imageOverrides = this.node.tryGetContext(LlamaStack.IMAGE_OVERRIDES_CONTEXT) as Record<string, string> | undefined;
 
-    const generated = generateInto(issues, { ...props, server: { port }, imageOverrides, dataDir: DATA_DIR });
+    const generated = generateInto(issues, { ...props, server: { port, workers: props.workload?.workers }, imageOverrides, dataDir: DATA_DIR });
     checkEnvNames(issues, props.env);
     checkWorkload(issues, props);
     checkAllowedFrom(issues, props);
@@ -243,27 +249,24 @@ function ingressPeers(clientLabels: Record<string, string>, props: LlamaStackPro
 
 type Target = Omit<EgressTarget, 'peer'> & { peer?: k8s.NetworkPolicyPeer };
 
-/** Egress the providers and storage need, derived from their endpoints. */
+/**
+ * Egress the providers and storage need, derived from their endpoints: in-cluster Services and private
+ * IPs get a rule each; anything outside the cluster needs `allowInternetEgress`, which opens TCP 443.
+ */
 function egressTargets(issues: IssueCollector, config: GeneratedConfig, internet: boolean): Target[] {
   const out: Target[] = [];
+  const fix = 'set networking.allowInternetEgress: true for a hosted service, or, for a Service in the cluster, write its host as <service>.<namespace>.svc';
   for (const e of config.endpoints) {
-    const where = classifyHost(e.host);
+    const where = e.host === undefined ? { kind: 'external' as const } : classifyHost(e.host);
     if (where.kind === 'service') {
-      out.push({ port: e.port, peer: where.namespace ? namespacePeer(where.namespace) : { podSelector: {} } });
-    } else if (where.kind === 'ip') {
-      out.push({ port: e.port, peer: { ipBlock: { cidr: where.cidr } } });
+      out.push({ port: e.port!, peer: where.namespace ? namespacePeer(where.namespace) : { podSelector: {} } });
+    } else if (where.kind === 'ip' && where.private) {
+      out.push({ port: e.port!, peer: { ipBlock: { cidr: where.cidr } } });
     } else if (!internet) {
-      issues.add(
-        `'${e.host}' is outside the cluster, and egress there is blocked by the stack's NetworkPolicy`,
-        'set networking.allowInternetEgress: true for a hosted service, or, for a Service in the cluster, write its host as <service>.<namespace>.svc',
-        e.source,
-      );
-    } else if (e.port !== 443) {
-      issues.add(
-        `'${e.host}' is outside the cluster on port ${e.port}; allowInternetEgress opens TCP 443 only`,
-        'use an https endpoint on port 443',
-        e.source,
-      );
+      const what = e.host === undefined ? e.note! : `'${e.host}' is outside the cluster`;
+      issues.add(`${what}, and egress there is blocked by the stack's NetworkPolicy`, fix, e.source);
+    } else if (e.port !== undefined && e.port !== 443) {
+      issues.add(`'${e.host}' is outside the cluster on port ${e.port}; allowInternetEgress opens TCP 443 only`, 'use an https endpoint on port 443', e.source);
     }
   }
   return out;
@@ -271,7 +274,7 @@ function egressTargets(issues: IssueCollector, config: GeneratedConfig, internet
 
 function checkEnvNames(issues: IssueCollector, env: LlamaStackProps['env']): void {
   for (const name of Object.keys(env ?? {})) {
-    if (RESERVED_ENV.includes(name)) issues.add(`${name} is set by the construct`, 'remove it from env; use networking.port for the port', `env.${name}`);
+    if (name in RESERVED_ENV) issues.add(`${name} is set by the construct`, `remove it from env; ${RESERVED_ENV[name]}`, `env.${name}`);
   }
 }
 

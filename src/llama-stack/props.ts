@@ -52,6 +52,12 @@ export interface LlamaStackWorkloadProps {
    */
   readonly replicas?: number;
   /**
+   * Server worker processes per pod (`server.workers`; with more than one, `server.host: 0.0.0.0`,
+   * since 0.7.1 would otherwise bind IPv6 only).
+   * @default 1
+   */
+  readonly workers?: number;
+  /**
    * Container resources. Given maps replace the default ones whole.
    * @default - requests cpu 250m / memory 1Gi, limits cpu 2 / memory 4Gi
    */

@@ -241,6 +241,50 @@ describe('providers', () => {
   });
 });
 
+describe('destinations (for NetworkPolicy egress)', () => {
+  const endpointsOf = (input: ConfigInput) => generateConfig(input).endpoints;
+
+  test('literal endpoints, settings URLs, host fields and catalog defaults are recorded', () => {
+    expect(endpointsOf({
+      distribution: starter,
+      providers: {
+        inference: [
+          { id: 'a', ...vllm },
+          { id: 'b', provider: 'vllm', settings: { base_url: 'http://b.models.svc.cluster.local/v1' } },
+          { id: 'o', provider: 'openai', apiKey: { name: 'o', key: 'k' } },
+          { id: 'c', provider: 'anthropic', apiKey: { name: 'c', key: 'k' } },
+        ],
+        vectorIo: { provider: 'pgvector', endpoint: 'postgresql://pg.db.svc', settings: { db: 'd', user: 'u' } },
+      },
+    })).toEqual([
+      { host: 'llama-8b.models.svc', port: 8000, source: 'providers.inference[0].endpoint' },
+      { host: 'b.models.svc.cluster.local', port: 80, source: 'providers.inference[1].settings.base_url' },
+      { host: 'api.openai.com', port: 443, source: 'providers.inference[2]' },
+      { source: 'providers.inference[3]', note: 'remote::anthropic calls a hosted service outside the cluster' },
+      { host: 'pg.db.svc', port: 5432, source: 'providers.vectorIo.endpoint' },
+    ]);
+  });
+
+  test('loopback and run-time endpoints are warnings, not rules', () => {
+    const out = generateConfig({ distribution: starter, providers: { inference: [{ id: 'l', provider: 'ollama' }, { id: 'v', provider: 'vllm', endpoint: '${env.VLLM_URL}' }] }, env: { VLLM_URL: 'x' } });
+    expect(out.endpoints).toEqual([]);
+    expect(out.warnings).toContain("providers.inference[0]: the endpoint points at localhost, which is the server's own pod");
+    expect(out.warnings).toContain('providers.inference[1].endpoint: the endpoint is only known at run time, so the NetworkPolicy has no egress rule for it (give a literal endpoint)');
+  });
+
+  test('endpoints need a scheme and a host', () => {
+    expect(errors({ distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'vllm:8000' } } })).toEqual([
+      "providers.inference.endpoint: 'vllm:8000' is not an absolute URL with a scheme and host (write it with a scheme, e.g. http://vllm.models.svc:8000/v1)",
+    ]);
+  });
+
+  test('both spellings of one API are an error', () => {
+    expect(errors({ distribution: starter, providers: { vectorIo: { provider: 'faiss' }, vector_io: { provider: 'faiss' } } as any })).toEqual([
+      'providers.vector_io: both vectorIo and vector_io are given (merge them into providers.vectorIo)',
+    ]);
+  });
+});
+
 describe('resources', () => {
   test('models: string or object, defaults, metadata mapping, default provider', () => {
     const { doc } = gen({
@@ -353,6 +397,13 @@ describe('storage', () => {
     });
   });
 
+  test('a base without backends gets the SQLite default for the backend not given', () => {
+    const baseConfig = 'version: 2\ndistro_name: x\nproviders: {}\n';
+    const { doc } = gen({ distribution: { image: 'a/b:1', baseConfig }, storage: { sql: { type: 'postgres', host: 'pg', user: 'u' } } });
+    expect(doc.storage.backends.kv_default).toEqual({ type: 'kv_sqlite', db_path: '/.llama/kvstore.db' });
+    expect(doc.storage.stores.metadata.backend).toBe('kv_default');
+  });
+
   test('storage errors', () => {
     expect(errors({ distribution: starter, storage: { sql: { type: 'postgres', connectionString: 'postgresql://u:hunter2@pg:5432/db' } } })).toEqual([
       "storage.sql.connectionString: the connection string contains a password (remove it from the URL and give password: { name: '<secret>', key: '<key>' })",
@@ -453,6 +504,12 @@ describe('output', () => {
     expect(text).toMatch(/model_id: "yes"/);
     expect(text).toMatch(/"on": "off"/);
     expect(text).toMatch(/"n": "0123"/);
+  });
+
+  test('checks of the final config run even when other steps failed', () => {
+    const lines = errors({ distribution: starter, disabled: ['safety', 'foo', 'datasetio'] });
+    expect(lines[0]).toMatch(/^disabled\[1\]: unknown API 'foo'/);
+    expect(lines[1]).toMatch(/^disabled\[2\]: cannot disable datasetio: it is needed by/);
   });
 
   test('collects every problem at once', () => {

@@ -148,9 +148,25 @@ describe('defaults and options', () => {
     expect(np.spec.egress[np.spec.egress.length - 1].ports).toEqual([{ protocol: 'TCP', port: 443 }]);
   });
 
-  test('an endpoint outside the cluster needs the internet opt-in', () => {
+  test('an endpoint outside the cluster, a public IP or a hosted provider needs the internet opt-in', () => {
     expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', endpoint: 'http://vllm.example.com:8000/v1' } } }))
       .toThrow(/providers.inference.endpoint: 'vllm.example.com' is outside the cluster, and egress there is blocked/);
+    expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', endpoint: 'https://8.8.8.8/v1' } } }))
+      .toThrow(/providers.inference.endpoint: '8.8.8.8' is outside the cluster/);
+    expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: { provider: 'anthropic', apiKey: { name: 'a', key: 'k' } } } }))
+      .toThrow(/providers.inference: remote::anthropic calls a hosted service outside the cluster, and egress there is blocked/);
+    expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', endpoint: 'http://vllm.example.com:8000/v1' } }, networking: { allowInternetEgress: true } }))
+      .toThrow(/allowInternetEgress opens TCP 443 only/);
+  });
+
+  test('private IPs get an ipBlock rule', () => {
+    const np = one(synth({ distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', endpoint: 'http://10.0.0.7:8000/v1' } } }), 'NetworkPolicy');
+    expect(np.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '10.0.0.7/32' } }], ports: [{ protocol: 'TCP', port: 8000 }] });
+  });
+
+  test('workers go to the config, with host 0.0.0.0', () => {
+    const cm = one(synth({ distribution: { name: 'starter' }, workload: { workers: 4 } }), 'ConfigMap');
+    expect((yaml.load(cm.data['config.yaml']) as any).server).toEqual({ port: 8321, workers: 4, host: '0.0.0.0' });
   });
 
   test('workload replicas and resources', () => {
@@ -217,7 +233,7 @@ describe('validation', () => {
     expect(err.message.split('\n').map((l) => l.trim())).toEqual([
       '4 problems found:',
       "test/stack providers.inference[0].id: required when an API lists more than one provider (give each provider an id, e.g. id: 'vllm-primary')",
-      'test/stack env.HOME: HOME is set by the construct (remove it from env; use networking.port for the port)',
+      'test/stack env.HOME: HOME is set by the construct (remove it from env; the server needs HOME=/ so that ~/.llama is its data volume)',
       'test/stack workload.replicas: replicas must be an integer >= 0, got -1 (e.g. 2)',
       "test/stack workload.resources.requests.cpu: 'lots' is not a Kubernetes quantity (e.g. 500m, 2, 1Gi)",
     ]);
