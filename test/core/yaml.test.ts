@@ -38,7 +38,7 @@ test('PyYAML (YAML 1.1) reads every value back unchanged', () => {
   const samples = fc.sample(jsonData, 300);
   samples.push(Object.fromEntries(tricky.map((s) => [s, s])), tricky);
   const text = samples.map((s) => toYaml(s)).join('---\n');
-  const r = spawnSync(py!, ['-c', 'import sys, yaml, json; print(json.dumps(list(yaml.safe_load_all(sys.stdin))))'], { input: text, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(py!, ['-c', 'import sys, yaml, json; print(json.dumps(list(yaml.safe_load_all(sys.stdin))))'], { input: text, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   expect(r.stderr).toBe('');
   expect(JSON.parse(r.stdout)).toEqual(samples);
 });
