@@ -2,9 +2,10 @@ import { Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { conformanceProblems, Manifest } from './support/manifests';
 import { hostedAndSafety } from '../examples/hosted-and-safety/app';
+import { production } from '../examples/production/app';
 import { quickstart } from '../examples/quickstart/app';
 
-const examples = { quickstart, hostedAndSafety };
+const examples = { quickstart, hostedAndSafety, production };
 
 describe.each(Object.entries(examples))('example %s', (_name, build) => {
   const app = Testing.app();

@@ -24,6 +24,8 @@ export interface ServerSettings {
 /** Input of the config engine: a plain object, no cdk8s. */
 export interface ConfigInput extends LlamaStackConfigSpec {
   readonly server?: ServerSettings;
+  /** Names of further env vars the container has (e.g. from pod overrides): they satisfy `${env.X}`. */
+  readonly extraEnvNames?: string[];
   /** Distribution name -> image. */
   readonly imageOverrides?: { [name: string]: string };
   /** Writable data directory in the container (SQLite files). @default '/.llama' */
@@ -103,7 +105,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   const config = dist.base as Record<string, any>;
   const ctx = new GenerationContext(issues, config, dist.distroName, input.dataDir ?? '/.llama');
   checkStackKeys(ctx);
-  const supplied = new Set(Object.keys(input.env ?? {}));
+  const supplied = new Set([...Object.keys(input.env ?? {}), ...(input.extraEnvNames ?? [])]);
 
   applyProviders(ctx, input.providers);
   const providersOk = issues.issues.length === before;

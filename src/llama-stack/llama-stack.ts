@@ -1,6 +1,8 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { LlamaStackProps } from './props';
+import { caBundlePieces, checkCaBundle, COMBINED_CA_DIR, COMBINED_CA_FILE } from './ca-bundle';
+import { ExposeSpec, LlamaStackProps } from './props';
+import { checkNamespaces, checkWorkload, DEFAULT_DATA_DIR, defaultSpread, hpaMetrics, intOrString, planWorkload } from './workload';
 import { GeneratedConfig, generateInto } from '../config/generate';
 import { SecretKeyRef } from '../config/types';
 import { IssueCollector } from '../core/errors';
@@ -13,7 +15,7 @@ import {
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 
 const CONFIG_DIR = '/etc/llama-stack';
-const DATA_DIR = '/.llama';
+const TLS_DIR = '/etc/llama-stack-tls';
 const CACHE_DIR = '/cache';
 const UID = 1001;
 /** Group 0: the distribution images make /.llama and /.cache group-0 writable. */
@@ -22,8 +24,13 @@ const DEFAULT_RESOURCES = {
   requests: { cpu: '250m', memory: '1Gi' },
   limits: { cpu: '2', memory: '4Gi' },
 };
+/** Volume names the construct uses. */
+const OWN_VOLUMES = ['config', 'data', 'cache', 'tmp', 'home', 'tls', 'ca-custom', 'ca-combined'];
+
 /** Names the construct sets itself, which `env` may not override, and what to use instead. */
 const RESERVED_ENV: Record<string, string> = {
+  SSL_CERT_FILE: 'use networking.tls.caBundle',
+  REQUESTS_CA_BUNDLE: 'use networking.tls.caBundle',
   LLAMA_STACK_PORT: 'use networking.port',
   RUN_CONFIG_PATH: 'use overrideConfig to supply your own config.yaml',
   HOME: 'the server needs HOME=/ so that ~/.llama is its data volume',
@@ -71,6 +78,8 @@ export class LlamaStack extends Construct {
   public readonly service: k8s.KubeService;
   /** The NetworkPolicy (escape hatch). */
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** The props this stack was built from. */
+  public readonly props: LlamaStackProps;
 
   constructor(scope: Construct, id: string, props: LlamaStackProps) {
     super(scope, id);
@@ -80,11 +89,25 @@ export class LlamaStack extends Construct {
     const port = props.networking?.port ?? 8321;
     const namespace = Chart.of(this).namespace;
     const imageOverrides = this.node.tryGetContext(LlamaStack.IMAGE_OVERRIDES_CONTEXT) as Record<string, string> | undefined;
+    const tls = props.networking?.tls;
+    const serverTls = tls?.enabled === true;
+    const plan = planWorkload(props);
 
-    const generated = generateInto(issues, { ...props, server: { port, workers: props.workload?.workers }, imageOverrides, dataDir: DATA_DIR });
+    const generated = generateInto(issues, {
+      ...props,
+      extraEnvNames: (props.workload?.overrides?.env ?? []).map((e) => e.name),
+      server: {
+        port,
+        workers: props.workload?.workers,
+        tlsCertFile: serverTls ? `${TLS_DIR}/tls.crt` : undefined,
+        tlsKeyFile: serverTls ? `${TLS_DIR}/tls.key` : undefined,
+      },
+      imageOverrides,
+      dataDir: plan.dataDir,
+    });
     checkEnvNames(issues, props.env);
-    checkWorkload(issues, props);
-    checkAllowedFrom(issues, props);
+    checkWorkload(issues, props, RESERVED_ENV, OWN_VOLUMES);
+    checkNetworking(issues, props);
     const egress = generated ? egressTargets(issues, generated, props.networking?.allowInternetEgress ?? false) : [];
     issues.throwIfAny(this.node.path);
     const config = generated!;
@@ -100,15 +123,21 @@ export class LlamaStack extends Construct {
     this.serviceName = `${name}-service`;
     this.configMapName = props.overrideConfig?.configMapName ?? `${name}-config-${config.hash.slice(0, 8)}`;
     this.clientLabels = { [`client.llamastack.io/${name}`]: 'true' };
+    this.props = props;
 
     const version = this.image.includes(':') ? this.image.slice(this.image.lastIndexOf(':') + 1).split('@')[0] : undefined;
     const labelsFor = (component: string) => standardLabels({ name: 'llama-stack', instance: name, component, version });
     const selector = selectorLabels({ name: 'llama-stack', instance: name, component: 'server' });
+    const w = props.workload ?? {};
+    const o = w.overrides ?? {};
+    const scheme = serverTls ? 'HTTPS' : 'HTTP';
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name, labels: labelsFor('server') },
-      automountServiceAccountToken: false,
-    });
+    if (o.serviceAccountName === undefined) {
+      new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+        metadata: { name, labels: labelsFor('server') },
+        automountServiceAccountToken: false,
+      });
+    }
 
     if (config.yaml !== undefined) {
       new k8s.KubeConfigMap(this, 'Config', {
@@ -118,49 +147,99 @@ export class LlamaStack extends Construct {
       });
     }
 
+    const pvcName = `${name}-pvc`;
+    if (w.storage) {
+      new k8s.KubePersistentVolumeClaim(this, 'Storage', {
+        metadata: { name: pvcName, labels: labelsFor('storage') },
+        spec: {
+          accessModes: [w.storage.accessMode ?? 'ReadWriteOnce'],
+          storageClassName: w.storage.storageClassName,
+          resources: { requests: { storage: k8s.Quantity.fromString(w.storage.size ?? '10Gi') } },
+        },
+      });
+    }
+
+    const ca = tls?.caBundle ? caBundlePieces(tls.caBundle, config.image) : undefined;
+    const env = containerEnv(port, config, props.env);
+    if (ca) env.push({ name: 'SSL_CERT_FILE', value: COMBINED_CA_FILE }, { name: 'REQUESTS_CA_BUNDLE', value: COMBINED_CA_FILE });
+    env.push(...(o.env ?? []));
+
+    const volumes: k8s.Volume[] = [
+      { name: 'config', configMap: { name: this.configMapName, items: [{ key: 'config.yaml', path: 'config.yaml' }] } },
+      w.storage
+        ? { name: 'data', persistentVolumeClaim: { claimName: pvcName } }
+        : { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('10Gi') } },
+      { name: 'cache', emptyDir: { sizeLimit: k8s.Quantity.fromString('20Gi') } },
+      { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
+    ];
+    const mounts: k8s.VolumeMount[] = [
+      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+      { name: 'data', mountPath: plan.dataDir },
+      { name: 'cache', mountPath: CACHE_DIR },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
+    if (plan.dataDir !== DEFAULT_DATA_DIR) {
+      // ~/.llama (HOME=/) must stay writable for paths in the base config, even with the PVC elsewhere.
+      volumes.push({ name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString('10Gi') } });
+      mounts.push({ name: 'home', mountPath: DEFAULT_DATA_DIR });
+    }
+    if (serverTls) {
+      volumes.push({ name: 'tls', secret: { secretName: tls!.secretName!, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } });
+      mounts.push({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
+    }
+    if (ca) {
+      volumes.push(...ca.volumes);
+      mounts.push({ name: 'ca-combined', mountPath: COMBINED_CA_DIR, readOnly: true });
+    }
+    volumes.push(...(o.volumes ?? []));
+    mounts.push(...(o.volumeMounts ?? []));
+
+    const spreads = w.topologySpreadConstraints ?? (plan.maxPods > 1 && !plan.pinnedToOneNode ? defaultSpread(selector) : undefined);
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name, labels: labelsFor('server') },
       spec: {
-        replicas: props.workload?.replicas ?? 1,
+        replicas: plan.replicas,
         revisionHistoryLimit: 5,
         selector: { matchLabels: selector },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
+        // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
+        strategy: plan.pinnedToOneNode
+          ? { type: 'Recreate' }
+          : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
         template: {
           metadata: {
-            labels: labelsFor('server'),
-            annotations: { 'llamastack.io/config-hash': config.hash },
+            labels: { ...o.podLabels, ...labelsFor('server') },
+            annotations: { ...o.podAnnotations, 'llamastack.io/config-hash': config.hash },
           },
           spec: {
-            serviceAccountName: name,
+            serviceAccountName: o.serviceAccountName ?? name,
             automountServiceAccountToken: false,
             // Service links would inject e.g. LLAMA_STACK_PORT=tcp://... for a Service named llama-stack.
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(UID, GID),
+            terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+            nodeSelector: o.nodeSelector,
+            tolerations: o.tolerations,
+            imagePullSecrets: o.imagePullSecrets?.map((n) => ({ name: n })),
+            topologySpreadConstraints: spreads,
+            initContainers: ca ? [ca.init] : undefined,
             containers: [{
               name: 'llama-stack',
               image: config.image,
               imagePullPolicy: 'IfNotPresent',
+              command: o.command,
+              args: o.args,
               ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
-              env: containerEnv(port, config, props.env),
+              env,
+              envFrom: o.envFrom,
               resources: containerResources(props),
               securityContext: restrictedContainerSecurityContext(),
-              volumeMounts: [
-                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                { name: 'data', mountPath: DATA_DIR },
-                { name: 'cache', mountPath: CACHE_DIR },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
+              volumeMounts: mounts,
               // A cold Python start with many providers takes a while: up to 5 minutes before liveness applies.
-              startupProbe: healthProbe(port, { periodSeconds: 10, failureThreshold: 30 }),
-              readinessProbe: healthProbe(port, { periodSeconds: 10, failureThreshold: 3 }),
-              livenessProbe: healthProbe(port, { periodSeconds: 20, failureThreshold: 3 }),
+              startupProbe: healthProbe(port, scheme, { periodSeconds: 10, failureThreshold: 30 }),
+              readinessProbe: healthProbe(port, scheme, { periodSeconds: 10, failureThreshold: 3 }),
+              livenessProbe: healthProbe(port, scheme, { periodSeconds: 20, failureThreshold: 3 }),
             }],
-            volumes: [
-              { name: 'config', configMap: { name: this.configMapName, items: [{ key: 'config.yaml', path: 'config.yaml' }] } },
-              { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString('10Gi') } },
-              { name: 'cache', emptyDir: { sizeLimit: k8s.Quantity.fromString('20Gi') } },
-              { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('1Gi') } },
-            ],
+            volumes,
           },
         },
       },
@@ -171,9 +250,55 @@ export class LlamaStack extends Construct {
       spec: {
         type: 'ClusterIP',
         selector,
-        ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+        ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP', appProtocol: serverTls ? 'https' : 'http' }],
       },
     });
+
+    if (w.autoscaling) {
+      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+        metadata: { name, labels: labelsFor('server') },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+          minReplicas: w.autoscaling.minReplicas ?? 1,
+          maxReplicas: w.autoscaling.maxReplicas,
+          metrics: hpaMetrics(w.autoscaling),
+        },
+      });
+    }
+
+    const pdb = w.podDisruptionBudget ?? (plan.maxPods > 1 ? { maxUnavailable: 1 } : undefined);
+    if (pdb) {
+      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: { name, labels: labelsFor('server') },
+        spec: {
+          selector: { matchLabels: selector },
+          minAvailable: pdb.minAvailable !== undefined ? intOrString(pdb.minAvailable) : undefined,
+          maxUnavailable: pdb.maxUnavailable !== undefined ? intOrString(pdb.maxUnavailable) : undefined,
+        },
+      });
+    }
+
+    const expose = exposeSpec(props.networking?.expose);
+    if (expose) {
+      new k8s.KubeIngress(this, 'Ingress', {
+        metadata: {
+          name: `${name}-ingress`,
+          labels: labelsFor('server'),
+          annotations: {
+            ...expose.annotations,
+            ...(serverTls ? { 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' } : {}),
+          },
+        },
+        spec: {
+          ingressClassName: expose.ingressClassName,
+          tls: expose.tlsSecretName ? [{ hosts: [expose.hostname!], secretName: expose.tlsSecretName }] : undefined,
+          rules: [{
+            host: expose.hostname,
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: this.serviceName, port: { number: port } } } }] },
+          }],
+        },
+      });
+    }
 
     this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name, labels: labelsFor('server') },
@@ -181,7 +306,7 @@ export class LlamaStack extends Construct {
         podSelector: { matchLabels: selector },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [{
-          from: ingressPeers(this.clientLabels, props),
+          from: ingressPeers(this.clientLabels, props, expose?.controllerNamespace),
           ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }],
         }],
         egress: [
@@ -200,9 +325,9 @@ export class LlamaStack extends Construct {
   }
 }
 
-function healthProbe(port: number, o: { periodSeconds: number; failureThreshold: number }): k8s.Probe {
+function healthProbe(port: number, scheme: string, o: { periodSeconds: number; failureThreshold: number }): k8s.Probe {
   return {
-    httpGet: { path: '/v1/health', port: k8s.IntOrString.fromNumber(port), scheme: 'HTTP' },
+    httpGet: { path: '/v1/health', port: k8s.IntOrString.fromNumber(port), scheme },
     periodSeconds: o.periodSeconds,
     failureThreshold: o.failureThreshold,
     timeoutSeconds: 5,
@@ -239,12 +364,25 @@ function containerResources(props: LlamaStackProps): k8s.ResourceRequirements {
   };
 }
 
-function ingressPeers(clientLabels: Record<string, string>, props: LlamaStackProps): k8s.NetworkPolicyPeer[] {
-  const peers: k8s.NetworkPolicyPeer[] = [{ podSelector: { matchLabels: clientLabels } }];
+function ingressPeers(clientLabels: Record<string, string>, props: LlamaStackProps, ingressNamespace: string | undefined): k8s.NetworkPolicyPeer[] {
   const from = props.networking?.allowedFrom;
+  // '*' admits every namespace (the operator's convention); nothing narrower is needed then.
+  if (from?.namespaces?.includes('*')) return [{ namespaceSelector: {} }];
+  const peers: k8s.NetworkPolicyPeer[] = [{ podSelector: { matchLabels: clientLabels } }];
   if (from?.podLabels && Object.keys(from.podLabels).length > 0) peers.push({ podSelector: { matchLabels: { ...from.podLabels } } });
-  for (const ns of [...(from?.namespaces ?? [])].sort()) peers.push(namespacePeer(ns));
+  const namespaces = new Set(from?.namespaces ?? []);
+  if (ingressNamespace) namespaces.add(ingressNamespace);
+  for (const ns of [...namespaces].sort()) peers.push(namespacePeer(ns));
+  for (const key of [...(from?.namespaceLabels ?? [])].sort()) peers.push({ namespaceSelector: { matchExpressions: [{ key, operator: 'Exists' }] } });
   return peers;
+}
+
+/** `expose: true | {}` -> enabled with defaults; `{ enabled: false }` or absent -> none. */
+function exposeSpec(expose: boolean | ExposeSpec | undefined): (ExposeSpec & { controllerNamespace: string }) | undefined {
+  if (expose === undefined || expose === false) return undefined;
+  const spec = expose === true ? {} : expose;
+  if (spec.enabled === false) return undefined;
+  return { ...spec, controllerNamespace: spec.controllerNamespace ?? 'ingress-nginx' };
 }
 
 type Target = Omit<EgressTarget, 'peer'> & { peer?: k8s.NetworkPolicyPeer };
@@ -278,23 +416,24 @@ function checkEnvNames(issues: IssueCollector, env: LlamaStackProps['env']): voi
   }
 }
 
-function checkWorkload(issues: IssueCollector, props: LlamaStackProps): void {
-  const at = issues.at('workload');
-  const replicas = props.workload?.replicas;
-  if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) at.add(`replicas must be an integer >= 0, got ${replicas}`, 'e.g. 2', 'replicas');
-  const r = props.workload?.resources;
-  for (const kind of ['requests', 'limits'] as const) {
-    for (const [res, value] of Object.entries(r?.[kind] ?? {})) {
-      if (!/^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/.test(String(value))) {
-        at.add(`'${value}' is not a Kubernetes quantity`, 'e.g. 500m, 2, 1Gi', `resources.${kind}.${res}`);
-      }
-    }
-  }
-}
-
-function checkAllowedFrom(issues: IssueCollector, props: LlamaStackProps): void {
-  const at = issues.at('networking.allowedFrom');
-  (props.networking?.allowedFrom?.namespaces ?? []).forEach((ns, i) => {
-    if (!isDns1123Label(ns)) at.add(`'${ns}' is not a valid namespace name`, 'use a DNS-1123 label', `namespaces[${i}]`);
+function checkNetworking(issues: IssueCollector, props: LlamaStackProps): void {
+  const n = props.networking ?? {};
+  const at = issues.at('networking');
+  checkNamespaces(at.at('allowedFrom'), n.allowedFrom?.namespaces);
+  (n.allowedFrom?.namespaceLabels ?? []).forEach((key, i) => {
+    if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(key)) at.add(`'${key}' is not a valid label key`, 'e.g. team/authorized', `allowedFrom.namespaceLabels[${i}]`);
   });
+  const tls = n.tls;
+  if (tls) {
+    if (tls.enabled && !tls.secretName) at.add('secretName is required when TLS is enabled', 'give the name of a kubernetes.io/tls Secret', 'tls.secretName');
+    if (!tls.enabled && tls.secretName) at.add('secretName is given but TLS is not enabled', 'set tls.enabled: true, or remove secretName', 'tls.enabled');
+    if (tls.secretName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(tls.secretName)) at.add(`'${tls.secretName}' is not a valid Secret name`, 'use a DNS-1123 subdomain', 'tls.secretName');
+    if (tls.caBundle) checkCaBundle(at.at('tls.caBundle'), tls.caBundle);
+  }
+  const e = exposeSpec(n.expose);
+  if (e) {
+    if (e.hostname !== undefined && !/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(e.hostname)) at.add(`'${e.hostname}' is not a valid host name`, 'e.g. llama.example.com', 'expose.hostname');
+    if (e.tlsSecretName && !e.hostname) at.add('tlsSecretName needs a hostname', 'set expose.hostname', 'expose.tlsSecretName');
+    if (!isDns1123Label(e.controllerNamespace)) at.add(`'${e.controllerNamespace}' is not a valid namespace name`, 'use a DNS-1123 label', 'expose.controllerNamespace');
+  }
 }

@@ -1,4 +1,5 @@
 import { LlamaStackConfigSpec } from '../config/types';
+import { k8s } from '../core/k8s';
 
 /** Who may call the server (NetworkPolicy ingress). */
 export interface AllowedFromSpec {
@@ -12,6 +13,76 @@ export interface AllowedFromSpec {
    * @default - none
    */
   readonly podLabels?: { [key: string]: string };
+  /**
+   * Namespaces that have any of these label keys may call the server (the operator's `allowedFrom.labels`).
+   * @default - none
+   */
+  readonly namespaceLabels?: string[];
+}
+
+/** Custom CA certificates for the server's outbound TLS calls. */
+export interface CaBundleSpec {
+  /** ConfigMap in the stack's namespace holding PEM certificates. */
+  readonly configMapName: string;
+  /**
+   * Keys of the ConfigMap to use.
+   * @default ['ca-bundle.crt']
+   */
+  readonly keys?: string[];
+}
+
+/** Server TLS and outbound CA certificates. */
+export interface TlsSpec {
+  /**
+   * Serve HTTPS with the certificate in `secretName`.
+   * @default false
+   */
+  readonly enabled?: boolean;
+  /**
+   * A `kubernetes.io/tls` Secret (keys `tls.crt`, `tls.key`); required when enabled.
+   * @default - none
+   */
+  readonly secretName?: string;
+  /**
+   * Extra CA certificates trusted for outbound calls, combined with the image's system bundle and exposed
+   * through `SSL_CERT_FILE` and `REQUESTS_CA_BUNDLE`. Not client-certificate authentication.
+   * @default - the image's system bundle only
+   */
+  readonly caBundle?: CaBundleSpec;
+}
+
+/** An Ingress in front of the Service. */
+export interface ExposeSpec {
+  /**
+   * Whether to create the Ingress (`expose: {}` means yes).
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Host name of the Ingress rule.
+   * @default - any host
+   */
+  readonly hostname?: string;
+  /**
+   * IngressClass to use.
+   * @default - the cluster's default IngressClass
+   */
+  readonly ingressClassName?: string;
+  /**
+   * TLS Secret for the Ingress (needs `hostname`).
+   * @default - no TLS at the Ingress
+   */
+  readonly tlsSecretName?: string;
+  /**
+   * Extra Ingress annotations.
+   * @default - none (plus the backend-protocol annotation when the server serves HTTPS)
+   */
+  readonly annotations?: { [key: string]: string };
+  /**
+   * Namespace of the ingress controller, admitted by the NetworkPolicy.
+   * @default 'ingress-nginx'
+   */
+  readonly controllerNamespace?: string;
 }
 
 /** Network settings of a `LlamaStack`. */
@@ -34,6 +105,16 @@ export interface LlamaStackNetworkingProps {
    * @default false
    */
   readonly allowInternetEgress?: boolean;
+  /**
+   * Server TLS and custom CA certificates.
+   * @default - plain HTTP, the image's system CA bundle
+   */
+  readonly tls?: TlsSpec;
+  /**
+   * An Ingress to the Service: `true`, or its settings.
+   * @default - no Ingress
+   */
+  readonly expose?: boolean | ExposeSpec;
 }
 
 /** CPU/memory requests and limits (Kubernetes quantities). */
@@ -62,6 +143,155 @@ export interface LlamaStackWorkloadProps {
    * @default - requests cpu 250m / memory 1Gi, limits cpu 2 / memory 4Gi
    */
   readonly resources?: ContainerResourcesSpec;
+  /**
+   * A HorizontalPodAutoscaler; the Deployment then has no fixed replicas.
+   * @default - no autoscaling
+   */
+  readonly autoscaling?: AutoscalingSpec;
+  /**
+   * A PersistentVolumeClaim for the data directory.
+   * @default - an emptyDir (state is lost with the pod unless storage is PostgreSQL/Redis)
+   */
+  readonly storage?: PvcStorageSpec;
+  /**
+   * A PodDisruptionBudget: exactly one of minAvailable and maxUnavailable.
+   * @default - maxUnavailable 1 when more than one replica can run, else none
+   */
+  readonly podDisruptionBudget?: PodDisruptionBudgetSpec;
+  /**
+   * Topology spread constraints; replace the default.
+   * @default - spread over zones and hosts (ScheduleAnyway) when more than one replica can run and no ReadWriteOnce volume pins the pods
+   */
+  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
+  /**
+   * Pod and container overrides.
+   * @default - none
+   */
+  readonly overrides?: WorkloadOverrides;
+}
+
+/** HorizontalPodAutoscaler settings. */
+export interface AutoscalingSpec {
+  /**
+   * @default 1
+   */
+  readonly minReplicas?: number;
+  /** Upper bound of replicas. */
+  readonly maxReplicas: number;
+  /**
+   * Target average CPU utilization, percent of requests.
+   * @default 80 when no target is given
+   */
+  readonly targetCpu?: number;
+  /**
+   * Target average memory utilization, percent of requests.
+   * @default - none
+   */
+  readonly targetMemory?: number;
+}
+
+/** A PersistentVolumeClaim for the server's data. */
+export interface PvcStorageSpec {
+  /**
+   * Requested size.
+   * @default '10Gi'
+   */
+  readonly size?: string;
+  /**
+   * Where it is mounted; SQLite backends from `storage` are written there.
+   * @default '/.llama'
+   */
+  readonly mountPath?: string;
+  /**
+   * StorageClass.
+   * @default - the cluster default
+   */
+  readonly storageClassName?: string;
+  /**
+   * `ReadWriteOnce`, `ReadWriteOncePod` or `ReadWriteMany`. A ReadWriteOnce volume can serve one replica.
+   * @default 'ReadWriteOnce'
+   */
+  readonly accessMode?: string;
+}
+
+/** PodDisruptionBudget settings: exactly one field. */
+export interface PodDisruptionBudgetSpec {
+  /**
+   * A number of pods or a percentage such as '50%'.
+   * @default - none
+   */
+  readonly minAvailable?: number | string;
+  /**
+   * A number of pods or a percentage such as '50%'.
+   * @default - none
+   */
+  readonly maxUnavailable?: number | string;
+}
+
+/** Pod and container overrides (the operator's podOverrides and containerSpec fields, and more). */
+export interface WorkloadOverrides {
+  /**
+   * Use this ServiceAccount instead of the one the construct creates (which is then not emitted).
+   * @default - a ServiceAccount named after the stack
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * Extra container env vars (any EnvVar form, e.g. fieldRef). Names count as supplied for `${env.X}`.
+   * @default - none
+   */
+  readonly env?: k8s.EnvVar[];
+  /**
+   * Env from ConfigMaps or Secrets.
+   * @default - none
+   */
+  readonly envFrom?: k8s.EnvFromSource[];
+  /**
+   * Container command.
+   * @default - the image's entrypoint
+   */
+  readonly command?: string[];
+  /**
+   * Container args.
+   * @default - none
+   */
+  readonly args?: string[];
+  /**
+   * Extra pod volumes (types allowed by the restricted profile).
+   * @default - none
+   */
+  readonly volumes?: k8s.Volume[];
+  /**
+   * Extra container mounts.
+   * @default - none
+   */
+  readonly volumeMounts?: k8s.VolumeMount[];
+  /**
+   * @default 30
+   */
+  readonly terminationGracePeriodSeconds?: number;
+  /**
+   * @default - none
+   */
+  readonly nodeSelector?: { [key: string]: string };
+  /**
+   * @default - none
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * Names of image pull Secrets.
+   * @default - none
+   */
+  readonly imagePullSecrets?: string[];
+  /**
+   * Extra pod labels.
+   * @default - none
+   */
+  readonly podLabels?: { [key: string]: string };
+  /**
+   * Extra pod annotations.
+   * @default - none
+   */
+  readonly podAnnotations?: { [key: string]: string };
 }
 
 /** Props of `LlamaStack`. */

@@ -94,7 +94,7 @@ describe('objects', () => {
 
   test('the Service selects the pods on the named port', () => {
     const svc = one(objs, 'Service');
-    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8321, targetPort: 'http', protocol: 'TCP' }]);
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8321, targetPort: 'http', protocol: 'TCP', appProtocol: 'http' }]);
     for (const [k, v] of Object.entries(svc.spec.selector)) expect(deployment.spec.template.metadata.labels[k]).toBe(v);
   });
 
