@@ -1,6 +1,7 @@
-import { CatalogProvider } from './catalog';
-import { GenerationContext } from './context';
-import { placeholders } from './placeholders';
+import { Catalog, CatalogProvider } from './catalog';
+import { GenerationContext, ProviderEntry } from './context';
+import { idOf, placeholders } from './placeholders';
+import { isObject } from './schema';
 import { IssueCollector } from '../core/errors';
 
 /** URL schemes an endpoint may have, with their default ports. */
@@ -31,6 +32,9 @@ function portOf(url: URL): number {
   return url.port ? Number(url.port) : SCHEMES[url.protocol];
 }
 
+/** Providers whose optional endpoint defaults to a hosted service (S3 means AWS when no endpoint_url). */
+const HOSTED_WHEN_UNSET = ['remote::s3'];
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '0.0.0.0' || host.startsWith('127.') || host === '[::1]' || host === '::1';
 }
@@ -59,12 +63,16 @@ export function recordDestination(
     return;
   }
   const host = cat.hostField ? config[cat.hostField] : undefined;
-  if (typeof host === 'string' && host.length > 0 && placeholders(host).length === 0) {
+  if (typeof host === 'string' && placeholders(host).length > 0) {
+    ctx.warn(source, 'the endpoint is only known at run time, so the NetworkPolicy has no egress rule for it (give a literal endpoint)');
+    return;
+  }
+  if (typeof host === 'string' && host.length > 0) {
     const port = cat.portField ? Number(config[cat.portField] ?? cat.fields.find((f) => f.name === cat.portField)?.default) : NaN;
     addHost(ctx, host, Number.isFinite(port) ? port : 443, source);
     return;
   }
-  if (cat.urlField || cat.hostField) {
+  if ((cat.urlField || cat.hostField) && !HOSTED_WHEN_UNSET.includes(cat.providerType)) {
     ctx.warn(source, `no endpoint is set for ${cat.providerType} (give endpoint)`);
     return;
   }
@@ -72,10 +80,36 @@ export function recordDestination(
   ctx.endpoints.push({ source, note: `${cat.providerType} calls a hosted service outside the cluster` });
 }
 
-function addHost(ctx: GenerationContext, host: string, port: number, source: string): void {
+/** Records a host the server connects to; loopback needs no rule (and is most likely a mistake). */
+export function addHost(ctx: GenerationContext, host: string, port: number, source: string): void {
   if (isLoopback(host)) {
     ctx.warn(source, `the endpoint points at ${host}, which is the server's own pod`);
     return;
   }
   ctx.endpoints.push({ host, port, source });
+}
+
+/**
+ * Base-config providers enabled through env (the operator way: `OLLAMA_URL=http://ollama.x.svc:11434`):
+ * a URL field that is `${env.X...}` with a literal URL supplied for X gets an egress rule too.
+ */
+export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<string, string>): void {
+  const catalog = Catalog.get();
+  const user = new Set(ctx.userProviders.map((u) => `${u.api}/${u.id}`));
+  for (const [api, list] of Object.entries((ctx.config.providers ?? {}) as Record<string, ProviderEntry[]>)) {
+    if (!Array.isArray(list)) continue;
+    list.forEach((p, i) => {
+      const id = idOf(p.provider_id);
+      const cat = catalog.provider(api, p.provider_type);
+      if (!id || user.has(`${api}/${id.id}`) || !cat?.urlField || !isObject(p.config)) return;
+      const value = p.config[cat.urlField];
+      const ref = typeof value === 'string' ? placeholders(value)[0] : undefined;
+      const url = ref && env.get(ref.name);
+      if (!url || placeholders(url).length > 0) return;
+      const source = `env.${ref.name} (providers.${api}[${i}] of the base config)`;
+      const parsed = parseEndpoint(new IssueCollector(), url); // not an error here: only no rule
+      if (parsed) addHost(ctx, parsed.hostname, portOf(parsed), source);
+      else ctx.warn(source, `'${url}' is not a URL, so the NetworkPolicy has no egress rule for it`);
+    });
+  }
 }

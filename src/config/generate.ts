@@ -1,6 +1,7 @@
 import { checkDependencies, applyDisabled } from './apis';
 import { Catalog, LLAMA_STACK_VERSION } from './catalog';
 import { Endpoint, GenerationContext, ProviderEntry, SecretEnvVar, checkSecretRef } from './context';
+import { recordBaseDestinations } from './destinations';
 import { resolveDistribution } from './distributions';
 import { placeholders, stringLeaves, idOf } from './placeholders';
 import { applyProviders, normaliseApiName } from './providers';
@@ -24,8 +25,11 @@ export interface ServerSettings {
 /** Input of the config engine: a plain object, no cdk8s. */
 export interface ConfigInput extends LlamaStackConfigSpec {
   readonly server?: ServerSettings;
-  /** Names of further env vars the container has (e.g. from pod overrides): they satisfy `${env.X}`. */
-  readonly extraEnvNames?: string[];
+  /**
+   * Further env vars the container has (e.g. from pod overrides), with their literal value when they have
+   * one: the names satisfy `${env.X}`, and literal URLs feed the egress derivation.
+   */
+  readonly extraEnv?: { [name: string]: string | undefined };
   /** Distribution name -> image. */
   readonly imageOverrides?: { [name: string]: string };
   /** Writable data directory in the container (SQLite files). @default '/.llama' */
@@ -105,10 +109,11 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   const config = dist.base as Record<string, any>;
   const ctx = new GenerationContext(issues, config, dist.distroName, input.dataDir ?? '/.llama');
   checkStackKeys(ctx);
-  const supplied = new Set([...Object.keys(input.env ?? {}), ...(input.extraEnvNames ?? [])]);
+  const supplied = new Set([...Object.keys(input.env ?? {}), ...Object.keys(input.extraEnv ?? {})]);
 
+  const beforeProviders = issues.issues.length;
   applyProviders(ctx, input.providers);
-  const providersOk = issues.issues.length === before;
+  const providersOk = issues.issues.length === beforeProviders;
   const configured = new Set(Object.keys(input.providers ?? {}).filter((k) => (input.providers as any)[k] !== undefined).map(normaliseApiName));
   const disabledIndex = applyDisabled(ctx, input.disabled, configured);
   applyResources(ctx, input.resources, supplied);
@@ -118,6 +123,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   // Checks of the final config run even when earlier steps found problems, so every problem is reported
   // at once; only the dependency check waits for the providers, which it would otherwise misjudge.
   if (providersOk) checkDependencies(ctx, disabledIndex);
+  recordBaseDestinations(ctx, literalEnv(input));
   checkBaseSecrets(ctx);
   const ordered = canonical(config);
   const yaml = toYaml(ordered);
@@ -156,6 +162,14 @@ function checkStackKeys(ctx: GenerationContext): void {
       at.add(`unknown key 'registered_resources.${key}' (Llama Stack 0.7.1 would ignore it)`, didYouMean(key, REGISTERED_RESOURCE_KEYS) ?? 'remove it');
     }
   }
+}
+
+/** Env vars with a literal value, which `${env.X}` in the base config will resolve to. */
+function literalEnv(input: ConfigInput): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(input.extraEnv ?? {})) if (typeof v === 'string') out.set(k, v);
+  for (const [k, v] of Object.entries(input.env ?? {})) if (typeof v === 'string') out.set(k, v);
+  return out;
 }
 
 function checkOverride(issues: IssueCollector, input: ConfigInput): void {

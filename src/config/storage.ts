@@ -1,4 +1,5 @@
 import { GenerationContext } from './context';
+import { addHost } from './destinations';
 import { envRef } from './placeholders';
 import { isObject } from './schema';
 import { StorageBackendSpec, StorageSpec } from './types';
@@ -89,7 +90,7 @@ function backend(
       return undefined;
     }
     const port = checkPort(issues, spec.port) ?? 6379;
-    ctx.endpoints.push({ host: spec.host, port, source: issues.path() });
+    addHost(ctx, spec.host, port, issues.path());
     return { type: 'kv_redis', host: spec.host, port };
   }
   return postgres(ctx, issues, spec, kind);
@@ -116,7 +117,7 @@ function postgres(ctx: GenerationContext, issues: IssueCollector, spec: StorageB
     out.password = envRef(name);
   }
   if (kind === 'kv') out.table_name = 'llamastack_kvstore';
-  ctx.endpoints.push({ host, port, source: issues.path() });
+  addHost(ctx, host, port, issues.path());
   return out;
 }
 

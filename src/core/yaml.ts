@@ -61,7 +61,15 @@ function scalar(v: unknown): string {
     return n.includes('e') && !n.includes('.') ? n.replace('e', '.0e') : n;
   }
   const s = String(v);
-  return isPlainSafe(s) ? s : JSON.stringify(s);
+  return isPlainSafe(s) ? s : quoted(s);
+}
+
+/**
+ * JSON string escapes are valid in YAML double quotes, but JSON leaves DEL, C1 controls, NEL and the
+ * Unicode line/paragraph separators and BOM/non-characters raw, which YAML readers reject or normalise.
+ */
+function quoted(s: string): string {
+  return JSON.stringify(s).replace(/[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Printable ASCII, not starting with an indicator, no `: ` or ` #`, not ending in `:` or a space. */

@@ -1,11 +1,12 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { caBundlePieces, checkCaBundle, COMBINED_CA_DIR, COMBINED_CA_FILE } from './ca-bundle';
+import { DistributionManifest, distributionFromProps, propsFromDistribution, V1ALPHA1, V1ALPHA2 } from './interop';
 import { ExposeSpec, LlamaStackProps } from './props';
 import { checkNamespaces, checkWorkload, DEFAULT_DATA_DIR, defaultSpread, hpaMetrics, intOrString, planWorkload } from './workload';
 import { GeneratedConfig, generateInto } from '../config/generate';
 import { SecretKeyRef } from '../config/types';
-import { IssueCollector } from '../core/errors';
+import { IssueCollector, ValidationError } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { standardLabels, selectorLabels } from '../core/labels';
 import { checkBaseName, isDns1123Label } from '../core/names';
@@ -50,6 +51,29 @@ export class LlamaStack extends Construct {
    */
   public static readonly IMAGE_OVERRIDES_CONTEXT = 'cdk8s-llama-stack/imageOverrides';
 
+  /**
+   * A stack from a LlamaStackDistribution custom resource of the llama-stack-k8s-operator
+   * (`llamastack.io/v1alpha1` as shipped, or the `v1alpha2` design), given as YAML text or an object.
+   * Every field is mapped to props (see docs/migrating-from-the-operator.md); a field that cannot be is
+   * an error naming it. The CR's name becomes the stack's name.
+   */
+  public static fromDistributionManifest(scope: Construct, id: string, manifest: any): LlamaStack {
+    const issues = new IssueCollector();
+    const converted = propsFromDistribution(issues, manifest);
+    const chartNamespace = Chart.of(scope).namespace;
+    if (converted?.namespace !== undefined && converted.namespace !== chartNamespace) {
+      issues.add(
+        `the CR is in namespace '${converted.namespace}' but the chart's namespace is '${chartNamespace ?? '(none)'}'`,
+        'create the stack in a Chart with that namespace, or remove metadata.namespace',
+        'metadata.namespace',
+      );
+    }
+    issues.throwIfAny(`${scope.node.path}/${id} (${converted?.apiVersion ?? 'LlamaStackDistribution'})`);
+    const stack = new LlamaStack(scope, id, converted!.props as LlamaStackProps);
+    stack.sourceApiVersion = converted!.apiVersion;
+    return stack;
+  }
+
   /** Base name of the emitted objects. */
   public readonly name: string;
   /** The generated config.yaml; undefined with `overrideConfig`. */
@@ -80,6 +104,8 @@ export class LlamaStack extends Construct {
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
   /** The props this stack was built from. */
   public readonly props: LlamaStackProps;
+  /** The CR version this stack came from (fromDistributionManifest), which toDistributionManifest keeps. */
+  private sourceApiVersion?: string;
 
   constructor(scope: Construct, id: string, props: LlamaStackProps) {
     super(scope, id);
@@ -95,7 +121,7 @@ export class LlamaStack extends Construct {
 
     const generated = generateInto(issues, {
       ...props,
-      extraEnvNames: (props.workload?.overrides?.env ?? []).map((e) => e.name),
+      extraEnv: Object.fromEntries((props.workload?.overrides?.env ?? []).map((e) => [e.name, e.value])),
       server: {
         port,
         workers: props.workload?.workers,
@@ -316,6 +342,27 @@ export class LlamaStack extends Construct {
         ],
       },
     });
+  }
+
+  /**
+   * The equivalent LlamaStackDistribution CR, for clusters that run the operator: `v1alpha1` when every
+   * prop fits there, else `v1alpha2`. Props neither version can express are listed in `losses`.
+   * @param apiVersion the version to emit
+   * @default - the version the stack was converted from, if any; else v1alpha1 when representable
+   */
+  public toDistributionManifest(apiVersion?: string): DistributionManifest {
+    const target = apiVersion ?? this.sourceApiVersion;
+    if (target !== undefined && target !== V1ALPHA1 && target !== V1ALPHA2) {
+      throw new ValidationError(this.node.path, [{ path: 'apiVersion', message: `unsupported apiVersion '${target}'`, hint: `use ${V1ALPHA1} or ${V1ALPHA2}` }]);
+    }
+    const out = distributionFromProps(this.name, Chart.of(this).namespace, this.props, target);
+    if (apiVersion === V1ALPHA1 && out.apiVersion !== V1ALPHA1) {
+      throw new ValidationError(this.node.path, [{
+        path: 'apiVersion', message: 'these props need llamastack.io/v1alpha2 (providers, resources, storage, disabled, server TLS or an Ingress host)',
+        hint: 'ask for llamastack.io/v1alpha2, or leave apiVersion out',
+      }]);
+    }
+    return out;
   }
 
   /** In-cluster URL of the server, e.g. `http://stack-service.llm.svc.cluster.local:8321`. */

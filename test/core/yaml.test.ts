@@ -6,7 +6,7 @@ import { toYaml } from '../../src/core/yaml';
 /** JSON-like data as it survives JSON (no -0, no undefined). */
 const jsonData = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)));
 const tricky = ['1_000', '0b101', '1:30', 'yes', 'on', 'off', 'n', '~', '0123', '1e3', '.inf', '2001-01-01', '-x', 'a: b', 'a #b', 'x:', ' lead', 'trail ',
-  '${env.X:=}', '${env.VLLM_URL:+vllm}', 'line\nbreak', 'tab\there', 'quote"s', "it's", 'ünï', '<<', '=', '@x', '`x', '!x', '%x', '*x', '&x', '|', '>', '[a]', '{a}'];
+  '${env.X:=}', '${env.VLLM_URL:+vllm}', 'line\nbreak', 'a\x7fb', 'a\x85b', 'a\u2028b', '\ufeffbom', 'nul\x00', 'bell\x07', 'tab\there', 'quote"s', "it's", 'ünï', '<<', '=', '@x', '`x', '!x', '%x', '*x', '&x', '|', '>', '[a]', '{a}'];
 
 test('block style with canonical layout', () => {
   expect(toYaml({ a: [1, { b: 'x', c: [] }], d: {}, e: null, f: true })).toBe('a:\n  - 1\n  - b: x\n    c: []\nd: {}\ne: null\nf: true\n');
@@ -35,7 +35,8 @@ function pyyaml(): string | undefined {
 test('PyYAML (YAML 1.1) reads every value back unchanged', () => {
   const py = pyyaml();
   expect(py).toBeDefined();
-  const samples = fc.sample(jsonData, 300);
+  const samples: unknown[] = fc.sample(jsonData, 300);
+  samples.push(...fc.sample(fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })), 200));
   samples.push(Object.fromEntries(tricky.map((s) => [s, s])), tricky);
   const text = samples.map((s) => toYaml(s)).join('---\n');
   const r = spawnSync(py!, ['-c', 'import sys, yaml, json; print(json.dumps(list(yaml.safe_load_all(sys.stdin))))'], { input: text, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

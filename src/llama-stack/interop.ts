@@ -1,0 +1,519 @@
+/**
+ * Conversion between LlamaStackDistribution custom resources (llama-stack-k8s-operator: `v1alpha1` as
+ * shipped, `v1alpha2` as designed in spec 002) and `LlamaStackProps`. Pure functions: no constructs.
+ * Every field of a CR is either mapped or reported; nothing is dropped silently.
+ */
+import { LlamaStackProps, LlamaStackWorkloadProps, WorkloadOverrides } from './props';
+import { isObject } from '../config/schema';
+import { ModelSpec, ProviderSpec, SecretKeyRef } from '../config/types';
+import { didYouMean, IssueCollector } from '../core/errors';
+import { parseYaml, yamlErrorMessage } from '../core/yaml';
+
+export const GROUP = 'llamastack.io';
+export const KIND = 'LlamaStackDistribution';
+export const V1ALPHA1 = `${GROUP}/v1alpha1`;
+export const V1ALPHA2 = `${GROUP}/v1alpha2`;
+const CONTAINER_NAME = 'llama-stack';
+
+type Obj = Record<string, any>;
+
+/**
+ * Reads an object field by field; `done()` reports every field that was not read, so a CR field the
+ * mapping does not know is an error naming it.
+ */
+class Reader {
+  private readonly seen = new Set<string>();
+  constructor(private readonly obj: Obj, private readonly issues: IssueCollector) {}
+
+  public take<T = any>(key: string): T | undefined {
+    this.seen.add(key);
+    return this.obj[key];
+  }
+
+  /** A nested object as a Reader, or undefined (a non-object is reported). */
+  public sub(key: string): Reader | undefined {
+    const v = this.take(key);
+    if (v === undefined || v === null) return undefined;
+    if (!isObject(v)) {
+      this.issues.add('expected an object', undefined, key);
+      return undefined;
+    }
+    return new Reader(v, this.issues.at(key));
+  }
+
+  public at(key: string): IssueCollector {
+    return this.issues.at(key);
+  }
+
+  public done(known: string[] = []): void {
+    for (const key of Object.keys(this.obj)) {
+      if (this.seen.has(key) || this.obj[key] === undefined) continue;
+      this.issues.add(`field '${key}' cannot be mapped to LlamaStack props`, didYouMean(key, [...this.seen, ...known]) ?? 'remove it, or express it through props after the conversion', key);
+    }
+  }
+}
+
+export interface ConvertedDistribution {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly apiVersion: string;
+  readonly props: LlamaStackProps;
+}
+
+/** Parses a CR (YAML text or object) and maps it to props; problems go to `issues` with CR field paths. */
+export function propsFromDistribution(issues: IssueCollector, manifest: unknown): ConvertedDistribution | undefined {
+  let doc = manifest;
+  if (typeof manifest === 'string') {
+    try {
+      doc = parseYaml(manifest);
+    } catch (err) {
+      issues.add(yamlErrorMessage(err), 'give the LlamaStackDistribution as YAML text or an object');
+      return undefined;
+    }
+  }
+  if (!isObject(doc)) {
+    issues.add('expected a LlamaStackDistribution object', 'give the CR as YAML text or an object');
+    return undefined;
+  }
+  const root = new Reader(doc, issues);
+  const apiVersion = root.take<string>('apiVersion');
+  const kind = root.take<string>('kind');
+  if (kind !== KIND) issues.add(`kind is '${String(kind)}', not ${KIND}`, `give a ${KIND}`, 'kind');
+  if (apiVersion !== V1ALPHA1 && apiVersion !== V1ALPHA2) {
+    issues.add(`unsupported apiVersion '${String(apiVersion)}'`, `use ${V1ALPHA1} or ${V1ALPHA2}`, 'apiVersion');
+    return undefined;
+  }
+  const meta = root.sub('metadata');
+  const name = meta?.take<string>('name');
+  const namespace = meta?.take<string>('namespace');
+  if (typeof name !== 'string') issues.add('metadata.name is required', 'give the CR a name', 'metadata.name');
+  meta?.done();
+  root.take('status'); // written by the operator; nothing to convert
+  const spec = root.sub('spec');
+  root.done();
+  if (!spec) {
+    issues.add('spec is required', 'give the CR a spec', 'spec');
+    return undefined;
+  }
+  const props = apiVersion === V1ALPHA1 ? fromV1alpha1(spec, namespace) : fromV1alpha2(spec, namespace);
+  return { name: name ?? '', namespace, apiVersion, props: { name, ...props } };
+}
+
+function fromV1alpha1(spec: Reader, namespace: string | undefined): LlamaStackProps {
+  const workload: Record<string, any> = {};
+  const networking: Record<string, any> = {};
+  const overrides: Record<string, any> = {};
+  let overrideConfig;
+  workload.replicas = spec.take('replicas');
+  const network = spec.sub('network');
+  if (network) {
+    const expose = network.take<boolean>('exposeRoute');
+    if (expose !== undefined) networking.expose = expose;
+    const from = network.sub('allowedFrom');
+    if (from) {
+      networking.allowedFrom = prune({ namespaces: from.take('namespaces'), namespaceLabels: from.take('labels') });
+      from.done();
+    }
+    network.done();
+  }
+  const server = spec.sub('server');
+  spec.done();
+  let distribution = {};
+  if (server) {
+    distribution = distributionOf(server);
+    const c = server.sub('containerSpec');
+    if (c) {
+      const cname = c.take('name');
+      if (cname !== undefined && cname !== CONTAINER_NAME) c.at('name').add(`the container is always named ${CONTAINER_NAME}`, `remove containerSpec.name or set it to ${CONTAINER_NAME}`);
+      networking.port = c.take('port');
+      workload.resources = resourcesOf(c.take('resources'));
+      overrides.env = c.take('env');
+      overrides.command = c.take('command');
+      overrides.args = c.take('args');
+      c.done();
+    }
+    workload.workers = server.take('workers');
+    const po = server.sub('podOverrides');
+    if (po) {
+      for (const f of ['serviceAccountName', 'terminationGracePeriodSeconds', 'volumes', 'volumeMounts']) overrides[f] = po.take(f);
+      po.done();
+    }
+    Object.assign(workload, workloadCommon(server));
+    const uc = server.sub('userConfig');
+    if (uc) {
+      overrideConfig = { configMapName: uc.take('configMapName') };
+      sameNamespace(uc, 'configMapNamespace', namespace, 'the config ConfigMap');
+      uc.done();
+    }
+    const tls = server.sub('tlsConfig');
+    if (tls) {
+      const ca = caBundleOf(tls, namespace);
+      if (ca) networking.tls = { caBundle: ca };
+      tls.done();
+    }
+    server.done();
+  }
+  workload.overrides = prune(overrides);
+  return prune({ distribution, overrideConfig, networking: prune(networking), workload: normaliseReplicas(prune(workload)) }) as LlamaStackProps;
+}
+
+function fromV1alpha2(spec: Reader, namespace: string | undefined): LlamaStackProps {
+  const distribution = spec.sub('distribution');
+  const dist = distribution ? distributionFields(distribution) : {};
+  distribution?.done();
+  const providers = providersOf(spec);
+  const resources = resourcesSpecOf(spec);
+  const storage = storageOf(spec);
+  const disabled = spec.take<string[]>('disabled');
+  const networking: Record<string, any> = {};
+  const n = spec.sub('networking');
+  if (n) {
+    networking.port = n.take('port');
+    const tls = n.sub('tls');
+    if (tls) {
+      networking.tls = prune({ enabled: tls.take('enabled'), secretName: tls.take('secretName'), caBundle: caBundleOf(tls, namespace) });
+      tls.done();
+    }
+    const expose = n.take('expose');
+    if (isObject(expose)) {
+      const e = new Reader(expose, n.at('expose'));
+      networking.expose = prune({ enabled: e.take('enabled'), hostname: e.take('hostname') });
+      e.done();
+    } else if (expose !== undefined) {
+      networking.expose = expose;
+    }
+    const from = n.sub('allowedFrom');
+    if (from) {
+      networking.allowedFrom = prune({ namespaces: from.take('namespaces'), namespaceLabels: from.take('labels') });
+      from.done();
+    }
+    n.done();
+  }
+  let workload: Record<string, any> | undefined;
+  const w = spec.sub('workload');
+  if (w) {
+    workload = { replicas: w.take('replicas'), workers: w.take('workers'), resources: resourcesOf(w.take('resources')), ...workloadCommon(w) };
+    const o = w.sub('overrides');
+    if (o) {
+      const overrides: Obj = {};
+      for (const f of ['serviceAccountName', 'env', 'command', 'args', 'volumes', 'volumeMounts', 'terminationGracePeriodSeconds']) overrides[f] = o.take(f);
+      workload.overrides = prune(overrides);
+      o.done();
+    }
+    w.done();
+  }
+  const ext = spec.take('externalProviders');
+  if (ext !== undefined) spec.at('externalProviders').add('external providers are not supported by this version of cdk8s-llama-stack', 'remove externalProviders, or deploy the providers into a custom distribution image');
+  const oc = spec.sub('overrideConfig');
+  const overrideConfig = oc ? { configMapName: oc.take('configMapName') } : undefined;
+  oc?.done();
+  spec.done();
+  return prune({
+    distribution: dist, providers, resources, storage, disabled, overrideConfig,
+    networking: prune(networking), workload: workload && normaliseReplicas(prune(workload)),
+  }) as LlamaStackProps;
+}
+
+function distributionOf(server: Reader): Obj {
+  const d = server.sub('distribution');
+  const out = d ? distributionFields(d) : {};
+  d?.done();
+  return out;
+}
+
+function distributionFields(d: Reader): Obj {
+  return prune({ name: d.take('name'), image: d.take('image') });
+}
+
+/** autoscaling, storage, podDisruptionBudget and topologySpreadConstraints, the same in both versions. */
+function workloadCommon(r: Reader): Obj {
+  const out: Obj = {};
+  const a = r.sub('autoscaling');
+  if (a) {
+    out.autoscaling = prune({
+      minReplicas: a.take('minReplicas'), maxReplicas: a.take('maxReplicas'),
+      targetCpu: a.take('targetCPUUtilizationPercentage'), targetMemory: a.take('targetMemoryUtilizationPercentage'),
+    });
+    a.done();
+  }
+  const s = r.sub('storage');
+  if (s) {
+    out.storage = prune({ size: quantity(s.take('size')), mountPath: s.take('mountPath') });
+    s.done();
+  }
+  const pdb = r.sub('podDisruptionBudget');
+  if (pdb) {
+    out.podDisruptionBudget = prune({ minAvailable: pdb.take('minAvailable'), maxUnavailable: pdb.take('maxUnavailable') });
+    pdb.done();
+  }
+  out.topologySpreadConstraints = r.take('topologySpreadConstraints');
+  return out;
+}
+
+/** The operator turns replicas into the HPA floor when autoscaling is on; props keep only one of them. */
+function normaliseReplicas(w: Obj | undefined): LlamaStackWorkloadProps | undefined {
+  if (w?.autoscaling && w.replicas !== undefined) {
+    const floor = Math.max(1, w.replicas, w.autoscaling.minReplicas ?? 1);
+    const { replicas, ...rest } = w;
+    return { ...rest, autoscaling: { ...w.autoscaling, minReplicas: floor } };
+  }
+  return w;
+}
+
+function caBundleOf(tls: Reader, namespace: string | undefined): Obj | undefined {
+  const ca = tls.sub('caBundle');
+  if (!ca) return undefined;
+  const out = prune({ configMapName: ca.take('configMapName'), keys: ca.take('configMapKeys') });
+  sameNamespace(ca, 'configMapNamespace', namespace, 'the CA bundle ConfigMap');
+  ca.done();
+  return out;
+}
+
+/** Pods can mount only ConfigMaps of their own namespace. */
+function sameNamespace(r: Reader, key: string, namespace: string | undefined, what: string): void {
+  const ns = r.take<string>(key);
+  if (ns !== undefined && ns !== namespace) {
+    r.at(key).add(`${what} is in namespace '${ns}', but a pod can mount ConfigMaps of its own namespace only`, `copy the ConfigMap into ${namespace ? `'${namespace}'` : "the stack's namespace"} and remove ${key}`);
+  }
+}
+
+function resourcesOf(r: unknown): Obj | undefined {
+  if (!isObject(r)) return undefined;
+  const strings = (m: unknown) => (isObject(m) ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, quantity(v)])) : undefined);
+  return prune({ requests: strings(r.requests), limits: strings(r.limits) });
+}
+
+function quantity(v: unknown): string | undefined {
+  return v === undefined ? undefined : String(v);
+}
+
+function secretRefOf(v: unknown): SecretKeyRef | undefined {
+  if (!isObject(v)) return undefined;
+  const inner = (isObject(v.secretKeyRef) ? v.secretKeyRef : v) as Obj;
+  return { name: inner.name, key: inner.key };
+}
+
+function providersOf(spec: Reader): Obj | undefined {
+  const p = spec.sub('providers');
+  if (!p) return undefined;
+  const out: Obj = {};
+  for (const api of ['inference', 'safety', 'vectorIo', 'toolRuntime', 'files', 'fileProcessors', 'responses', 'batches', 'datasetio', 'scoring', 'eval', 'telemetry', 'agents', 'postTraining']) {
+    const v = p.take(api);
+    if (v === undefined) continue;
+    const list = Array.isArray(v) ? v : [v];
+    const mapped = list.map((entry, i) => providerOf(Array.isArray(v) ? p.at(api).at(i) : p.at(api), entry));
+    out[api] = Array.isArray(v) ? mapped : mapped[0];
+  }
+  p.done();
+  return out;
+}
+
+function providerOf(issues: IssueCollector, entry: unknown): ProviderSpec {
+  if (!isObject(entry)) return entry as ProviderSpec;
+  const r = new Reader(entry, issues);
+  const secretRefs = r.take('secretRefs');
+  const out = prune({
+    id: r.take('id'), provider: r.take('provider'), endpoint: r.take('endpoint'), apiKey: secretRefOf(r.take('apiKey')),
+    secretRefs: isObject(secretRefs) ? Object.fromEntries(Object.entries(secretRefs).map(([k, v]) => [k, secretRefOf(v)])) : undefined,
+    settings: r.take('settings'),
+  });
+  r.done();
+  return out as ProviderSpec;
+}
+
+function resourcesSpecOf(spec: Reader): Obj | undefined {
+  const r = spec.sub('resources');
+  if (!r) return undefined;
+  const models = r.take<unknown[]>('models');
+  const out = prune({
+    models: Array.isArray(models) ? models.map((m, i) => modelOf(r.at('models').at(i), m)) : models,
+    tools: r.take('tools'),
+    shields: r.take('shields'),
+  });
+  r.done();
+  return out;
+}
+
+function modelOf(issues: IssueCollector, m: unknown): string | ModelSpec {
+  if (!isObject(m)) return m as string;
+  const r = new Reader(m, issues);
+  const quantization = r.take('quantization');
+  const out = prune({
+    name: r.take('name'), provider: r.take('provider'), contextLength: r.take('contextLength'), modelType: r.take('modelType'),
+    metadata: quantization !== undefined ? { quantization } : undefined,
+  });
+  r.done();
+  return out as ModelSpec;
+}
+
+function storageOf(spec: Reader): Obj | undefined {
+  const s = spec.sub('storage');
+  if (!s) return undefined;
+  const out: Obj = {};
+  const kv = s.sub('kv');
+  if (kv) {
+    const type = kv.take<string>('type') ?? 'sqlite';
+    const endpoint = kv.take<string>('endpoint');
+    const password = kv.take('password');
+    const [host, port] = typeof endpoint === 'string' ? splitHostPort(endpoint.replace(/^redis:\/\//, '')) : [undefined, undefined];
+    out.kv = prune({ type, host, port, password: secretRefOf(password) });
+    kv.done();
+  }
+  const sql = s.sub('sql');
+  if (sql) {
+    const type = sql.take<string>('type') ?? 'sqlite';
+    if (sql.take('connectionString') !== undefined) {
+      sql.at('connectionString').add(
+        'a connection string held in a Secret cannot be used: Llama Stack 0.7.1 takes host, port, db, user and password separately',
+        'after the conversion, give storage.sql { type: \'postgres\', host, db, user, password: { name, key } } in props',
+      );
+    }
+    out.sql = { type };
+    sql.done();
+  }
+  s.done();
+  return out;
+}
+
+function splitHostPort(hp: string): [string, number | undefined] {
+  const m = /^(.*):(\d+)$/.exec(hp);
+  return m ? [m[1], Number(m[2])] : [hp, undefined];
+}
+
+/** Drops undefined members (and returns undefined for an object left empty). */
+function prune<T extends Obj>(o: T): T {
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return (Object.keys(out).length > 0 ? out : undefined) as T;
+}
+
+/* ------------------------------------------------------------------------------------------------ */
+
+/** A CR for clusters that run the operator, and what it cannot carry. */
+export interface DistributionManifest {
+  /** `llamastack.io/v1alpha1` when everything fits there, else `llamastack.io/v1alpha2`. */
+  readonly apiVersion: string;
+  /** The LlamaStackDistribution object. */
+  readonly manifest: { [key: string]: any };
+  /** Props the CR cannot express, as `<prop path>: <why>`. */
+  readonly losses: string[];
+}
+
+const V1ALPHA1_OVERRIDES = ['serviceAccountName', 'terminationGracePeriodSeconds', 'volumes', 'volumeMounts', 'env', 'command', 'args'];
+const V1ALPHA2_OVERRIDES = V1ALPHA1_OVERRIDES;
+
+/**
+ * The props -> CR direction: `apiVersion` when given (v1alpha1 only if representable), else v1alpha1 when
+ * representable, else v1alpha2; losses are listed.
+ */
+export function distributionFromProps(name: string, namespace: string | undefined, props: LlamaStackProps, apiVersion?: string): DistributionManifest {
+  const needsV2 = apiVersion === V1ALPHA2 || props.providers !== undefined || props.resources !== undefined || props.storage !== undefined || props.disabled !== undefined
+    || props.networking?.tls?.enabled !== undefined || props.networking?.tls?.secretName !== undefined
+    || (isObject(props.networking?.expose) && Object.keys(props.networking!.expose as Obj).some((k) => k === 'hostname' || k === 'enabled'));
+  const losses: string[] = [];
+  const lose = (path: string, why: string) => losses.push(`${path}: ${why}`);
+  const metadata = prune({ name, namespace });
+  if (props.distribution?.baseConfig !== undefined) lose('distribution.baseConfig', 'the operator has no base-config field (use overrideConfig with a ConfigMap)');
+  const n = props.networking ?? {};
+  if (n.allowInternetEgress) lose('networking.allowInternetEgress', 'the operator emits no egress policy');
+  if (n.allowedFrom?.podLabels) lose('networking.allowedFrom.podLabels', 'the operator admits whole namespaces only');
+  if (isObject(n.expose)) {
+    for (const k of ['ingressClassName', 'tlsSecretName', 'annotations', 'controllerNamespace'] as const) {
+      if ((n.expose as Obj)[k] !== undefined) lose(`networking.expose.${k}`, 'the operator\'s Ingress has no such setting');
+    }
+  }
+  const w = props.workload ?? {};
+  for (const k of ['storageClassName', 'accessMode'] as const) if (w.storage?.[k] !== undefined) lose(`workload.storage.${k}`, 'the operator\'s PVC has no such setting');
+  const o: WorkloadOverrides = w.overrides ?? {};
+  const allowed = needsV2 ? V1ALPHA2_OVERRIDES : V1ALPHA1_OVERRIDES;
+  for (const k of Object.keys(o)) if ((o as Obj)[k] !== undefined && !allowed.includes(k)) lose(`workload.overrides.${k}`, 'the operator has no such pod override');
+  const env = [...(o.env ?? []), ...Object.entries(props.env ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => (
+    typeof v === 'string' ? { name: k, value: v } : { name: k, valueFrom: { secretKeyRef: { name: v.name, key: v.key } } }))];
+  const autoscaling = w.autoscaling && prune({
+    minReplicas: w.autoscaling.minReplicas, maxReplicas: w.autoscaling.maxReplicas,
+    targetCPUUtilizationPercentage: w.autoscaling.targetCpu, targetMemoryUtilizationPercentage: w.autoscaling.targetMemory,
+  });
+  const storage = w.storage && (prune({ size: w.storage.size, mountPath: w.storage.mountPath }) ?? {});
+  const caBundle = n.tls?.caBundle && prune({ configMapName: n.tls.caBundle.configMapName, configMapKeys: n.tls.caBundle.keys });
+  const allowedFrom = n.allowedFrom && prune({ namespaces: n.allowedFrom.namespaces, labels: n.allowedFrom.namespaceLabels });
+
+  if (!needsV2) {
+    const spec = prune({
+      replicas: w.replicas,
+      network: prune({ exposeRoute: n.expose === undefined ? undefined : n.expose === true || (isObject(n.expose) && n.expose.enabled !== false), allowedFrom }),
+      server: prune({
+        distribution: prune({ name: props.distribution?.name, image: props.distribution?.image }),
+        containerSpec: prune({
+          port: n.port, resources: w.resources, env: env.length > 0 ? env : undefined, command: o.command, args: o.args,
+        }),
+        workers: w.workers,
+        podOverrides: prune({ serviceAccountName: o.serviceAccountName, terminationGracePeriodSeconds: o.terminationGracePeriodSeconds, volumes: o.volumes, volumeMounts: o.volumeMounts }),
+        podDisruptionBudget: w.podDisruptionBudget,
+        topologySpreadConstraints: w.topologySpreadConstraints,
+        autoscaling,
+        storage,
+        userConfig: props.overrideConfig && { configMapName: props.overrideConfig.configMapName },
+        tlsConfig: caBundle && { caBundle },
+      }),
+    });
+    return { apiVersion: V1ALPHA1, manifest: { apiVersion: V1ALPHA1, kind: KIND, metadata, spec }, losses };
+  }
+
+  const providers = props.providers && Object.fromEntries(Object.entries(props.providers).filter(([, v]) => v !== undefined).map(([api, v]) => [
+    api, Array.isArray(v) ? v.map(providerToCr) : providerToCr(v as ProviderSpec),
+  ]));
+  const resources = props.resources && prune({
+    models: props.resources.models?.map((m, i) => modelToCr(m, `resources.models[${i}]`, lose)),
+    tools: props.resources.tools,
+    shields: props.resources.shields,
+  });
+  const spec = prune({
+    distribution: prune({ name: props.distribution?.name, image: props.distribution?.image }),
+    providers,
+    resources,
+    storage: props.storage && storageToCr(props.storage, lose),
+    disabled: props.disabled,
+    networking: prune({
+      port: n.port,
+      tls: n.tls && prune({ enabled: n.tls.enabled, secretName: n.tls.secretName, caBundle }),
+      expose: n.expose === undefined ? undefined : isObject(n.expose) ? prune({ enabled: (n.expose as Obj).enabled, hostname: (n.expose as Obj).hostname }) ?? {} : n.expose,
+      allowedFrom,
+    }),
+    workload: prune({
+      replicas: w.replicas, workers: w.workers, resources: w.resources, autoscaling, storage,
+      podDisruptionBudget: w.podDisruptionBudget, topologySpreadConstraints: w.topologySpreadConstraints,
+      overrides: prune({
+        serviceAccountName: o.serviceAccountName, env: env.length > 0 ? env : undefined, command: o.command, args: o.args,
+        volumes: o.volumes, volumeMounts: o.volumeMounts, terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+      }),
+    }),
+    overrideConfig: props.overrideConfig && { configMapName: props.overrideConfig.configMapName },
+  });
+  return { apiVersion: V1ALPHA2, manifest: { apiVersion: V1ALPHA2, kind: KIND, metadata, spec }, losses };
+}
+
+function providerToCr(p: ProviderSpec): Obj {
+  return prune({ id: p.id, provider: p.provider, endpoint: p.endpoint, apiKey: p.apiKey, secretRefs: p.secretRefs, settings: p.settings });
+}
+
+function modelToCr(m: string | ModelSpec, path: string, lose: (p: string, why: string) => void): string | Obj {
+  if (typeof m === 'string') return m;
+  const { quantization, ...rest } = m.metadata ?? {};
+  if (m.providerModelId !== undefined) lose(`${path}.providerModelId`, 'v1alpha2 models have no provider model ID');
+  if (m.embeddingDimension !== undefined) lose(`${path}.embeddingDimension`, 'v1alpha2 models have no embedding dimension');
+  if (Object.keys(rest).length > 0) lose(`${path}.metadata`, 'v1alpha2 models carry only quantization');
+  return prune({ name: m.name, provider: m.provider, contextLength: m.contextLength, modelType: m.modelType, quantization });
+}
+
+function storageToCr(s: NonNullable<LlamaStackProps['storage']>, lose: (p: string, why: string) => void): Obj | undefined {
+  const out: Obj = {};
+  if (s.kv) {
+    if (s.kv.type === 'postgres') lose('storage.kv', 'v1alpha2 kv storage is sqlite or redis only');
+    else out.kv = prune({ type: s.kv.type, endpoint: s.kv.host ? `${s.kv.host}${s.kv.port ? `:${s.kv.port}` : ''}` : undefined });
+  }
+  if (s.sql) {
+    if (s.sql.type === 'postgres') lose('storage.sql', 'v1alpha2 holds a postgres connection string in a Secret, which Llama Stack 0.7.1 cannot use');
+    else out.sql = { type: s.sql.type };
+  }
+  return prune(out);
+}
