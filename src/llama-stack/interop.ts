@@ -3,7 +3,7 @@
  * shipped, `v1alpha2` as designed in spec 002) and `LlamaStackProps`. Pure functions: no constructs.
  * Every field of a CR is either mapped or reported; nothing is dropped silently.
  */
-import { LlamaStackProps, LlamaStackWorkloadProps, WorkloadOverrides } from './props';
+import { ExposeSpec, LlamaStackProps, LlamaStackWorkloadProps, WorkloadOverrides } from './props';
 import { isObject } from '../config/schema';
 import { ModelSpec, ProviderSpec, SecretKeyRef } from '../config/types';
 import { didYouMean, IssueCollector } from '../core/errors';
@@ -209,8 +209,14 @@ function fromV1alpha2(spec: Reader, namespace: string | undefined): LlamaStackPr
   oc?.done();
   spec.done();
   return prune({
-    distribution: dist, providers, resources, storage, disabled, overrideConfig,
-    networking: prune(networking), workload: workload && normaliseReplicas(prune(workload)),
+    distribution: dist,
+    providers,
+    resources,
+    storage,
+    disabled,
+    overrideConfig,
+    networking: prune(networking),
+    workload: workload && normaliseReplicas(prune(workload)),
   }) as LlamaStackProps;
 }
 
@@ -231,8 +237,10 @@ function workloadCommon(r: Reader): Obj {
   const a = r.sub('autoscaling');
   if (a) {
     out.autoscaling = prune({
-      minReplicas: a.take('minReplicas'), maxReplicas: a.take('maxReplicas'),
-      targetCpu: a.take('targetCPUUtilizationPercentage'), targetMemory: a.take('targetMemoryUtilizationPercentage'),
+      minReplicas: a.take('minReplicas'),
+      maxReplicas: a.take('maxReplicas'),
+      targetCpu: a.take('targetCPUUtilizationPercentage'),
+      targetMemory: a.take('targetMemoryUtilizationPercentage'),
     });
     a.done();
   }
@@ -313,7 +321,10 @@ function providerOf(issues: IssueCollector, entry: unknown): ProviderSpec {
   const r = new Reader(entry, issues);
   const secretRefs = r.take('secretRefs');
   const out = prune({
-    id: r.take('id'), provider: r.take('provider'), endpoint: r.take('endpoint'), apiKey: secretRefOf(r.take('apiKey')),
+    id: r.take('id'),
+    provider: r.take('provider'),
+    endpoint: r.take('endpoint'),
+    apiKey: secretRefOf(r.take('apiKey')),
     secretRefs: isObject(secretRefs) ? Object.fromEntries(Object.entries(secretRefs).map(([k, v]) => [k, secretRefOf(v)])) : undefined,
     settings: r.take('settings'),
   });
@@ -339,7 +350,10 @@ function modelOf(issues: IssueCollector, m: unknown): string | ModelSpec {
   const r = new Reader(m, issues);
   const quantization = r.take('quantization');
   const out = prune({
-    name: r.take('name'), provider: r.take('provider'), contextLength: r.take('contextLength'), modelType: r.take('modelType'),
+    name: r.take('name'),
+    provider: r.take('provider'),
+    contextLength: r.take('contextLength'),
+    modelType: r.take('modelType'),
     metadata: quantization !== undefined ? { quantization } : undefined,
   });
   r.done();
@@ -406,8 +420,11 @@ const V1ALPHA2_OVERRIDES = V1ALPHA1_OVERRIDES;
  * The props -> CR direction: `apiVersion` when given (v1alpha1 only if representable), else v1alpha1 when
  * representable, else v1alpha2; losses are listed.
  */
-export function distributionFromProps(name: string, namespace: string | undefined, props: LlamaStackProps, apiVersion?: string): DistributionManifest {
-  const needsV2 = apiVersion === V1ALPHA2 || props.providers !== undefined || props.resources !== undefined || props.storage !== undefined || props.disabled !== undefined
+export function distributionFromProps(
+  name: string, namespace: string | undefined, props: LlamaStackProps, apiVersion?: string,
+): DistributionManifest {
+  const generated = [props.providers, props.resources, props.storage, props.disabled].some((v) => v !== undefined);
+  const needsV2 = apiVersion === V1ALPHA2 || generated
     || props.networking?.tls?.enabled !== undefined || props.networking?.tls?.secretName !== undefined
     || (isObject(props.networking?.expose) && Object.keys(props.networking!.expose as Obj).some((k) => k === 'hostname' || k === 'enabled'));
   const losses: string[] = [];
@@ -430,8 +447,10 @@ export function distributionFromProps(name: string, namespace: string | undefine
   const env = [...(o.env ?? []), ...Object.entries(props.env ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => (
     typeof v === 'string' ? { name: k, value: v } : { name: k, valueFrom: { secretKeyRef: { name: v.name, key: v.key } } }))];
   const autoscaling = w.autoscaling && prune({
-    minReplicas: w.autoscaling.minReplicas, maxReplicas: w.autoscaling.maxReplicas,
-    targetCPUUtilizationPercentage: w.autoscaling.targetCpu, targetMemoryUtilizationPercentage: w.autoscaling.targetMemory,
+    minReplicas: w.autoscaling.minReplicas,
+    maxReplicas: w.autoscaling.maxReplicas,
+    targetCPUUtilizationPercentage: w.autoscaling.targetCpu,
+    targetMemoryUtilizationPercentage: w.autoscaling.targetMemory,
   });
   const storage = w.storage && (prune({ size: w.storage.size, mountPath: w.storage.mountPath }) ?? {});
   const caBundle = n.tls?.caBundle && prune({ configMapName: n.tls.caBundle.configMapName, configMapKeys: n.tls.caBundle.keys });
@@ -440,14 +459,19 @@ export function distributionFromProps(name: string, namespace: string | undefine
   if (!needsV2) {
     const spec = prune({
       replicas: w.replicas,
-      network: prune({ exposeRoute: n.expose === undefined ? undefined : n.expose === true || (isObject(n.expose) && n.expose.enabled !== false), allowedFrom }),
+      network: prune({ exposeRoute: exposeEnabled(n.expose), allowedFrom }),
       server: prune({
         distribution: prune({ name: props.distribution?.name, image: props.distribution?.image }),
         containerSpec: prune({
           port: n.port, resources: w.resources, env: env.length > 0 ? env : undefined, command: o.command, args: o.args,
         }),
         workers: w.workers,
-        podOverrides: prune({ serviceAccountName: o.serviceAccountName, terminationGracePeriodSeconds: o.terminationGracePeriodSeconds, volumes: o.volumes, volumeMounts: o.volumeMounts }),
+        podOverrides: prune({
+          serviceAccountName: o.serviceAccountName,
+          terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+          volumes: o.volumes,
+          volumeMounts: o.volumeMounts,
+        }),
         podDisruptionBudget: w.podDisruptionBudget,
         topologySpreadConstraints: w.topologySpreadConstraints,
         autoscaling,
@@ -476,20 +500,35 @@ export function distributionFromProps(name: string, namespace: string | undefine
     networking: prune({
       port: n.port,
       tls: n.tls && prune({ enabled: n.tls.enabled, secretName: n.tls.secretName, caBundle }),
-      expose: n.expose === undefined ? undefined : isObject(n.expose) ? prune({ enabled: (n.expose as Obj).enabled, hostname: (n.expose as Obj).hostname }) ?? {} : n.expose,
+      expose: isObject(n.expose) ? prune({ enabled: n.expose.enabled, hostname: n.expose.hostname }) ?? {} : n.expose,
       allowedFrom,
     }),
     workload: prune({
-      replicas: w.replicas, workers: w.workers, resources: w.resources, autoscaling, storage,
-      podDisruptionBudget: w.podDisruptionBudget, topologySpreadConstraints: w.topologySpreadConstraints,
+      replicas: w.replicas,
+      workers: w.workers,
+      resources: w.resources,
+      autoscaling,
+      storage,
+      podDisruptionBudget: w.podDisruptionBudget,
+      topologySpreadConstraints: w.topologySpreadConstraints,
       overrides: prune({
-        serviceAccountName: o.serviceAccountName, env: env.length > 0 ? env : undefined, command: o.command, args: o.args,
-        volumes: o.volumes, volumeMounts: o.volumeMounts, terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+        serviceAccountName: o.serviceAccountName,
+        env: env.length > 0 ? env : undefined,
+        command: o.command,
+        args: o.args,
+        volumes: o.volumes,
+        volumeMounts: o.volumeMounts,
+        terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       }),
     }),
     overrideConfig: props.overrideConfig && { configMapName: props.overrideConfig.configMapName },
   });
   return { apiVersion: V1ALPHA2, manifest: { apiVersion: V1ALPHA2, kind: KIND, metadata, spec }, losses };
+}
+
+function exposeEnabled(expose: boolean | ExposeSpec | undefined): boolean | undefined {
+  if (expose === undefined || typeof expose === 'boolean') return expose;
+  return expose.enabled !== false;
 }
 
 function providerToCr(p: ProviderSpec): Obj {

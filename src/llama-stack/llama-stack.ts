@@ -358,7 +358,8 @@ export class LlamaStack extends Construct {
     const out = distributionFromProps(this.name, Chart.of(this).namespace, this.props, target);
     if (apiVersion === V1ALPHA1 && out.apiVersion !== V1ALPHA1) {
       throw new ValidationError(this.node.path, [{
-        path: 'apiVersion', message: 'these props need llamastack.io/v1alpha2 (providers, resources, storage, disabled, server TLS or an Ingress host)',
+        path: 'apiVersion',
+        message: 'these props need llamastack.io/v1alpha2 (providers, resources, storage, disabled, server TLS or an Ingress host)',
         hint: 'ask for llamastack.io/v1alpha2, or leave apiVersion out',
       }]);
     }

@@ -111,15 +111,19 @@ const everyV1alpha1Field = {
     server: {
       distribution: { image: 'quay.io/acme/llama-stack:0.7.1-acme.1' },
       containerSpec: {
-        name: 'llama-stack', port: 8322,
+        name: 'llama-stack',
+        port: 8322,
         resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '4Gi' } },
         env: [{ name: 'A', value: 'b' }, { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }],
-        command: ['llama', 'stack', 'run'], args: ['/etc/llama-stack/config.yaml'],
+        command: ['llama', 'stack', 'run'],
+        args: ['/etc/llama-stack/config.yaml'],
       },
       workers: 3,
       podOverrides: {
-        serviceAccountName: 'custom-sa', terminationGracePeriodSeconds: 45,
-        volumes: [{ name: 'extra', configMap: { name: 'extra' } }], volumeMounts: [{ name: 'extra', mountPath: '/extra' }],
+        serviceAccountName: 'custom-sa',
+        terminationGracePeriodSeconds: 45,
+        volumes: [{ name: 'extra', configMap: { name: 'extra' } }],
+        volumeMounts: [{ name: 'extra', mountPath: '/extra' }],
       },
       podDisruptionBudget: { minAvailable: 1 },
       topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' }],
@@ -157,7 +161,9 @@ const v1alpha2Full = {
       allowedFrom: { namespaces: ['web'], labels: ['team/a'] },
     },
     workload: {
-      replicas: 2, workers: 2, resources: { requests: { cpu: '500m' } },
+      replicas: 2,
+      workers: 2,
+      resources: { requests: { cpu: '500m' } },
       podDisruptionBudget: { maxUnavailable: '50%' },
       topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule' }],
       overrides: { serviceAccountName: 'sa', env: [{ name: 'X', value: '1' }], command: ['a'], args: ['b'], volumes: [{ name: 'v', emptyDir: {} }], volumeMounts: [{ name: 'v', mountPath: '/v' }], terminationGracePeriodSeconds: 10 },
@@ -214,8 +220,11 @@ describe('fromDistributionManifest', () => {
     LlamaStack.fromDistributionManifest(a, 'stack', withConfigMap);
     const b = chart('llm');
     new LlamaStack(b, 'stack', {
-      name: 'llamastack-with-userconfig', distribution: { name: 'starter' }, overrideConfig: { configMapName: 'llama-stack-config' },
-      networking: { port: 8321 }, workload: { replicas: 1, overrides: { env: [{ name: 'OLLAMA_EMBEDDING_MODEL', value: 'all-minilm:l6-v2' }] } },
+      name: 'llamastack-with-userconfig',
+      distribution: { name: 'starter' },
+      overrideConfig: { configMapName: 'llama-stack-config' },
+      networking: { port: 8321 },
+      workload: { replicas: 1, overrides: { env: [{ name: 'OLLAMA_EMBEDDING_MODEL', value: 'all-minilm:l6-v2' }] } },
     });
     expect(Testing.synth(a)).toEqual(Testing.synth(b));
   });
@@ -247,11 +256,13 @@ describe('fromDistributionManifest', () => {
 
   test('fields that cannot be mapped are errors naming them', () => {
     const cr = {
-      apiVersion: 'llamastack.io/v1alpha1', kind: 'LlamaStackDistribution',
+      apiVersion: 'llamastack.io/v1alpha1',
+      kind: 'LlamaStackDistribution',
       metadata: { name: 'x', labels: { a: 'b' } },
       spec: {
         server: {
-          distribution: { name: 'starter' }, containerSpec: { name: 'server', prot: 1 },
+          distribution: { name: 'starter' },
+          containerSpec: { name: 'server', prot: 1 },
           userConfig: { configMapName: 'c', configMapNamespace: 'other' },
         },
         extra: true,
@@ -274,7 +285,9 @@ describe('fromDistributionManifest', () => {
 
   test('v1alpha2 specifics: nested secretKeyRef accepted; Secret-held connection strings and external providers refused', () => {
     const cr = {
-      apiVersion: 'llamastack.io/v1alpha2', kind: 'LlamaStackDistribution', metadata: { name: 'y' },
+      apiVersion: 'llamastack.io/v1alpha2',
+      kind: 'LlamaStackDistribution',
+      metadata: { name: 'y' },
       spec: {
         distribution: { name: 'starter' },
         providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { secretKeyRef: { name: 'v', key: 't' } } } },
