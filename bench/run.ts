@@ -108,9 +108,18 @@ function benchGeneration(size: string, shape: string, input: ConfigInput, calls:
   return { size, shape, calls, medianMs, p95Ms: percentile(samples, 95), outputBytes, targetMet: medianMs < GEN_TARGET_MS };
 }
 
+/** Stack i of the synth benchmark: like `small`, with its own endpoint and model (no two configs alike). */
+function stackProps(i: number): LlamaStackProps {
+  return {
+    ...small,
+    providers: { inference: { provider: 'vllm', endpoint: `http://llama-${i}.models.svc:8000/v1`, apiKey: secret('vllm-creds', 'token') } },
+    resources: { models: [`org/model-${i}`] },
+  };
+}
+
 function constructApp(): void {
   const chart = new Chart(new App(), 'bench', { namespace: 'llm' });
-  for (let i = 0; i < STACKS; i++) new LlamaStack(chart, `stack-${i}`, small);
+  for (let i = 0; i < STACKS; i++) new LlamaStack(chart, `stack-${i}`, stackProps(i));
   Testing.synth(chart);
 }
 
@@ -123,7 +132,7 @@ function baselineApp(manifests: any[]): any[] {
 
 function benchSynth(rounds: number, warmups: number) {
   const reference = new Chart(new App(), 'bench', { namespace: 'llm' });
-  for (let i = 0; i < STACKS; i++) new LlamaStack(reference, `stack-${i}`, small);
+  for (let i = 0; i < STACKS; i++) new LlamaStack(reference, `stack-${i}`, stackProps(i));
   const manifests = Testing.synth(reference);
   if (JSON.stringify(baselineApp(manifests)) !== JSON.stringify(manifests)) throw new Error('baseline differs from the construct output');
   const construct: number[] = [];
