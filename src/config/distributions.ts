@@ -5,7 +5,7 @@ import { isObject } from './schema';
 import { DistributionSpec } from './types';
 import { IssueCollector } from '../core/errors';
 import { imageProblem } from '../core/images';
-import { parseYaml, yamlErrorMessage } from '../core/yaml';
+import { parseYamlMapping } from '../core/yaml';
 
 /** Distributions whose 0.7.1 images are published, with the config each image embeds. */
 export const DISTRIBUTIONS: readonly string[] = ['postgres-demo', 'starter'];
@@ -96,17 +96,8 @@ export function resolveDistribution(
 function parseBase(issues: IssueCollector, text: string, cacheKey: string | undefined): Record<string, unknown> | undefined {
   const cached = cacheKey ? baseCache.get(cacheKey) : undefined;
   if (cached) return JSON.parse(cached);
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    issues.add(yamlErrorMessage(err), 'fix the YAML of the base config');
-    return undefined;
-  }
-  if (!isObject(doc)) {
-    issues.add('the base config is not a YAML mapping', 'give the text of a Llama Stack config.yaml');
-    return undefined;
-  }
+  const doc = parseYamlMapping(issues, text, 'the text of a Llama Stack config.yaml');
+  if (!doc) return undefined;
   const version = doc.version;
   if (!SUPPORTED_CONFIG_VERSIONS.includes(Number(version))) {
     issues.add(

@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import * as jsyaml from 'js-yaml';
+import { IssueCollector } from './errors';
 
 /**
  * Deterministic YAML for JSON-like data (objects, arrays, strings, numbers, booleans, null): block
@@ -92,6 +93,27 @@ function isPlainSafe(s: string): boolean {
 /** Parses YAML text; errors carry the line and column. */
 export function parseYaml(text: string): unknown {
   return jsyaml.load(text, { schema: jsyaml.DEFAULT_SCHEMA });
+}
+
+/**
+ * Parses YAML text that must be a mapping (an object given as is is accepted too); reports a parse
+ * error with its position, or a non-mapping, as one issue that says what was expected (`what`).
+ */
+export function parseYamlMapping(issues: IssueCollector, input: unknown, what: string): Record<string, any> | undefined {
+  let doc = input;
+  if (typeof input === 'string') {
+    try {
+      doc = parseYaml(input);
+    } catch (err) {
+      issues.add(yamlErrorMessage(err), `give ${what} as valid YAML`);
+      return undefined;
+    }
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    issues.add(`expected ${what} (a YAML mapping)`, `give ${what}`);
+    return undefined;
+  }
+  return doc as Record<string, any>;
 }
 
 /** Describes a YAML parse error with its position, for validation messages. */

@@ -7,7 +7,7 @@ import { ExposeSpec, LlamaStackProps, LlamaStackWorkloadProps, WorkloadOverrides
 import { isObject } from '../config/schema';
 import { ModelSpec, ProviderSpec, SecretKeyRef } from '../config/types';
 import { didYouMean, IssueCollector } from '../core/errors';
-import { parseYaml, yamlErrorMessage } from '../core/yaml';
+import { parseYamlMapping } from '../core/yaml';
 
 export const GROUP = 'llamastack.io';
 export const KIND = 'LlamaStackDistribution';
@@ -62,19 +62,8 @@ export interface ConvertedDistribution {
 
 /** Parses a CR (YAML text or object) and maps it to props; problems go to `issues` with CR field paths. */
 export function propsFromDistribution(issues: IssueCollector, manifest: unknown): ConvertedDistribution | undefined {
-  let doc = manifest;
-  if (typeof manifest === 'string') {
-    try {
-      doc = parseYaml(manifest);
-    } catch (err) {
-      issues.add(yamlErrorMessage(err), 'give the LlamaStackDistribution as YAML text or an object');
-      return undefined;
-    }
-  }
-  if (!isObject(doc)) {
-    issues.add('expected a LlamaStackDistribution object', 'give the CR as YAML text or an object');
-    return undefined;
-  }
+  const doc = parseYamlMapping(issues, manifest, 'a LlamaStackDistribution');
+  if (!doc) return undefined;
   const root = new Reader(doc, issues);
   const apiVersion = root.take<string>('apiVersion');
   const kind = root.take<string>('kind');
