@@ -7,6 +7,7 @@ import { checkNamespaces, checkWorkload, DEFAULT_DATA_DIR, defaultSpread, hpaMet
 import { GeneratedConfig, generateInto } from '../config/generate';
 import { SecretKeyRef } from '../config/types';
 import { IssueCollector, ValidationError } from '../core/errors';
+import { parseImage } from '../core/images';
 import { k8s } from '../core/k8s';
 import { standardLabels, selectorLabels } from '../core/labels';
 import { checkBaseName, isDns1123Label } from '../core/names';
@@ -151,7 +152,7 @@ export class LlamaStack extends Construct {
     this.clientLabels = { [`client.llamastack.io/${name}`]: 'true' };
     this.props = props;
 
-    const version = this.image.includes(':') ? this.image.slice(this.image.lastIndexOf(':') + 1).split('@')[0] : undefined;
+    const version = parseImage(this.image)?.tag;
     const labelsFor = (component: string) => standardLabels({ name: 'llama-stack', instance: name, component, version });
     const selector = selectorLabels({ name: 'llama-stack', instance: name, component: 'server' });
     const w = props.workload ?? {};

@@ -410,6 +410,7 @@ describe('storage', () => {
     ]);
     expect(errors({ distribution: starter, storage: { kv: { type: 'redis', host: 'r', password: { name: 'r', key: 'p' } } } })[0]).toMatch(/^storage.kv.password: the redis backend of Llama Stack 0.7.1 has no password setting/);
     expect(errors({ distribution: starter, storage: { sql: { type: 'redis' } } })).toEqual(["storage.sql.type: unknown sql storage type 'redis' (use one of: sqlite, postgres)"]);
+    expect(errors({ distribution: starter, storage: { kv: { type: 'redis' } } })).toEqual(["storage.kv.host: host is required when type is redis (e.g. host: 'redis.db.svc')"]);
     expect(errors({ distribution: starter, storage: { sql: { type: 'postgres' } } })).toEqual([
       "storage.sql.host: host is required when type is postgres (give host, or connectionString: 'postgresql://user@host:5432/db')",
       "storage.sql.user: user is required when type is postgres (give user, or connectionString: 'postgresql://user@host:5432/db')",

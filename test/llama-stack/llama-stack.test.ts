@@ -185,6 +185,13 @@ describe('defaults and options', () => {
     ]);
   });
 
+  test('the version label is the image tag, and absent for a digest-only image', () => {
+    const tagged = one(synth({ distribution: { name: 'starter' } }), 'Deployment');
+    expect(tagged.metadata.labels['app.kubernetes.io/version']).toBe('0.7.1');
+    const digest = one(synth({ distribution: { image: `quay.io/acme/stack@sha256:${'a'.repeat(64)}` }, overrideConfig: { configMapName: 'c' } }), 'Deployment');
+    expect(digest.metadata.labels['app.kubernetes.io/version']).toBeUndefined();
+  });
+
   test('overrideConfig mounts the given ConfigMap and emits none', () => {
     const objs = synth({ distribution: { image: 'quay.io/acme/stack:1.2.3' }, overrideConfig: { configMapName: 'my-config' } });
     expect(byKind(objs, 'ConfigMap')).toHaveLength(0);
