@@ -55,7 +55,7 @@ export class GenerationContext {
 
   /** Registers a Secret-backed env var; two sources that sanitise to one name are an error. */
   public addSecretEnv(issues: IssueCollector, name: string, ref: SecretKeyRef, source: string): void {
-    checkSecretRef(issues, ref);
+    if (!checkSecretRef(issues, ref)) return;
     const existing = this.secretEnv.get(name);
     if (existing && existing.source !== source) {
       issues.add(
@@ -83,15 +83,18 @@ export class GenerationContext {
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
-export function checkSecretRef(issues: IssueCollector, ref: SecretKeyRef | undefined): void {
+/** Reports a malformed Secret reference; true when it is usable. */
+export function checkSecretRef(issues: IssueCollector, ref: SecretKeyRef | undefined): boolean {
   if (!ref || typeof ref !== 'object') {
     issues.add('expected a Secret reference { name, key }', 'reference a key of a Kubernetes Secret');
-    return;
+    return false;
   }
+  const before = issues.issues.length;
   if (typeof ref.name !== 'string' || !SECRET_NAME.test(ref.name) || ref.name.length > 253) {
     issues.add(`'${String(ref.name)}' is not a valid Secret name`, 'use a DNS-1123 subdomain (lower-case letters, digits, \'-\' and \'.\')', 'name');
   }
   if (typeof ref.key !== 'string' || !SECRET_KEY.test(ref.key) || ref.key.length > 253) {
     issues.add(`'${String(ref.key)}' is not a valid Secret key`, 'use letters, digits, \'-\', \'_\' and \'.\'', 'key');
   }
+  return issues.issues.length === before;
 }

@@ -1,8 +1,9 @@
 import { Catalog, CatalogProvider } from './catalog';
 import { GenerationContext, ProviderEntry } from './context';
-import { idOf, placeholders } from './placeholders';
+import { idOf, placeholders, stringLeaves } from './placeholders';
 import { isObject } from './schema';
 import { IssueCollector } from '../core/errors';
+import { redactUrl } from '../core/names';
 
 /** URL schemes an endpoint may have, with their default ports. */
 const SCHEMES: Record<string, number> = {
@@ -18,7 +19,7 @@ export function parseEndpoint(issues: IssueCollector, text: string): URL | undef
     url = undefined;
   }
   if (!url || !(url.protocol in SCHEMES) || !url.hostname) {
-    issues.add(`'${text}' is not an absolute URL with a scheme and host`, 'write it with a scheme, e.g. http://vllm.models.svc:8000/v1');
+    issues.add(`'${redactUrl(text)}' is not an absolute URL with a scheme and host`, 'write it with a scheme, e.g. http://vllm.models.svc:8000/v1');
     return undefined;
   }
   if (url.username || url.password) {
@@ -90,10 +91,13 @@ export function addHost(ctx: GenerationContext, host: string, port: number, sour
 }
 
 /**
- * Base-config providers enabled through env (the operator way: `OLLAMA_URL=http://ollama.x.svc:11434`):
- * a URL field that is `${env.X...}` with a literal URL supplied for X gets an egress rule too.
+ * Base-config providers that the stack's env switches on or points somewhere (the operator way:
+ * `OLLAMA_URL=http://ollama.x.svc:11434`, `OPENAI_API_KEY` from a Secret). A base entry counts when one of
+ * its placeholders names a supplied variable; its URL field is then resolved as the server will resolve it
+ * (literal env values, else `:=` defaults) and recorded like a user provider's. `env` maps every supplied
+ * name to its literal value, or undefined when it comes from a Secret or a field reference.
  */
-export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<string, string>): void {
+export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<string, string | undefined>): void {
   const catalog = Catalog.get();
   const user = new Set(ctx.userProviders.map((u) => `${u.api}/${u.id}`));
   for (const [api, list] of Object.entries((ctx.config.providers ?? {}) as Record<string, ProviderEntry[]>)) {
@@ -101,15 +105,42 @@ export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<
     list.forEach((p, i) => {
       const id = idOf(p.provider_id);
       const cat = catalog.provider(api, p.provider_type);
-      if (!id || user.has(`${api}/${id.id}`) || !cat?.urlField || !isObject(p.config)) return;
-      const value = p.config[cat.urlField];
-      const ref = typeof value === 'string' ? placeholders(value)[0] : undefined;
-      const url = ref && env.get(ref.name);
-      if (!url || placeholders(url).length > 0) return;
-      const source = `env.${ref.name} (providers.${api}[${i}] of the base config)`;
-      const parsed = parseEndpoint(new IssueCollector(), url); // not an error here: only no rule
+      if (!id || !cat || user.has(`${api}/${id.id}`) || !cat.providerType.startsWith('remote::')) return;
+      const used = [...stringLeaves(p)].flatMap(([, v]) => placeholders(v).map((ph) => ph.name));
+      const touching = used.filter((name) => env.has(name));
+      if (touching.length === 0) return;
+      const source = `env.${touching[0]} (providers.${api}[${i}] '${id.id}' of the base config)`;
+      const raw = cat.urlField && isObject(p.config) ? p.config[cat.urlField] : undefined;
+      if (typeof raw !== 'string') {
+        if (!cat.urlField && !cat.hostField) ctx.endpoints.push({ source, note: `${cat.providerType} calls a hosted service outside the cluster` });
+        return;
+      }
+      const url = resolveEnv(raw, env);
+      if (url === undefined || placeholders(url).length > 0) {
+        ctx.warn(source, 'the endpoint comes from a Secret or field reference, so the NetworkPolicy has no egress rule for it');
+        return;
+      }
+      if (url === '') return; // no endpoint: the provider is configured but not pointed anywhere
+      const parsed = parseEndpoint(new IssueCollector(), /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`); // only no rule
       if (parsed) addHost(ctx, parsed.hostname, portOf(parsed), source);
       else ctx.warn(source, `'${url}' is not a URL, so the NetworkPolicy has no egress rule for it`);
     });
   }
+}
+
+/**
+ * Substitutes `${env.X}`, `${env.X:=d}` and `${env.X:+v}` as Llama Stack does; undefined when the
+ * result depends on a value not known at synth time.
+ */
+export function resolveEnv(text: string, env: ReadonlyMap<string, string | undefined>): string | undefined {
+  let unknown = false;
+  const out = text.replace(/\$\{env\.([A-Za-z0-9_]+)(?:(:=|:\+)([^}]*))?\}/g, (_m, name: string, op: string | undefined, operand: string | undefined) => {
+    const supplied = env.has(name);
+    const value = env.get(name);
+    if (supplied && value === undefined && op !== ':+') unknown = true;
+    if (op === ':+') return supplied && value !== '' ? operand ?? '' : '';
+    if (supplied && value !== undefined && value !== '') return value;
+    return op === ':=' ? operand ?? '' : '';
+  });
+  return unknown ? undefined : out;
 }

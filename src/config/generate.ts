@@ -1,5 +1,5 @@
 import { checkDependencies, applyDisabled } from './apis';
-import { Catalog, LLAMA_STACK_VERSION } from './catalog';
+import { Catalog, LLAMA_STACK_VERSION, REMOVED_APIS } from './catalog';
 import { Endpoint, GenerationContext, ProviderEntry, SecretEnvVar, checkSecretRef } from './context';
 import { recordBaseDestinations } from './destinations';
 import { resolveDistribution } from './distributions';
@@ -7,10 +7,12 @@ import { placeholders, stringLeaves, idOf } from './placeholders';
 import { applyProviders, normaliseApiName } from './providers';
 import { applyResources } from './resources';
 import { isObject } from './schema';
+import { CONFIG_SPEC_FIELDS } from './shape';
 import { applyStorage } from './storage';
 import { LlamaStackConfigSpec } from './types';
 import { didYouMean, IssueCollector, ValidationError } from '../core/errors';
-import { isEnvVarName } from '../core/names';
+import { isEnvVarName, looksSecret } from '../core/names';
+import { checkShape } from '../core/shape';
 import { sha256, toYaml } from '../core/yaml';
 
 /** Settings of the `server:` block that come from the construct's networking/workload props. */
@@ -87,9 +89,11 @@ export function generateConfig(input: ConfigInput, scope = ''): GeneratedConfig 
 /** Like `generateConfig`, but reports into `issues` and returns undefined when there are any. */
 export function generateInto(issues: IssueCollector, input: ConfigInput): GeneratedConfig | undefined {
   const before = issues.issues.length;
+  checkShape(issues, input, { obj: CONFIG_SPEC_FIELDS, open: true });
+  if (issues.issues.length > before) return undefined;
   checkEnv(issues, input.env);
   checkServer(issues, input.server);
-  if (input.overrideConfig !== undefined) {
+  if (input.overrideConfig !== undefined && input.overrideConfig !== null) {
     checkOverride(issues, input);
     const dist = resolveDistribution(issues, input.distribution, input.imageOverrides, false);
     if (!dist || issues.issues.length > before) return undefined;
@@ -109,6 +113,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   const config = dist.base as Record<string, any>;
   const ctx = new GenerationContext(issues, config, dist.distroName, input.dataDir ?? '/.llama');
   checkStackKeys(ctx);
+  if (!checkBaseStructure(ctx)) return undefined;
   const supplied = new Set([...Object.keys(input.env ?? {}), ...Object.keys(input.extraEnv ?? {})]);
 
   const beforeProviders = issues.issues.length;
@@ -123,7 +128,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   // Checks of the final config run even when earlier steps found problems, so every problem is reported
   // at once; only the dependency check waits for the providers, which it would otherwise misjudge.
   if (providersOk) checkDependencies(ctx, disabledIndex);
-  recordBaseDestinations(ctx, literalEnv(input));
+  recordBaseDestinations(ctx, containerEnv(input));
   checkBaseSecrets(ctx);
   const ordered = canonical(config);
   const yaml = toYaml(ordered);
@@ -141,6 +146,47 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
     endpoints: ctx.endpoints,
     config: ordered,
   };
+}
+
+/**
+ * The shape the later steps rely on, and what 0.7.1 checks at start-up: known APIs, provider entries with
+ * a provider type that exists for their API (external ones, with `module`, excepted), resource lists.
+ */
+function checkBaseStructure(ctx: GenerationContext): boolean {
+  const at = ctx.issues.at('distribution.baseConfig');
+  const before = ctx.issues.issues.length;
+  const catalog = Catalog.get();
+  if (ctx.config.apis !== undefined && (!Array.isArray(ctx.config.apis) || ctx.config.apis.some((a: unknown) => typeof a !== 'string'))) {
+    at.add("'apis' must be a list of API names", 'e.g. apis: [inference, safety]');
+  }
+  for (const [api, list] of Object.entries(ctx.config.providers as Record<string, unknown>)) {
+    if (!catalog.isApi(api)) {
+      at.add(`providers.${api}: ${REMOVED_APIS[api] ?? `'${api}' is not an API of Llama Stack 0.7.1`}`, didYouMean(api, catalog.apis) ?? `APIs: ${catalog.apis.join(', ')}`);
+      continue;
+    }
+    if (!Array.isArray(list)) {
+      at.add(`providers.${api} must be a list of providers`, 'e.g. - provider_id: x\n  provider_type: remote::x');
+      continue;
+    }
+    list.forEach((p, i) => {
+      if (!isObject(p) || typeof p.provider_type !== 'string') {
+        at.add(`providers.${api}[${i}] must be a provider entry with provider_type`, 'e.g. { provider_id: vllm, provider_type: remote::vllm }');
+      } else if (!p.module && !catalog.provider(api, p.provider_type)) {
+        at.add(`providers.${api}[${i}]: unknown provider type '${p.provider_type}' for ${api}`, didYouMean(p.provider_type, catalog.providerTypes(api)) ?? `types: ${catalog.providerTypes(api).join(', ')}`);
+      } else if (p.config !== undefined && p.config !== null && !isObject(p.config)) {
+        at.add(`providers.${api}[${i}].config must be a mapping`, undefined);
+      }
+    });
+  }
+  const reg = ctx.config.registered_resources;
+  if (reg !== undefined && !isObject(reg)) at.add("'registered_resources' must be a mapping", undefined);
+  for (const [key, list] of Object.entries(isObject(reg) ? reg : {})) {
+    if (!Array.isArray(list) || list.some((r) => !isObject(r))) at.add(`registered_resources.${key} must be a list of mappings`, undefined);
+  }
+  for (const key of ['storage', 'server', 'safety', 'vector_stores']) {
+    if (ctx.config[key] !== undefined && ctx.config[key] !== null && !isObject(ctx.config[key])) at.add(`'${key}' must be a mapping`, undefined);
+  }
+  return ctx.issues.issues.length === before;
 }
 
 /** Llama Stack ignores unknown top-level keys; known dead ones are dropped, others are errors. */
@@ -164,16 +210,16 @@ function checkStackKeys(ctx: GenerationContext): void {
   }
 }
 
-/** Env vars with a literal value, which `${env.X}` in the base config will resolve to. */
-function literalEnv(input: ConfigInput): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const [k, v] of Object.entries(input.extraEnv ?? {})) if (typeof v === 'string') out.set(k, v);
-  for (const [k, v] of Object.entries(input.env ?? {})) if (typeof v === 'string') out.set(k, v);
+/** Every env var the container has: its literal value, or undefined when it comes from a Secret or reference. */
+function containerEnv(input: ConfigInput): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (const [k, v] of Object.entries(input.extraEnv ?? {})) out.set(k, v);
+  for (const [k, v] of Object.entries(input.env ?? {})) out.set(k, typeof v === 'string' ? v : undefined);
   return out;
 }
 
 function checkOverride(issues: IssueCollector, input: ConfigInput): void {
-  const name = input.overrideConfig!.configMapName;
+  const name = isObject(input.overrideConfig) ? input.overrideConfig.configMapName : undefined;
   if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
     issues.add(`'${String(name)}' is not a valid ConfigMap name`, 'use a DNS-1123 subdomain', 'overrideConfig.configMapName');
   }
@@ -186,12 +232,16 @@ function checkOverride(issues: IssueCollector, input: ConfigInput): void {
 
 function checkEnv(issues: IssueCollector, env: ConfigInput['env']): void {
   if (env === undefined) return;
+  if (!isObject(env)) {
+    issues.add('expected a map of names to values or Secret references', 'e.g. env: { INFERENCE_MODEL: \'...\' }', 'env');
+    return;
+  }
   for (const [name, value] of Object.entries(env)) {
     const at = issues.at('env').at(name);
     if (!isEnvVarName(name)) at.add(`'${name}' is not a valid environment variable name`, 'use letters, digits and \'_\', not starting with a digit');
     if (name.startsWith('LLSD_')) at.add('names starting with LLSD_ are reserved for generated secret variables', 'use another name');
     if (typeof value === 'string') {
-      if (/(^|_)(KEY|TOKEN|PASSWORD|SECRET|CREDENTIALS?)($|_)/i.test(name) && value.length > 0 && placeholders(value).length === 0) {
+      if (looksSecret(name) && value.length > 0 && placeholders(value).length === 0) {
         at.add('looks like a secret but is a literal value', `use a Secret reference: env: { ${name}: { name: '<secret>', key: '<key>' } }`);
       }
     } else {
@@ -235,6 +285,7 @@ function checkBaseSecrets(ctx: GenerationContext): void {
       if (!cat || !isObject(p.config)) return;
       for (const f of cat.fields) {
         const v = p.config[f.name];
+        // Upstream bases carry placeholder defaults such as ${env.VLLM_API_TOKEN:=fake}; only plain literals count here.
         if (f.secret && typeof v === 'string' && v.length > 0 && placeholders(v).length === 0) {
           ctx.issues.add(
             `the base config has a literal secret at providers.${api}[${i}].config.${f.name}`,
@@ -244,6 +295,16 @@ function checkBaseSecrets(ctx: GenerationContext): void {
         }
       }
     });
+  }
+  const backends = isObject(ctx.config.storage) && isObject(ctx.config.storage.backends) ? ctx.config.storage.backends : {};
+  for (const [name, b] of Object.entries(backends)) {
+    if (isObject(b) && typeof b.password === 'string' && b.password.length > 0 && placeholders(b.password).length === 0) {
+      ctx.issues.add(
+        `the base config has a literal password at storage.backends.${name}.password`,
+        'write it as ${env.NAME} in the base config and pass NAME through env from a Secret, or give storage.sql/kv with password from a Secret',
+        'distribution.baseConfig',
+      );
+    }
   }
 }
 

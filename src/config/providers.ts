@@ -1,8 +1,9 @@
 import { Catalog, CatalogProvider, REMOVED_APIS } from './catalog';
 import { GenerationContext, ProviderEntry } from './context';
 import { parseEndpoint, recordDestination } from './destinations';
-import { envRef, idOf, placeholders, resolvesWithoutEnv } from './placeholders';
+import { envRef, idOf, placeholders, resolvesWithoutEnv, stringLeaves } from './placeholders';
 import { checkProviderConfig, isObject } from './schema';
+import { hasLiteralSecret } from './secrets';
 import { ProviderSpec, ProvidersSpec } from './types';
 import { didYouMean, IssueCollector } from '../core/errors';
 import { llsdEnvName, toCamelCase, toSnakeCase } from '../core/names';
@@ -232,18 +233,32 @@ function withDistroDir(value: unknown, distroName: string): unknown {
   return value;
 }
 
-/** Secret fields must come from Secrets: a literal in settings would land in the ConfigMap. */
+/** Header names whose values are credentials. */
+const SECRET_HEADERS = /^(authorization|proxy-authorization|x-api-key|api-key|cookie|x-auth-token)$/i;
+
+/**
+ * Secrets must come from Secrets: a literal in settings would land in the ConfigMap. Checked: the catalog's
+ * secret fields (literals, and placeholders with a literal default), credentials in any URL, and
+ * credential headers (network.headers).
+ */
 function checkSecretLiterals(issues: IssueCollector, settings: Record<string, unknown>, cat: CatalogProvider): void {
   for (const field of cat.fields) {
     const value = settings[field.name] ?? (field.attribute ? settings[field.attribute] : undefined);
-    if (!field.secret || value === undefined || value === null || value === '') continue;
-    if (typeof value === 'string' && placeholders(value).length > 0) continue;
+    if (!field.secret || typeof value !== 'string' || !hasLiteralSecret(value)) continue;
     const key = field.name in settings ? field.name : field.attribute!;
     issues.add(
       `'${key}' is a secret field; a literal value would be written to the ConfigMap`,
       `use secretRefs: { ${key}: { name: '<secret>', key: '<key>' } }${cat.apiKeyField === key ? ' or apiKey' : ''}`,
       key,
     );
+  }
+  for (const [path, value] of stringLeaves(settings)) {
+    const at = path.join('.');
+    if (/:\/\/[^/@\s]*:[^/@\s]+@/.test(value)) {
+      issues.add('the URL contains credentials, which would be written to the ConfigMap', 'remove them; give a credential field through secretRefs', at);
+    } else if (path.length >= 2 && path[path.length - 2] === 'headers' && SECRET_HEADERS.test(path[path.length - 1]) && hasLiteralSecret(value)) {
+      issues.add(`header '${path[path.length - 1]}' carries a credential, which would be written to the ConfigMap`, 'pass the credential with apiKey or secretRefs instead', at);
+    }
   }
 }
 

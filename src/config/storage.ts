@@ -4,7 +4,7 @@ import { envRef } from './placeholders';
 import { isObject } from './schema';
 import { StorageBackendSpec, StorageSpec } from './types';
 import { didYouMean, IssueCollector } from '../core/errors';
-import { llsdEnvName } from '../core/names';
+import { llsdEnvName, redactUrl } from '../core/names';
 
 const KV_TYPES = ['sqlite', 'redis', 'postgres'];
 const SQL_TYPES = ['sqlite', 'postgres'];
@@ -85,7 +85,7 @@ function backend(
     if (spec.password !== undefined) {
       issues.add('the redis backend of Llama Stack 0.7.1 has no password setting', 'use a redis reachable without a password (restrict it with a NetworkPolicy), or use type: \'postgres\'', 'password');
     }
-    if (!spec.host) {
+    if (typeof spec.host !== 'string' || spec.host === '') {
       issues.add('host is required when type is redis', 'e.g. host: \'redis.db.svc\'', 'host');
       return undefined;
     }
@@ -103,6 +103,10 @@ function postgres(ctx: GenerationContext, issues: IssueCollector, spec: StorageB
     if (!parsed) return undefined;
     fromUrl = parsed;
   }
+  for (const f of ['host', 'user', 'db'] as const) {
+    if (spec[f] !== undefined && (typeof spec[f] !== 'string' || spec[f] === '')) issues.add('expected a non-empty string', undefined, f);
+  }
+  if (issues.hasIssuesAt(issues.path())) return undefined;
   const host = spec.host ?? fromUrl.host;
   const user = spec.user ?? fromUrl.user;
   const port = checkPort(issues, spec.port) ?? fromUrl.port ?? 5432;
@@ -136,7 +140,7 @@ export function parsePostgresUrl(issues: IssueCollector, text: string): { host?:
   try {
     url = new URL(text);
   } catch {
-    issues.add(`'${redact(text)}' is not a URL`, 'use postgresql://user@host:5432/db');
+    issues.add(`'${redactUrl(text)}' is not a URL`, 'use postgresql://user@host:5432/db');
     return undefined;
   }
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
@@ -145,6 +149,14 @@ export function parsePostgresUrl(issues: IssueCollector, text: string): { host?:
   }
   if (url.password) {
     issues.add('the connection string contains a password', 'remove it from the URL and give password: { name: \'<secret>\', key: \'<key>\' }');
+    return undefined;
+  }
+  const params = [...url.searchParams.keys()];
+  if (params.length > 0) {
+    issues.add(
+      `the connection string has parameters (${params.join(', ')}) that Llama Stack 0.7.1's postgres backends cannot take`,
+      'remove them; only host, port, db, user and password are used',
+    );
     return undefined;
   }
   const db = decodeURIComponent(url.pathname.replace(/^\//, ''));
@@ -156,7 +168,3 @@ export function parsePostgresUrl(issues: IssueCollector, text: string): { host?:
   };
 }
 
-/** Never echo a password back into an error message or log. */
-function redact(text: string): string {
-  return text.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-}

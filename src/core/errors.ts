@@ -63,6 +63,11 @@ export class IssueCollector {
     return this.sink;
   }
 
+  /** Whether any issue was reported at `path` or below it. */
+  public hasIssuesAt(path: string): boolean {
+    return this.sink.some((i) => i.path === path || i.path.startsWith(`${path}.`) || i.path.startsWith(`${path}[`));
+  }
+
   public get hasIssues(): boolean {
     return this.sink.length > 0;
   }

@@ -7,7 +7,8 @@ export type HostKind =
   | { readonly kind: 'ip'; readonly cidr: string; readonly private: boolean }
   | { readonly kind: 'external' };
 
-const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
+/** Never "the internet": private, carrier-grade NAT, loopback and link-local (cloud metadata) ranges. */
+const NOT_INTERNET_V4 = ['10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'];
 
 /**
  * `svc` (same namespace), `svc.ns.svc` and `svc.ns.svc.cluster.local` are in-cluster Services; IP
@@ -29,12 +30,17 @@ export function classifyHost(host: string, clusterDomain = 'cluster.local'): Hos
 
 function isPrivateV4(ip: string): boolean {
   const [a, b] = ip.split('.').map(Number);
-  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || a === 127;
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || a === 127 || (a === 100 && b >= 64 && b <= 127);
 }
 
-/** DNS to any resolver (port 53 UDP and TCP): cluster DNS lives in different places per distribution. */
+/**
+ * DNS (port 53 UDP and TCP) to resolvers inside the cluster: pods in any namespace (kube-dns, CoreDNS,
+ * openshift-dns) and link-local addresses (NodeLocal DNSCache). Not to the internet, which would let
+ * DNS tunnel data out.
+ */
 export function dnsEgressRule(): k8s.NetworkPolicyEgressRule {
   return {
+    to: [{ namespaceSelector: {} }, { ipBlock: { cidr: '169.254.0.0/16' } }],
     ports: [
       { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
       { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
@@ -45,7 +51,7 @@ export function dnsEgressRule(): k8s.NetworkPolicyEgressRule {
 /** Public internet on the given TCP ports, excluding private ranges. */
 export function internetEgressRule(ports: number[]): k8s.NetworkPolicyEgressRule {
   return {
-    to: [{ ipBlock: { cidr: '0.0.0.0/0', except: PRIVATE_V4 } }, { ipBlock: { cidr: '::/0', except: ['fc00::/7', 'fe80::/10'] } }],
+    to: [{ ipBlock: { cidr: '0.0.0.0/0', except: NOT_INTERNET_V4 } }, { ipBlock: { cidr: '::/0', except: ['::1/128', 'fc00::/7', 'fe80::/10'] } }],
     ports: ports.map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) })),
   };
 }

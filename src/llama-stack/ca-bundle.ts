@@ -42,8 +42,16 @@ echo "ca-bundle: $system and $# custom file(s) combined into $out"
 `;
 
 export function checkCaBundle(issues: IssueCollector, spec: CaBundleSpec): void {
+  if (typeof spec !== 'object' || spec === null) {
+    issues.add('expected { configMapName, keys? }', undefined);
+    return;
+  }
   if (typeof spec.configMapName !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(spec.configMapName)) {
     issues.add(`'${String(spec.configMapName)}' is not a valid ConfigMap name`, 'use a DNS-1123 subdomain', 'configMapName');
+  }
+  if (spec.keys !== undefined && !Array.isArray(spec.keys)) {
+    issues.add('expected a list of ConfigMap keys', 'e.g. keys: [\'ca.crt\']', 'keys');
+    return;
   }
   const keys = spec.keys ?? DEFAULT_CA_KEYS;
   if (keys.length === 0) issues.add('an empty list', 'leave keys out to use ca-bundle.crt, or name the keys', 'keys');

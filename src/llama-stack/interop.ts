@@ -61,7 +61,7 @@ export interface ConvertedDistribution {
 }
 
 /** Parses a CR (YAML text or object) and maps it to props; problems go to `issues` with CR field paths. */
-export function propsFromDistribution(issues: IssueCollector, manifest: unknown): ConvertedDistribution | undefined {
+export function propsFromDistribution(issues: IssueCollector, manifest: unknown, defaultNamespace?: string): ConvertedDistribution | undefined {
   const doc = parseYamlMapping(issues, manifest, 'a LlamaStackDistribution');
   if (!doc) return undefined;
   const root = new Reader(doc, issues);
@@ -84,7 +84,8 @@ export function propsFromDistribution(issues: IssueCollector, manifest: unknown)
     issues.add('spec is required', 'give the CR a spec', 'spec');
     return undefined;
   }
-  const props = apiVersion === V1ALPHA1 ? fromV1alpha1(spec, namespace) : fromV1alpha2(spec, namespace);
+  const effectiveNamespace = namespace ?? defaultNamespace;
+  const props = apiVersion === V1ALPHA1 ? fromV1alpha1(spec, effectiveNamespace) : fromV1alpha2(spec, effectiveNamespace);
   return { name: name ?? '', namespace, apiVersion, props: { name, ...props } };
 }
 
@@ -166,7 +167,7 @@ function fromV1alpha2(spec: Reader, namespace: string | undefined): LlamaStackPr
     const expose = n.take('expose');
     if (isObject(expose)) {
       const e = new Reader(expose, n.at('expose'));
-      networking.expose = prune({ enabled: e.take('enabled'), hostname: e.take('hostname') });
+      networking.expose = prune({ enabled: e.take('enabled'), hostname: e.take('hostname') }) ?? {}; // {} means enabled
       e.done();
     } else if (expose !== undefined) {
       networking.expose = expose;
@@ -235,12 +236,13 @@ function workloadCommon(r: Reader): Obj {
   }
   const s = r.sub('storage');
   if (s) {
-    out.storage = prune({ size: quantity(s.take('size')), mountPath: s.take('mountPath') });
+    // `storage: {}` means a PVC with defaults, as in the operator.
+    out.storage = prune({ size: quantity(s.take('size')), mountPath: s.take('mountPath') }) ?? {};
     s.done();
   }
   const pdb = r.sub('podDisruptionBudget');
   if (pdb) {
-    out.podDisruptionBudget = prune({ minAvailable: pdb.take('minAvailable'), maxUnavailable: pdb.take('maxUnavailable') });
+    out.podDisruptionBudget = prune({ minAvailable: pdb.take('minAvailable'), maxUnavailable: pdb.take('maxUnavailable') }) ?? {};
     pdb.done();
   }
   out.topologySpreadConstraints = r.take('topologySpreadConstraints');
@@ -285,7 +287,7 @@ function quantity(v: unknown): string | undefined {
 }
 
 function secretRefOf(v: unknown): SecretKeyRef | undefined {
-  if (!isObject(v)) return undefined;
+  if (!isObject(v)) return v as SecretKeyRef | undefined; // left for validation to report
   const inner = (isObject(v.secretKeyRef) ? v.secretKeyRef : v) as Obj;
   return { name: inner.name, key: inner.key };
 }

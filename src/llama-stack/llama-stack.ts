@@ -1,33 +1,35 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { caBundlePieces, checkCaBundle, COMBINED_CA_DIR, COMBINED_CA_FILE } from './ca-bundle';
+import { caBundlePieces, checkCaBundle, COMBINED_CA_DIR, COMBINED_CA_FILE, CUSTOM_CA_DIR } from './ca-bundle';
 import { DistributionManifest, distributionFromProps, propsFromDistribution, V1ALPHA1, V1ALPHA2 } from './interop';
 import { ExposeSpec, LlamaStackProps } from './props';
-import { checkNamespaces, checkWorkload, DEFAULT_DATA_DIR, defaultSpread, hpaMetrics, intOrString, planWorkload } from './workload';
+import { LLAMA_STACK_PROPS_SHAPE } from './shape';
+import {
+  checkAnnotations, checkLabels, checkNamespaces, checkWorkload, DEFAULT_DATA_DIR, defaultSpread, hpaMetrics, intOrString,
+  mergedResources, planWorkload,
+} from './workload';
 import { GeneratedConfig, generateInto } from '../config/generate';
 import { SecretKeyRef } from '../config/types';
 import { IssueCollector, ValidationError } from '../core/errors';
 import { parseImage } from '../core/images';
 import { k8s } from '../core/k8s';
 import { standardLabels, selectorLabels } from '../core/labels';
-import { checkBaseName, isDns1123Label } from '../core/names';
+import { isDns1123Label, isDnsSubdomain } from '../core/names';
 import {
   classifyHost, dnsEgressRule, EgressTarget, egressRules, internetEgressRule, namespacePeer,
 } from '../core/network';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
+import { checkShape } from '../core/shape';
 
 const CONFIG_DIR = '/etc/llama-stack';
 const TLS_DIR = '/etc/llama-stack-tls';
+const MAX_STACK_NAME = 48;
 const CACHE_DIR = '/cache';
 const UID = 1001;
 /** Group 0: the distribution images make /.llama and /.cache group-0 writable. */
 const GID = 0;
-const DEFAULT_RESOURCES = {
-  requests: { cpu: '250m', memory: '1Gi' },
-  limits: { cpu: '2', memory: '4Gi' },
-};
 /** Volume names the construct uses. */
-const OWN_VOLUMES = ['config', 'data', 'cache', 'tmp', 'home', 'tls', 'ca-custom', 'ca-combined'];
+const OWN_VOLUMES = ['config', 'data', 'cache', 'tmp', 'tls', 'ca-custom', 'ca-combined'];
 
 /** Names the construct sets itself, which `env` may not override, and what to use instead. */
 const RESERVED_ENV: Record<string, string> = {
@@ -35,7 +37,7 @@ const RESERVED_ENV: Record<string, string> = {
   REQUESTS_CA_BUNDLE: 'use networking.tls.caBundle',
   LLAMA_STACK_PORT: 'use networking.port',
   RUN_CONFIG_PATH: 'use overrideConfig to supply your own config.yaml',
-  HOME: 'the server needs HOME=/ so that ~/.llama is its data volume',
+  HOME: 'it points ~/.llama at the data volume (use workload.storage.mountPath)',
   HF_HOME: 'the Hugging Face cache lives on the cache volume',
   XDG_CACHE_HOME: 'caches live on the cache volume',
 };
@@ -60,8 +62,8 @@ export class LlamaStack extends Construct {
    */
   public static fromDistributionManifest(scope: Construct, id: string, manifest: any): LlamaStack {
     const issues = new IssueCollector();
-    const converted = propsFromDistribution(issues, manifest);
     const chartNamespace = Chart.of(scope).namespace;
+    const converted = propsFromDistribution(issues, manifest, chartNamespace);
     if (converted?.namespace !== undefined && converted.namespace !== chartNamespace) {
       issues.add(
         `the CR is in namespace '${converted.namespace}' but the chart's namespace is '${chartNamespace ?? '(none)'}'`,
@@ -70,7 +72,14 @@ export class LlamaStack extends Construct {
       );
     }
     issues.throwIfAny(`${scope.node.path}/${id} (${converted?.apiVersion ?? 'LlamaStackDistribution'})`);
-    const stack = new LlamaStack(scope, id, converted!.props as LlamaStackProps);
+    let stack: LlamaStack;
+    try {
+      stack = new LlamaStack(scope, id, converted!.props as LlamaStackProps);
+    } catch (err) {
+      // Say that the paths are props paths, which docs/migrating-from-the-operator.md maps to CR fields.
+      if (err instanceof ValidationError) throw new ValidationError(`${err.scope} (from a ${converted!.apiVersion} CR; paths are LlamaStack props)`, err.issues);
+      throw err;
+    }
     stack.sourceApiVersion = converted!.apiVersion;
     return stack;
   }
@@ -111,8 +120,12 @@ export class LlamaStack extends Construct {
   constructor(scope: Construct, id: string, props: LlamaStackProps) {
     super(scope, id);
     const issues = new IssueCollector();
+    if (!props || typeof props !== 'object') issues.add('props are required', 'give at least { distribution: { name: \'starter\' } }');
+    else checkShape(issues, props, LLAMA_STACK_PROPS_SHAPE);
+    // Everything below reads the props, so wrong types stop here.
+    issues.throwIfAny(this.node.path);
     const name = props.name ?? id;
-    checkBaseName(issues.at('name'), name, '-config-00000000');
+    checkStackName(issues.at('name'), name);
     const port = props.networking?.port ?? 8321;
     const namespace = Chart.of(this).namespace;
     const imageOverrides = this.node.tryGetContext(LlamaStack.IMAGE_OVERRIDES_CONTEXT) as Record<string, string> | undefined;
@@ -122,7 +135,7 @@ export class LlamaStack extends Construct {
 
     const generated = generateInto(issues, {
       ...props,
-      extraEnv: Object.fromEntries((props.workload?.overrides?.env ?? []).map((e) => [e.name, e.value])),
+      extraEnv: overrideEnv(props),
       server: {
         port,
         workers: props.workload?.workers,
@@ -133,7 +146,12 @@ export class LlamaStack extends Construct {
       dataDir: plan.dataDir,
     });
     checkEnvNames(issues, props.env);
-    checkWorkload(issues, props, RESERVED_ENV, OWN_VOLUMES);
+    checkWorkload(issues, props, {
+      env: RESERVED_ENV, volumes: OWN_VOLUMES, paths: [CONFIG_DIR, CACHE_DIR, '/tmp', TLS_DIR, COMBINED_CA_DIR, CUSTOM_CA_DIR, DEFAULT_DATA_DIR],
+    });
+    if (props.overrideConfig !== undefined && props.workload?.workers !== undefined) {
+      issues.add('workers has no effect with overrideConfig', 'set server.workers (and server.host: 0.0.0.0) in your config.yaml, and remove workload.workers', 'workload.workers');
+    }
     checkNetworking(issues, props);
     const egress = generated ? egressTargets(issues, generated, props.networking?.allowInternetEgress ?? false) : [];
     issues.throwIfAny(this.node.path);
@@ -187,7 +205,7 @@ export class LlamaStack extends Construct {
     }
 
     const ca = tls?.caBundle ? caBundlePieces(tls.caBundle, config.image) : undefined;
-    const env = containerEnv(port, config, props.env);
+    const env = containerEnv(port, plan.dataDir, config, props.env);
     if (ca) env.push({ name: 'SSL_CERT_FILE', value: COMBINED_CA_FILE }, { name: 'REQUESTS_CA_BUNDLE', value: COMBINED_CA_FILE });
     env.push(...(o.env ?? []));
 
@@ -205,11 +223,6 @@ export class LlamaStack extends Construct {
       { name: 'cache', mountPath: CACHE_DIR },
       { name: 'tmp', mountPath: '/tmp' },
     ];
-    if (plan.dataDir !== DEFAULT_DATA_DIR) {
-      // ~/.llama (HOME=/) must stay writable for paths in the base config, even with the PVC elsewhere.
-      volumes.push({ name: 'home', emptyDir: { sizeLimit: k8s.Quantity.fromString('10Gi') } });
-      mounts.push({ name: 'home', mountPath: DEFAULT_DATA_DIR });
-    }
     if (serverTls) {
       volumes.push({ name: 'tls', secret: { secretName: tls!.secretName!, items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }] } });
       mounts.push({ name: 'tls', mountPath: TLS_DIR, readOnly: true });
@@ -370,8 +383,16 @@ export class LlamaStack extends Construct {
   /** In-cluster URL of the server, e.g. `http://stack-service.llm.svc.cluster.local:8321`. */
   public get url(): string {
     const ns = Chart.of(this).namespace;
-    return `http://${this.serviceName}${ns ? `.${ns}.svc.cluster.local` : ''}:${this.port}`;
+    const scheme = this.props.networking?.tls?.enabled ? 'https' : 'http';
+    return `${scheme}://${this.serviceName}${ns ? `.${ns}.svc.cluster.local` : ''}:${this.port}`;
   }
+}
+
+/** Names (and literal values) of the override env vars; malformed entries are reported by checkWorkload. */
+function overrideEnv(props: LlamaStackProps): Record<string, string | undefined> {
+  const list = props.workload?.overrides?.env;
+  if (!Array.isArray(list)) return {};
+  return Object.fromEntries(list.filter((e) => e && typeof e.name === 'string').map((e) => [e.name, typeof e.value === 'string' ? e.value : undefined]));
 }
 
 function healthProbe(port: number, scheme: string, o: { periodSeconds: number; failureThreshold: number }): k8s.Probe {
@@ -383,12 +404,13 @@ function healthProbe(port: number, scheme: string, o: { periodSeconds: number; f
   };
 }
 
-function containerEnv(port: number, config: GeneratedConfig, env: LlamaStackProps['env']): k8s.EnvVar[] {
+function containerEnv(port: number, dataDir: string, config: GeneratedConfig, env: LlamaStackProps['env']): k8s.EnvVar[] {
   const out: k8s.EnvVar[] = [
     { name: 'LLAMA_STACK_PORT', value: String(port) },
     { name: 'RUN_CONFIG_PATH', value: `${CONFIG_DIR}/config.yaml` },
-    // The image has no user entry for our UID; HOME=/ makes ~/.llama the image's /.llama (our data volume).
-    { name: 'HOME', value: '/' },
+    // The image has no user entry for our UID. HOME puts ~/.llama, where the base config keeps its SQLite
+    // files, on the data volume: HOME=/ for the image's /.llama, else the PVC's mount path.
+    { name: 'HOME', value: dataDir === DEFAULT_DATA_DIR ? '/' : dataDir },
     { name: 'HF_HOME', value: `${CACHE_DIR}/huggingface` },
     { name: 'XDG_CACHE_HOME', value: CACHE_DIR },
   ];
@@ -405,12 +427,21 @@ function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
 }
 
 function containerResources(props: LlamaStackProps): k8s.ResourceRequirements {
-  const r = props.workload?.resources;
+  const r = mergedResources(props.workload?.resources);
   const q = (m: Record<string, string>) => Object.fromEntries(Object.keys(m).sort().map((k) => [k, k8s.Quantity.fromString(m[k])]));
-  return {
-    requests: q(r?.requests ?? DEFAULT_RESOURCES.requests),
-    limits: q(r?.limits ?? DEFAULT_RESOURCES.limits),
-  };
+  return { requests: q(r.requests), limits: q(r.limits) };
+}
+
+/**
+ * 48 characters at most, as in the operator (so names move between both); a letter first, since the
+ * Service name `<name>-service` must be a DNS-1035 label.
+ */
+function checkStackName(issues: IssueCollector, name: unknown): void {
+  if (typeof name !== 'string' || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+    issues.add(`'${String(name)}' is not a valid name`, 'use lower-case letters, digits and \'-\', starting with a letter and ending with a letter or digit');
+  } else if (name.length > MAX_STACK_NAME) {
+    issues.add(`'${name}' is ${name.length} characters; at most ${MAX_STACK_NAME} are allowed`, `use a name of at most ${MAX_STACK_NAME} characters`);
+  }
 }
 
 function ingressPeers(clientLabels: Record<string, string>, props: LlamaStackProps, ingressNamespace: string | undefined): k8s.NetworkPolicyPeer[] {
@@ -460,7 +491,8 @@ function egressTargets(issues: IssueCollector, config: GeneratedConfig, internet
 }
 
 function checkEnvNames(issues: IssueCollector, env: LlamaStackProps['env']): void {
-  for (const name of Object.keys(env ?? {})) {
+  if (env === undefined || env === null || typeof env !== 'object') return; // the engine reports a bad env
+  for (const name of Object.keys(env)) {
     if (name in RESERVED_ENV) issues.add(`${name} is set by the construct`, `remove it from env; ${RESERVED_ENV[name]}`, `env.${name}`);
   }
 }
@@ -468,19 +500,28 @@ function checkEnvNames(issues: IssueCollector, env: LlamaStackProps['env']): voi
 function checkNetworking(issues: IssueCollector, props: LlamaStackProps): void {
   const n = props.networking ?? {};
   const at = issues.at('networking');
-  checkNamespaces(at.at('allowedFrom'), n.allowedFrom?.namespaces);
-  (n.allowedFrom?.namespaceLabels ?? []).forEach((key, i) => {
-    if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(key)) at.add(`'${key}' is not a valid label key`, 'e.g. team/authorized', `allowedFrom.namespaceLabels[${i}]`);
-  });
-  const tls = n.tls;
+  for (const [field, kind] of [['allowedFrom', 'object'], ['tls', 'object'], ['allowInternetEgress', 'boolean']] as const) {
+    const v = (n as Record<string, unknown>)[field];
+    if (v !== undefined && (typeof v !== kind || v === null)) at.add(`expected ${kind === 'object' ? 'an object' : 'a boolean'}`, undefined, field);
+  }
+  if (n.expose !== undefined && typeof n.expose !== 'boolean' && (typeof n.expose !== 'object' || n.expose === null)) at.add('expected true, false or an object', undefined, 'expose');
+  const from = typeof n.allowedFrom === 'object' && n.allowedFrom !== null ? n.allowedFrom : {};
+  checkNamespaces(at.at('allowedFrom'), from.namespaces);
+  checkLabels(at.at('allowedFrom.podLabels'), from.podLabels);
+  if (from.namespaceLabels !== undefined && !Array.isArray(from.namespaceLabels)) at.add('expected a list of label keys', undefined, 'allowedFrom.namespaceLabels');
+  else checkLabels(at.at('allowedFrom.namespaceLabels'), Object.fromEntries((from.namespaceLabels ?? []).map((k) => [k, ''])));
+  const tls = typeof n.tls === 'object' && n.tls !== null ? n.tls : undefined;
   if (tls) {
     if (tls.enabled && !tls.secretName) at.add('secretName is required when TLS is enabled', 'give the name of a kubernetes.io/tls Secret', 'tls.secretName');
     if (!tls.enabled && tls.secretName) at.add('secretName is given but TLS is not enabled', 'set tls.enabled: true, or remove secretName', 'tls.enabled');
-    if (tls.secretName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(tls.secretName)) at.add(`'${tls.secretName}' is not a valid Secret name`, 'use a DNS-1123 subdomain', 'tls.secretName');
+    if (tls.secretName !== undefined && !isDnsSubdomain(tls.secretName)) at.add(`'${tls.secretName}' is not a valid Secret name`, 'use a DNS-1123 subdomain', 'tls.secretName');
     if (tls.caBundle) checkCaBundle(at.at('tls.caBundle'), tls.caBundle);
   }
-  const e = exposeSpec(n.expose);
+  const e = typeof n.expose === 'boolean' || (typeof n.expose === 'object' && n.expose !== null) ? exposeSpec(n.expose) : undefined;
   if (e) {
+    if (e.ingressClassName !== undefined && !isDnsSubdomain(e.ingressClassName)) at.add(`'${e.ingressClassName}' is not a valid IngressClass name`, 'use a DNS-1123 subdomain', 'expose.ingressClassName');
+    if (e.tlsSecretName !== undefined && !isDnsSubdomain(e.tlsSecretName)) at.add(`'${e.tlsSecretName}' is not a valid Secret name`, 'use a DNS-1123 subdomain', 'expose.tlsSecretName');
+    checkAnnotations(at.at('expose.annotations'), e.annotations);
     if (e.hostname !== undefined && !/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(e.hostname)) at.add(`'${e.hostname}' is not a valid host name`, 'e.g. llama.example.com', 'expose.hostname');
     if (e.tlsSecretName && !e.hostname) at.add('tlsSecretName needs a hostname', 'set expose.hostname', 'expose.tlsSecretName');
     if (!isDns1123Label(e.controllerNamespace)) at.add(`'${e.controllerNamespace}' is not a valid namespace name`, 'use a DNS-1123 label', 'expose.controllerNamespace');

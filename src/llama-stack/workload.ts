@@ -1,11 +1,16 @@
-import { LlamaStackProps, PodDisruptionBudgetSpec, WorkloadOverrides } from './props';
+import { ContainerResourcesSpec, LlamaStackProps, PodDisruptionBudgetSpec, WorkloadOverrides } from './props';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
-import { isDns1123Label, isEnvVarName } from '../core/names';
+import { isDns1123Label, isDnsSubdomain, isEnvVarName, looksSecret } from '../core/names';
+import { isQuantity, quantityValue } from '../core/quantity';
 
 export const DEFAULT_DATA_DIR = '/.llama';
 export const ACCESS_MODES = ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'];
-const QUANTITY = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/;
+export const DEFAULT_RESOURCES = {
+  requests: { cpu: '250m', memory: '1Gi' } as Record<string, string>,
+  limits: { cpu: '2', memory: '4Gi' } as Record<string, string>,
+};
+const INT32_MAX = 2147483647;
 const PERCENT_OR_COUNT = /^([0-9]+%?)$/;
 /** Volume types the Pod Security Standards restricted profile allows. */
 const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
@@ -34,23 +39,28 @@ export function planWorkload(props: LlamaStackProps): WorkloadPlan {
   };
 }
 
-export function checkWorkload(issues: IssueCollector, props: LlamaStackProps, reservedEnv: Record<string, string>, ownVolumes: string[]): void {
+/** Paths the construct mounts (or must leave alone, like the image's /.cache with its tiktoken data). */
+export interface Reserved {
+  readonly env: Record<string, string>;
+  readonly volumes: string[];
+  readonly paths: string[];
+}
+
+export function checkWorkload(issues: IssueCollector, props: LlamaStackProps, reserved: Reserved): void {
+  const reservedPaths = reserved.paths;
   const at = issues.at('workload');
   const w = props.workload ?? {};
-  if (w.replicas !== undefined && (!Number.isInteger(w.replicas) || w.replicas < 0)) at.add(`replicas must be an integer >= 0, got ${w.replicas}`, 'e.g. 2', 'replicas');
-  for (const kind of ['requests', 'limits'] as const) {
-    for (const [res, value] of Object.entries(w.resources?.[kind] ?? {})) {
-      if (!QUANTITY.test(String(value))) at.add(`'${value}' is not a Kubernetes quantity`, 'e.g. 500m, 2, 1Gi', `resources.${kind}.${res}`);
-    }
-  }
+  checkInt(at, 'replicas', w.replicas, 0, 1000);
+  checkInt(at, 'workers', w.workers, 1, 1024);
+  checkResources(at.at('resources'), w.resources);
   const a = w.autoscaling;
   if (a) {
     const hpa = at.at('autoscaling');
     if (w.replicas !== undefined) at.add('replicas and autoscaling are mutually exclusive', 'remove replicas: the HorizontalPodAutoscaler sets them (minReplicas is the floor)', 'replicas');
-    if (!Number.isInteger(a.maxReplicas) || a.maxReplicas < 1) hpa.add(`maxReplicas must be an integer >= 1, got ${a.maxReplicas}`, 'e.g. 5', 'maxReplicas');
+    checkInt(hpa, 'maxReplicas', a.maxReplicas, 1, 1000, true);
+    checkInt(hpa, 'minReplicas', a.minReplicas, 1, 1000);
     const min = a.minReplicas ?? 1;
-    if (!Number.isInteger(min) || min < 1) hpa.add(`minReplicas must be an integer >= 1, got ${a.minReplicas}`, 'e.g. 1', 'minReplicas');
-    else if (min > a.maxReplicas) hpa.add(`minReplicas (${min}) must be less than or equal to maxReplicas (${a.maxReplicas})`, 'raise maxReplicas or lower minReplicas', 'minReplicas');
+    if (Number.isInteger(min) && Number.isInteger(a.maxReplicas) && min > a.maxReplicas) hpa.add(`minReplicas (${min}) must be less than or equal to maxReplicas (${a.maxReplicas})`, 'raise maxReplicas or lower minReplicas', 'minReplicas');
     for (const f of ['targetCpu', 'targetMemory'] as const) {
       const v = a[f];
       if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 100)) hpa.add(`${f} must be a percentage from 1 to 100, got ${v}`, 'e.g. 75', f);
@@ -59,10 +69,8 @@ export function checkWorkload(issues: IssueCollector, props: LlamaStackProps, re
   const s = w.storage;
   if (s) {
     const st = at.at('storage');
-    if (s.size !== undefined && !QUANTITY.test(s.size)) st.add(`'${s.size}' is not a Kubernetes quantity`, 'e.g. 10Gi', 'size');
-    if (s.mountPath !== undefined && (!s.mountPath.startsWith('/') || s.mountPath.includes('..') || s.mountPath === '/')) {
-      st.add(`'${s.mountPath}' is not a usable absolute path`, 'e.g. /.llama', 'mountPath');
-    }
+    if (s.size !== undefined && !isQuantity(s.size)) st.add(`'${s.size}' is not a Kubernetes quantity`, 'e.g. 10Gi', 'size');
+    if (s.mountPath !== undefined) checkMountPath(st.at('mountPath'), s.mountPath, reservedPaths.filter((p) => p !== DEFAULT_DATA_DIR));
     if (s.storageClassName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s.storageClassName)) st.add(`'${s.storageClassName}' is not a valid StorageClass name`, 'use a DNS-1123 subdomain', 'storageClassName');
     const mode = s.accessMode ?? 'ReadWriteOnce';
     if (!ACCESS_MODES.includes(mode)) {
@@ -74,52 +82,171 @@ export function checkWorkload(issues: IssueCollector, props: LlamaStackProps, re
       );
     }
   }
-  if (w.podDisruptionBudget) checkPdb(at.at('podDisruptionBudget'), w.podDisruptionBudget);
-  if (w.overrides) checkOverrides(at.at('overrides'), w.overrides, reservedEnv, ownVolumes);
+  if (w.podDisruptionBudget !== undefined) checkPdb(at.at('podDisruptionBudget'), w.podDisruptionBudget);
+  if (w.overrides !== undefined) {
+    if (!isObj(w.overrides)) at.add('expected an object', undefined, 'overrides');
+    else checkOverrides(at.at('overrides'), w.overrides, reserved, Object.keys(props.env ?? {}), planWorkload(props).dataDir);
+  }
 }
 
 function checkPdb(issues: IssueCollector, pdb: PodDisruptionBudgetSpec): void {
+  if (!isObj(pdb)) return issues.add('expected { minAvailable } or { maxUnavailable }', undefined);
   const given = (['minAvailable', 'maxUnavailable'] as const).filter((f) => pdb[f] !== undefined);
   if (given.length !== 1) {
     issues.add('give exactly one of minAvailable and maxUnavailable', 'e.g. podDisruptionBudget: { maxUnavailable: 1 }');
     return;
   }
   const v = pdb[given[0]]!;
-  const ok = typeof v === 'number' ? Number.isInteger(v) && v >= 0 : PERCENT_OR_COUNT.test(v) && (!v.endsWith('%') || Number(v.slice(0, -1)) <= 100);
+  const ok = typeof v === 'number' ? Number.isInteger(v) && v >= 0 && v <= INT32_MAX
+    : typeof v === 'string' && PERCENT_OR_COUNT.test(v) && (!v.endsWith('%') || Number(v.slice(0, -1)) <= 100);
   if (!ok) issues.add(`'${v}' is not a pod count or percentage`, 'e.g. 1 or \'50%\'', given[0]);
 }
 
-function checkOverrides(issues: IssueCollector, o: WorkloadOverrides, reservedEnv: Record<string, string>, ownVolumes: string[]): void {
-  if (o.serviceAccountName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(o.serviceAccountName)) {
+function checkOverrides(issues: IssueCollector, o: WorkloadOverrides, reserved: Reserved, propEnv: string[], dataDir: string): void {
+  if (o.serviceAccountName !== undefined && !isDnsSubdomain(o.serviceAccountName)) {
     issues.add(`'${o.serviceAccountName}' is not a valid ServiceAccount name`, 'use a DNS-1123 subdomain', 'serviceAccountName');
   }
-  (o.env ?? []).forEach((e, i) => {
-    if (!isEnvVarName(e.name)) issues.add(`'${e.name}' is not a valid environment variable name`, 'use letters, digits and \'_\'', `env[${i}].name`);
-    if (e.name in reservedEnv) issues.add(`${e.name} is set by the construct`, `remove it; ${reservedEnv[e.name]}`, `env[${i}].name`);
-    if (e.value !== undefined && /(^|_)(KEY|TOKEN|PASSWORD|SECRET)($|_)/i.test(e.name) && e.value.length > 0) {
-      issues.add('looks like a secret but is a literal value', 'use valueFrom.secretKeyRef', `env[${i}].value`);
-    }
+  const envNames = new Set(propEnv);
+  list(issues, o, 'env').forEach((e, i) => {
+    const at = issues.at('env').at(i);
+    if (!isObj(e) || typeof e.name !== 'string') return at.add('expected { name, value } or { name, valueFrom }', undefined);
+    if (!isEnvVarName(e.name)) at.add(`'${e.name}' is not a valid environment variable name`, 'use letters, digits and \'_\'', 'name');
+    if (e.name in reserved.env) at.add(`${e.name} is set by the construct`, `remove it; ${reserved.env[e.name]}`, 'name');
+    if (e.name.startsWith('LLSD_')) at.add('names starting with LLSD_ are reserved for generated secret variables', 'use another name', 'name');
+    if (envNames.has(e.name)) at.add(`${e.name} is set twice (here and in env, or twice here)`, 'keep one', 'name');
+    envNames.add(e.name);
+    if (typeof e.value === 'string' && e.value.length > 0 && looksSecret(e.name)) at.add('looks like a secret but is a literal value', 'use valueFrom.secretKeyRef', 'value');
   });
   const names = new Set<string>();
-  (o.volumes ?? []).forEach((v, i) => {
-    if (ownVolumes.includes(v.name)) issues.add(`volume name '${v.name}' is used by the construct`, `choose another name (taken: ${ownVolumes.join(', ')})`, `volumes[${i}].name`);
-    if (names.has(v.name)) issues.add(`volume '${v.name}' is listed twice`, 'remove the duplicate', `volumes[${i}].name`);
+  list(issues, o, 'volumes').forEach((v, i) => {
+    const at = issues.at('volumes').at(i);
+    if (!isObj(v) || typeof v.name !== 'string') return at.add('expected a volume { name, <type>: ... }', undefined);
+    if (reserved.volumes.includes(v.name)) at.add(`volume name '${v.name}' is used by the construct`, `choose another name (taken: ${reserved.volumes.join(', ')})`, 'name');
+    if (names.has(v.name)) at.add(`volume '${v.name}' is listed twice`, 'remove the duplicate', 'name');
     names.add(v.name);
     const type = Object.keys(v).find((k) => k !== 'name' && (v as any)[k] !== undefined);
     if (!type || !RESTRICTED_VOLUME_TYPES.includes(type)) {
-      issues.add(`volume type '${type}' is not allowed by the Pod Security Standards restricted profile`, `use one of: ${RESTRICTED_VOLUME_TYPES.join(', ')}`, `volumes[${i}]`);
+      at.add(`volume type '${type}' is not allowed by the Pod Security Standards restricted profile`, `use one of: ${RESTRICTED_VOLUME_TYPES.join(', ')}`);
     }
   });
-  (o.volumeMounts ?? []).forEach((m, i) => {
-    if (!names.has(m.name) && !ownVolumes.includes(m.name)) issues.add(`mounts volume '${m.name}', which is not declared`, 'add it to overrides.volumes', `volumeMounts[${i}].name`);
+  const taken = [...reserved.paths, dataDir];
+  list(issues, o, 'volumeMounts').forEach((m, i) => {
+    const at = issues.at('volumeMounts').at(i);
+    if (!isObj(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string') return at.add('expected { name, mountPath }', undefined);
+    if (!names.has(m.name) && !reserved.volumes.includes(m.name)) at.add(`mounts volume '${m.name}', which is not declared`, 'add it to overrides.volumes', 'name');
+    checkMountPath(at.at('mountPath'), m.mountPath, taken);
+    taken.push(m.mountPath);
   });
-  if (o.terminationGracePeriodSeconds !== undefined && (!Number.isInteger(o.terminationGracePeriodSeconds) || o.terminationGracePeriodSeconds < 0)) {
-    issues.add(`must be an integer >= 0, got ${o.terminationGracePeriodSeconds}`, 'e.g. 30', 'terminationGracePeriodSeconds');
+  checkInt(issues, 'terminationGracePeriodSeconds', o.terminationGracePeriodSeconds, 0, 86400);
+  list(issues, o, 'imagePullSecrets').forEach((n, i) => {
+    if (!isDnsSubdomain(n)) issues.add(`'${String(n)}' is not a valid Secret name`, 'use a DNS-1123 subdomain', `imagePullSecrets[${i}]`);
+  });
+  checkLabels(issues.at('nodeSelector'), o.nodeSelector);
+  checkLabels(issues.at('podLabels'), o.podLabels);
+  checkAnnotations(issues.at('podAnnotations'), o.podAnnotations);
+  for (const f of ['command', 'args'] as const) {
+    list(issues, o, f).forEach((x, i) => {
+      if (typeof x !== 'string') issues.add('expected a string', undefined, `${f}[${i}]`);
+    });
   }
-  (o.imagePullSecrets ?? []).forEach((n, i) => {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(n)) issues.add(`'${n}' is not a valid Secret name`, 'use a DNS-1123 subdomain', `imagePullSecrets[${i}]`);
-  });
 }
+
+/** A list-valued field, or [] (reporting a non-list). */
+function list(issues: IssueCollector, o: Record<string, any>, field: string): any[] {
+  const v = o[field];
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) {
+    issues.add('expected a list', undefined, field);
+    return [];
+  }
+  return v;
+}
+
+function isObj(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function checkInt(issues: IssueCollector, field: string, v: unknown, min: number, max: number, required = false): void {
+  if (v === undefined && !required) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > Math.min(max, INT32_MAX)) {
+    issues.add(`${field} must be an integer from ${min} to ${max}, got ${String(v)}`, undefined, field);
+  }
+}
+
+/** Mount paths: absolute, normalised, not `/`, not on or under a path already mounted, never /.cache. */
+export function checkMountPath(issues: IssueCollector, path: unknown, taken: string[]): void {
+  if (typeof path !== 'string' || !path.startsWith('/') || path === '/' || path.split('/').some((seg) => seg === '..' || seg === '.')) {
+    issues.add(`'${String(path)}' is not a usable absolute path`, 'e.g. /data');
+    return;
+  }
+  const clean = path.replace(/\/+$/, '');
+  const clash = taken.find((t) => clean === t || clean.startsWith(`${t}/`) || t.startsWith(`${clean}/`));
+  if (clash) issues.add(`'${path}' overlaps '${clash}', which the construct mounts`, 'choose another path');
+  if (clean === '/.cache' || clean.startsWith('/.cache/')) issues.add('/.cache holds the image\'s pre-fetched tiktoken data and must not be shadowed', 'choose another path');
+}
+
+function checkResources(issues: IssueCollector, r: ContainerResourcesSpec | undefined): void {
+  if (r === undefined) return;
+  for (const kind of ['requests', 'limits'] as const) {
+    const m = r[kind];
+    if (m === undefined) continue;
+    if (!isObj(m)) {
+      issues.add('expected a map of resource name to quantity', 'e.g. { cpu: \'500m\', memory: \'1Gi\' }', kind);
+      continue;
+    }
+    for (const [res, value] of Object.entries(m)) {
+      if (!isQuantity(value)) issues.add(`'${String(value)}' is not a Kubernetes quantity`, 'e.g. 500m, 2, 1Gi', `${kind}.${res}`);
+    }
+  }
+  const merged = mergedResources(r);
+  for (const [res, req] of Object.entries(merged.requests)) {
+    const lim = merged.limits[res];
+    const rv = isQuantity(req) ? quantityValue(req) : undefined;
+    const lv = lim !== undefined && isQuantity(lim) ? quantityValue(lim) : undefined;
+    if (rv !== undefined && lv !== undefined && rv > lv) {
+      const fromDefault = r.limits?.[res] === undefined ? ' (the default)' : '';
+      issues.add(`the request ${req} is above the limit ${lim}${fromDefault}`, `raise limits.${res} too`, `requests.${res}`);
+    }
+  }
+}
+
+/** Given keys replace the defaults key by key. */
+export function mergedResources(r: ContainerResourcesSpec | undefined): { requests: Record<string, string>; limits: Record<string, string> } {
+  return {
+    requests: { ...DEFAULT_RESOURCES.requests, ...(isObj(r?.requests) ? r!.requests : {}) },
+    limits: { ...DEFAULT_RESOURCES.limits, ...(isObj(r?.limits) ? r!.limits : {}) },
+  };
+}
+
+/** Label maps: keys `[prefix/]name`, values at most 63 characters of [A-Za-z0-9._-]. */
+export function checkLabels(issues: IssueCollector, labels: unknown): void {
+  if (labels === undefined) return;
+  if (!isObj(labels)) return issues.add('expected a map of labels', undefined);
+  for (const [k, v] of Object.entries(labels)) {
+    if (!isQualifiedName(k)) issues.add(`'${k}' is not a valid label key`, 'e.g. team or example.com/team', k);
+    if (typeof v !== 'string' || v.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v)) {
+      issues.add(`'${String(v)}' is not a valid label value`, 'at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending alphanumeric', k);
+    }
+  }
+}
+
+export function checkAnnotations(issues: IssueCollector, annotations: unknown): void {
+  if (annotations === undefined) return;
+  if (!isObj(annotations)) return issues.add('expected a map of annotations', undefined);
+  for (const [k, v] of Object.entries(annotations)) {
+    if (!isQualifiedName(k)) issues.add(`'${k}' is not a valid annotation key`, 'e.g. example.com/note', k);
+    if (typeof v !== 'string') issues.add('expected a string value', undefined, k);
+  }
+}
+
+function isQualifiedName(k: string): boolean {
+  const parts = k.split('/');
+  if (parts.length > 2) return false;
+  const name = parts[parts.length - 1];
+  const prefixOk = parts.length === 1 || (parts[0].length <= 253 && isDnsSubdomain(parts[0]));
+  return prefixOk && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
+}
+
 
 /** HPA metrics: CPU and/or memory utilization, CPU 80% when neither is given (as the operator). */
 export function hpaMetrics(a: { targetCpu?: number; targetMemory?: number }): k8s.MetricSpecV2[] {
@@ -141,6 +268,7 @@ export function intOrString(v: number | string): k8s.IntOrString {
 }
 
 export function checkNamespaces(issues: IssueCollector, namespaces: string[] | undefined): void {
+  if (namespaces !== undefined && !Array.isArray(namespaces)) return issues.add('expected a list of namespace names', undefined, 'namespaces');
   (namespaces ?? []).forEach((ns, i) => {
     if (ns !== '*' && !isDns1123Label(ns)) issues.add(`'${ns}' is not a valid namespace name`, 'use a DNS-1123 label, or \'*\' for all namespaces', `namespaces[${i}]`);
   });

@@ -266,10 +266,21 @@ describe('destinations (for NetworkPolicy egress)', () => {
   });
 
   test('loopback and run-time endpoints are warnings, not rules', () => {
-    const out = generateConfig({ distribution: starter, providers: { inference: [{ id: 'l', provider: 'ollama' }, { id: 'v', provider: 'vllm', endpoint: '${env.VLLM_URL}' }] }, env: { VLLM_URL: 'x' } });
+    const out = generateConfig({ distribution: starter, providers: { inference: [{ id: 'l', provider: 'ollama' }, { id: 'v', provider: 'vllm', endpoint: '${env.MY_VLLM_URL}' }] }, env: { MY_VLLM_URL: 'x' } });
     expect(out.endpoints).toEqual([]);
     expect(out.warnings).toContain("providers.inference[0]: the endpoint points at localhost, which is the server's own pod");
     expect(out.warnings).toContain('providers.inference[1].endpoint: the endpoint is only known at run time, so the NetworkPolicy has no egress rule for it (give a literal endpoint)');
+  });
+
+  test('base providers switched on or pointed by env get rules too; hosted ones need the opt-in', () => {
+    const out = generateConfig({
+      distribution: starter,
+      env: { OLLAMA_URL: 'http://ollama.llm-infra.svc:11434/v1', OPENAI_API_KEY: { name: 'oai', key: 'k' }, VLLM_URL: '${env.OTHER}' },
+    });
+    expect(out.endpoints).toEqual([
+      { host: 'ollama.llm-infra.svc', port: 11434, source: "env.OLLAMA_URL (providers.inference[1] 'ollama' of the base config)" },
+      { host: 'api.openai.com', port: 443, source: "env.OPENAI_API_KEY (providers.inference[7] 'openai' of the base config)" },
+    ]);
   });
 
   test('endpoints need a scheme and a host', () => {

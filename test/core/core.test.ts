@@ -1,7 +1,8 @@
 import { closest, formatIssue, IssueCollector, ValidationError } from '../../src/core/errors';
 import { imageProblem, parseImage } from '../../src/core/images';
-import { checkBaseName, llsdEnvName, toCamelCase, toSnakeCase } from '../../src/core/names';
+import { llsdEnvName, toCamelCase, toSnakeCase } from '../../src/core/names';
 import { classifyHost, egressRules, namespacePeer } from '../../src/core/network';
+import { checkShape, Shape } from '../../src/core/shape';
 
 describe('errors', () => {
   test('issues are formatted as <scope> <path>: <what> (<fix>) and collected', () => {
@@ -20,14 +21,6 @@ describe('errors', () => {
 });
 
 describe('names', () => {
-  test('base names: DNS-1123 and the length budget', () => {
-    const issues = new IssueCollector();
-    checkBaseName(issues.at('a'), 'ok-name', '-x');
-    checkBaseName(issues.at('b'), '-bad', '-x');
-    checkBaseName(issues.at('c'), 'a'.repeat(62), '-xy');
-    expect(issues.issues.map((i) => i.path)).toEqual(['b', 'c']);
-  });
-
   test('env names and case conversion', () => {
     expect(llsdEnvName('vllm-primary', 'api_token')).toBe('LLSD_VLLM_PRIMARY_API_TOKEN');
     expect(llsdEnvName('a.b', 'x')).toBe('LLSD_A_B_X');
@@ -68,5 +61,24 @@ describe('network', () => {
       { to: [namespacePeer('a')], ports: [5432] },
       { to: [namespacePeer('b')], ports: [80, 8000] },
     ]);
+  });
+});
+
+describe('shape', () => {
+  const shape: Shape = { obj: { port: 'number', tags: { arr: 'string' }, ref: { oneOf: ['string', { obj: { name: 'string' } }] } } };
+  const check = (v: unknown) => {
+    const issues = new IssueCollector('props');
+    checkShape(issues, v, shape);
+    return issues.issues.map((i) => `${i.path}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`);
+  };
+
+  test('wrong types, unknown keys with did-you-mean, and the detail of the matching alternative', () => {
+    expect(check({ prot: 1, tags: 'a', ref: { nam: 'x' } })).toEqual([
+      "props.prot: unknown field 'prot' (did you mean 'port'?)",
+      'props.tags: expected a list, got \'a\'',
+      "props.ref.nam: unknown field 'nam' (did you mean 'name'?)",
+    ]);
+    expect(check({ port: null, ref: 5 })).toEqual(['props.port: expected a number, got null', 'props.ref: expected a string or an object, got 5']);
+    expect(check({ port: 1, tags: ['a'], ref: 'x' })).toEqual([]);
   });
 });

@@ -244,7 +244,12 @@ describe('fromDistributionManifest', () => {
   });
 
   test('every corpus CR that passes validation synthesizes conformant objects', () => {
-    for (const cr of [withConfigMap, withCaBundle, withNetwork, publicOne, everyV1alpha1Field, v1alpha2Full, v1alpha2Override]) {
+    const { workers, ...serverWithoutWorkers } = everyV1alpha1Field.spec.server;
+    const everyFieldButWorkers = { ...everyV1alpha1Field, spec: { ...everyV1alpha1Field.spec, server: serverWithoutWorkers } };
+    expect(workers).toBe(3);
+    // workers cannot reach a config the user supplies (userConfig): that combination is refused.
+    expect(() => LlamaStack.fromDistributionManifest(chart('llm'), 'stack', everyV1alpha1Field)).toThrow(/workload.workers: workers has no effect with overrideConfig/);
+    for (const cr of [withConfigMap, withCaBundle, withNetwork, publicOne, everyFieldButWorkers, v1alpha2Full, v1alpha2Override]) {
       const c = chart('llm');
       const stack = LlamaStack.fromDistributionManifest(c, 'stack', cr);
       expect(conformanceProblems(Testing.synth(c) as Manifest[])).toEqual([]);

@@ -103,7 +103,7 @@ describe('objects', () => {
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'client.llamastack.io/stack': 'true' } } }], ports: [{ protocol: 'TCP', port: 8321 }] }]);
     expect(np.spec.egress).toEqual([
-      { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+      { to: [{ namespaceSelector: {} }, { ipBlock: { cidr: '169.254.0.0/16' } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
       { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db' } } }], ports: [{ protocol: 'TCP', port: 5432 }] },
       { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'models' } } }], ports: [{ protocol: 'TCP', port: 8000 }] },
     ]);
@@ -173,7 +173,8 @@ describe('defaults and options', () => {
     const objs = synth({ distribution: { name: 'starter' }, workload: { replicas: 3, resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '8Gi' } } } });
     const d = one(objs, 'Deployment');
     expect(d.spec.replicas).toBe(3);
-    expect(d.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '8Gi' } });
+    // Given keys replace the defaults key by key.
+    expect(d.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '2', memory: '8Gi' } });
   });
 
   test('user env: plain values and Secret references, after the generated ones', () => {
@@ -240,17 +241,19 @@ describe('validation', () => {
     expect(err.message.split('\n').map((l) => l.trim())).toEqual([
       '4 problems found:',
       "test/stack providers.inference[0].id: required when an API lists more than one provider (give each provider an id, e.g. id: 'vllm-primary')",
-      'test/stack env.HOME: HOME is set by the construct (remove it from env; the server needs HOME=/ so that ~/.llama is its data volume)',
-      'test/stack workload.replicas: replicas must be an integer >= 0, got -1 (e.g. 2)',
+      'test/stack env.HOME: HOME is set by the construct (remove it from env; it points ~/.llama at the data volume (use workload.storage.mountPath))',
+      'test/stack workload.replicas: replicas must be an integer from 0 to 1000, got -1',
       "test/stack workload.resources.requests.cpu: 'lots' is not a Kubernetes quantity (e.g. 500m, 2, 1Gi)",
     ]);
   });
 
-  test('names are DNS-1123 and length-budgeted', () => {
-    expect(failure({ distribution: { name: 'starter' }, name: 'Bad_Name' }).message).toMatch(/name: 'Bad_Name' is not a valid Kubernetes name/);
-    expect(failure({ distribution: { name: 'starter' }, name: 'a'.repeat(48) }).message).toMatch(
-      /name: 'a{48}' is 48 characters; with the suffix '-config-00000000' it would exceed 63 \(use a name of at most 47 characters\)/);
-    expect(() => chartWith({ distribution: { name: 'starter' }, name: 'a'.repeat(47) })).not.toThrow();
+  test('names: a letter first (the Service name is a DNS-1035 label), at most 48 characters as in the operator', () => {
+    const hint = "(use lower-case letters, digits and '-', starting with a letter and ending with a letter or digit)";
+    expect(failure({ distribution: { name: 'starter' }, name: 'Bad_Name' }).message).toBe(`test/stack name: 'Bad_Name' is not a valid name ${hint}`);
+    expect(failure({ distribution: { name: 'starter' }, name: '1stack' }).message).toBe(`test/stack name: '1stack' is not a valid name ${hint}`);
+    expect(failure({ distribution: { name: 'starter' }, name: 'a'.repeat(49) }).message).toBe(
+      `test/stack name: '${'a'.repeat(49)}' is 49 characters; at most 48 are allowed (use a name of at most 48 characters)`);
+    expect(() => chartWith({ distribution: { name: 'starter' }, name: 'a'.repeat(48) })).not.toThrow();
   });
 
   test('bad input never yields a manifest', () => {

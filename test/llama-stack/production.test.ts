@@ -218,7 +218,9 @@ describe('workload', () => {
     const p = pod(objs);
     expect(p.volumes).toContainEqual({ name: 'data', persistentVolumeClaim: { claimName: 'stack-pvc' } });
     expect(p.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/data' });
-    expect(p.containers[0].volumeMounts).toContainEqual({ name: 'home', mountPath: '/.llama' });
+    // ~/.llama, where the base config keeps its SQLite files, is on the PVC too.
+    expect(p.containers[0].env).toContainEqual({ name: 'HOME', value: '/data' });
+    expect(p.volumes.map((v: any) => v.name)).not.toContain('home');
     expect(config(objs).storage.backends.kv_default.db_path).toBe('/data/kvstore.db');
   });
 
@@ -300,9 +302,9 @@ describe('workload', () => {
         },
       },
     })).toEqual([
-      'workload.overrides.env[0].name: HOME is set by the construct (remove it; the server needs HOME=/ so that ~/.llama is its data volume)',
+      'workload.overrides.env[0].name: HOME is set by the construct (remove it; it points ~/.llama at the data volume (use workload.storage.mountPath))',
       'workload.overrides.env[1].value: looks like a secret but is a literal value (use valueFrom.secretKeyRef)',
-      'workload.overrides.volumes[0].name: volume name \'data\' is used by the construct (choose another name (taken: config, data, cache, tmp, home, tls, ca-custom, ca-combined))',
+      'workload.overrides.volumes[0].name: volume name \'data\' is used by the construct (choose another name (taken: config, data, cache, tmp, tls, ca-custom, ca-combined))',
       "workload.overrides.volumes[1]: volume type 'hostPath' is not allowed by the Pod Security Standards restricted profile (use one of: configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret)",
       "workload.overrides.volumeMounts[0].name: mounts volume 'ghost', which is not declared (add it to overrides.volumes)",
     ]);

@@ -1,0 +1,62 @@
+import { CONFIG_SPEC_FIELDS } from '../config/shape';
+import { Shape } from '../core/shape';
+
+const LABELS: Shape = { map: 'string' };
+/** Kubernetes objects passed through (checked by the API server's schema and our own rules). */
+const K8S_OBJECT: Shape = { obj: {}, open: true };
+const NAMED: Shape = { obj: { name: 'string' }, open: true };
+
+export const LLAMA_STACK_PROPS_SHAPE: Shape = {
+  obj: {
+    ...CONFIG_SPEC_FIELDS,
+    name: 'string',
+    networking: {
+      obj: {
+        port: 'number',
+        allowedFrom: { obj: { namespaces: { arr: 'string' }, podLabels: LABELS, namespaceLabels: { arr: 'string' } } },
+        allowInternetEgress: 'boolean',
+        tls: { obj: { enabled: 'boolean', secretName: 'string', caBundle: { obj: { configMapName: 'string', keys: { arr: 'string' } } } } },
+        expose: {
+          oneOf: ['boolean', {
+            obj: {
+              enabled: 'boolean',
+              hostname: 'string',
+              ingressClassName: 'string',
+              tlsSecretName: 'string',
+              annotations: LABELS,
+              controllerNamespace: 'string',
+            },
+          }],
+        },
+      },
+    },
+    workload: {
+      obj: {
+        replicas: 'number',
+        workers: 'number',
+        resources: { obj: { requests: LABELS, limits: LABELS } },
+        autoscaling: { obj: { minReplicas: 'number', maxReplicas: 'number', targetCpu: 'number', targetMemory: 'number' } },
+        storage: { obj: { size: 'string', mountPath: 'string', storageClassName: 'string', accessMode: 'string' } },
+        podDisruptionBudget: { obj: { minAvailable: { oneOf: ['number', 'string'] }, maxUnavailable: { oneOf: ['number', 'string'] } } },
+        topologySpreadConstraints: { arr: K8S_OBJECT },
+        overrides: {
+          obj: {
+            serviceAccountName: 'string',
+            env: { arr: { obj: { name: 'string', value: 'string', valueFrom: K8S_OBJECT } } },
+            envFrom: { arr: K8S_OBJECT },
+            command: { arr: 'string' },
+            args: { arr: 'string' },
+            volumes: { arr: NAMED },
+            volumeMounts: { arr: { obj: { name: 'string', mountPath: 'string' }, open: true } },
+            terminationGracePeriodSeconds: 'number',
+            nodeSelector: LABELS,
+            tolerations: { arr: K8S_OBJECT },
+            imagePullSecrets: { arr: 'string' },
+            podLabels: LABELS,
+            podAnnotations: LABELS,
+          },
+        },
+      },
+    },
+  },
+};

@@ -1,0 +1,186 @@
+import { Chart, Testing } from 'cdk8s';
+import * as fc from 'fast-check';
+import * as yaml from 'js-yaml';
+import { LlamaStack, LlamaStackProps } from '../../src';
+import { ValidationError } from '../../src/core/errors';
+import { Manifest } from '../support/manifests';
+
+/** Builds a stack; returns 'ok', or the ValidationError's issue lines. Any other exception fails the test. */
+function attempt(props: unknown): 'ok' | string[] {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  try {
+    new LlamaStack(chart, 'stack', props as LlamaStackProps);
+    Testing.synth(chart);
+    return 'ok';
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    expect(err.issues.length).toBeGreaterThan(0);
+    return err.issues.map((i) => `${i.path}: ${i.message}`);
+  }
+}
+
+const starter = { name: 'starter' };
+
+describe('odd input gives a ValidationError naming the field, never a TypeError', () => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['null props', null, /props are required/],
+    ['env null', { distribution: starter, env: null }, /^env: expected a map/],
+    ['apiKey null', { distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: null } } }, /providers.inference.apiKey: expected an object, got null/],
+    ['secretRefs value null', { distribution: starter, providers: { inference: { provider: 'vllm', secretRefs: { api_token: null } } } }, /providers.inference.secretRefs.api_token: expected an object, got null/],
+    ['expose null', { distribution: starter, networking: { expose: null } }, /networking.expose: expected a boolean or an object, got null/],
+    ['namespaces a string', { distribution: starter, networking: { allowedFrom: { namespaces: 'web' } } }, /allowedFrom.namespaces: expected a list/],
+    ['CA keys a string', { distribution: starter, networking: { tls: { caBundle: { configMapName: 'c', keys: 'abc' } } } }, /caBundle.keys: expected a list/],
+    ['override env [null]', { distribution: starter, workload: { overrides: { env: [null] } } }, /overrides.env\[0\]: expected/],
+    ['override volumes [null]', { distribution: starter, workload: { overrides: { volumes: [null] } } }, /overrides.volumes\[0\]: expected/],
+    ['storage host a number', { distribution: starter, storage: { sql: { type: 'postgres', host: 5, user: 'u' } } }, /storage.sql.host: expected a string, got 5/],
+    ['redis host an object', { distribution: starter, storage: { kv: { type: 'redis', host: {} } } }, /storage.kv.host: expected a string, got an object/],
+    ['mountPath a number', { distribution: starter, workload: { storage: { mountPath: 5 } } }, /workload.storage.mountPath: expected a string, got 5/],
+    ['base providers [null]', { distribution: { image: 'a/b:1', baseConfig: 'version: 2\ndistro_name: x\nproviders: {inference: [null]}' } }, /providers.inference\[0\] must be a provider entry/],
+    ['base models [null]', { distribution: { image: 'a/b:1', baseConfig: 'version: 2\ndistro_name: x\nproviders: {}\nregistered_resources: {models: [null]}' } }, /registered_resources.models must be a list of mappings/],
+    ['replicas 1e12', { distribution: starter, workload: { replicas: 1e12 } }, /replicas must be an integer from 0 to 1000/],
+    ['grace 1e300', { distribution: starter, workload: { overrides: { terminationGracePeriodSeconds: 1e300 } } }, /terminationGracePeriodSeconds must be an integer from 0 to 86400/],
+    ['workers 1e12', { distribution: starter, workload: { workers: 1e12 } }, /workers must be an integer from 1 to 1024/],
+  ];
+  test.each(cases)('%s', (_name, props, expected) => {
+    const result = attempt(props);
+    expect(result).not.toBe('ok');
+    expect((result as string[]).join('\n')).toMatch(expected);
+  });
+});
+
+describe('things the API server would reject are refused at synth time', () => {
+  test('requests above limits, also against a default limit', () => {
+    expect(attempt({ distribution: starter, workload: { resources: { requests: { memory: '8Gi' } } } })).toEqual([
+      'workload.resources.requests.memory: the request 8Gi is above the limit 4Gi (the default)',
+    ]);
+    expect(attempt({ distribution: starter, workload: { resources: { limits: { cpu: '100m' } } } })).toEqual([
+      'workload.resources.requests.cpu: the request 250m is above the limit 100m',
+    ]);
+  });
+
+  test('mount paths that overlap the construct\'s, or shadow /.cache', () => {
+    expect(attempt({ distribution: starter, workload: { storage: { mountPath: '/tmp' } } })).toEqual([
+      "workload.storage.mountPath: '/tmp' overlaps '/tmp', which the construct mounts",
+    ]);
+    expect(attempt({ distribution: starter, workload: { storage: { mountPath: '/.cache' } } })).toEqual([
+      "workload.storage.mountPath: /.cache holds the image's pre-fetched tiktoken data and must not be shadowed",
+    ]);
+    expect(attempt({ distribution: starter, workload: { overrides: { volumes: [{ name: 'x', emptyDir: {} }], volumeMounts: [{ name: 'x', mountPath: '/etc/llama-stack/sub' }] } } })).toEqual([
+      "workload.overrides.volumeMounts[0].mountPath: '/etc/llama-stack/sub' overlaps '/etc/llama-stack', which the construct mounts",
+    ]);
+  });
+
+  test('a name set twice, LLSD_ names in overrides, invalid labels, class and annotation keys', () => {
+    const lines = attempt({
+      distribution: starter,
+      env: { FOO: 'a' },
+      networking: { allowedFrom: { podLabels: { 'bad key!': 'x y' } }, expose: { ingressClassName: 'Not Valid!', annotations: { 'no//way': 'x' } } },
+      workload: { overrides: { env: [{ name: 'FOO', value: 'b' }, { name: 'LLSD_X', value: 'c' }, { name: 'OPENAI_APIKEY', value: 'sk-123' }], nodeSelector: { ok: 'no spaces allowed' } } },
+    }) as string[];
+    expect(lines).toEqual(expect.arrayContaining([
+      'networking.allowedFrom.podLabels.bad key!: \'bad key!\' is not a valid label key',
+      'networking.allowedFrom.podLabels.bad key!: \'x y\' is not a valid label value',
+      "networking.expose.ingressClassName: 'Not Valid!' is not a valid IngressClass name",
+      "networking.expose.annotations.no//way: 'no//way' is not a valid annotation key",
+      'workload.overrides.env[0].name: FOO is set twice (here and in env, or twice here)',
+      'workload.overrides.env[1].name: names starting with LLSD_ are reserved for generated secret variables',
+      'workload.overrides.env[2].value: looks like a secret but is a literal value',
+      "workload.overrides.nodeSelector.ok: 'no spaces allowed' is not a valid label value",
+    ]));
+  });
+
+  test('unknown provider types in a custom base config', () => {
+    const baseConfig = 'version: 2\ndistro_name: x\nproviders:\n  inference:\n  - {provider_id: o, provider_type: "remote::opnai"}\n';
+    expect(attempt({ distribution: { image: 'a/b:1', baseConfig } })).toEqual([
+      "distribution.baseConfig: providers.inference[0]: unknown provider type 'remote::opnai' for inference",
+    ]);
+  });
+
+  test('connection-string parameters Llama Stack would not use', () => {
+    expect(attempt({ distribution: starter, storage: { sql: { type: 'postgres', connectionString: 'postgresql://u@pg.db.svc:5432/db?sslmode=require' } } })).toEqual([
+      "storage.sql.connectionString: the connection string has parameters (sslmode) that Llama Stack 0.7.1's postgres backends cannot take",
+    ]);
+  });
+});
+
+describe('no secret reaches a ConfigMap, args or an error message', () => {
+  const leaks: Array<[string, unknown]> = [
+    ['literal default in a secret field', { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { api_token: '${env.NOPE:=sk-live-abcdef}' } } }],
+    ['Authorization header', { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { network: { headers: { Authorization: 'Bearer sk-live-123' } } } } }],
+    ['proxy URL with credentials', { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { network: { proxy: { url: 'http://bob:hunter2@proxy.corp:3128' } } } } }],
+  ];
+  test.each(leaks)('%s is refused', (_name, providers) => {
+    const result = attempt({ distribution: starter, providers });
+    expect(result).not.toBe('ok');
+  });
+
+  test('a literal storage password in a custom base config is refused', () => {
+    const baseConfig = 'version: 2\ndistro_name: x\nproviders: {}\nstorage:\n  backends:\n    sql_default: {type: sql_postgres, host: h, user: u, password: hunter2}\n';
+    expect(attempt({ distribution: { image: 'a/b:1', baseConfig } })).toEqual(['distribution.baseConfig: the base config has a literal password at storage.backends.sql_default.password']);
+  });
+
+  test('passwords in URLs are not echoed in errors', () => {
+    const lines = attempt({ distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'ftp://u:Sup3rS3cret@v.m.svc/v1' } } }) as string[];
+    expect(lines.join('\n')).not.toMatch(/Sup3rS3cret/);
+    expect(lines.join('\n')).toMatch(/u:\*\*\*@/);
+  });
+
+  test('secret values given through Secrets appear only as secretKeyRef, and the ConfigMap holds only ${env.X} for them', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    new LlamaStack(chart, 'stack', {
+      distribution: starter,
+      providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'vllm', key: 'token' } } },
+      storage: { sql: { type: 'postgres', host: 'pg.db.svc', user: 'u', password: { name: 'pg', key: 'pw' } } },
+    });
+    const objs = Testing.synth(chart) as Manifest[];
+    const config = yaml.load(objs.find((o) => o.kind === 'ConfigMap')!.data['config.yaml']) as any;
+    expect(config.providers.inference.find((p: any) => p.provider_id === 'vllm').config.api_token).toBe('${env.LLSD_VLLM_API_TOKEN}');
+    expect(config.storage.backends.sql_default.password).toBe('${env.LLSD_STORAGE_SQL_PASSWORD}');
+    const c = objs.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
+    expect(c.args).toBeUndefined();
+    expect(c.env.filter((e: any) => e.name.startsWith('LLSD_'))).toEqual([
+      { name: 'LLSD_STORAGE_SQL_PASSWORD', valueFrom: { secretKeyRef: { name: 'pg', key: 'pw' } } },
+      { name: 'LLSD_VLLM_API_TOKEN', valueFrom: { secretKeyRef: { name: 'vllm', key: 'token' } } },
+    ]);
+  });
+});
+
+test('random odd values anywhere in the props: a ValidationError or a manifest, never another exception', () => {
+  const odd = fc.oneof(
+    fc.constant(null), fc.constant(undefined), fc.integer(), fc.double(), fc.string(), fc.boolean(),
+    fc.constant([]), fc.constant({}), fc.array(fc.constant(null), { maxLength: 2 }),
+  );
+  const base: Record<string, any> = {
+    distribution: { name: 'starter' },
+    providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'a', key: 'b' }, settings: { max_tokens: 1 } } },
+    resources: { models: ['m'], shields: ['s'] },
+    storage: { sql: { type: 'postgres', host: 'pg.db.svc', user: 'u', password: { name: 'p', key: 'k' } } },
+    env: { A: 'b' },
+    networking: { port: 8321, tls: { enabled: true, secretName: 't', caBundle: { configMapName: 'c', keys: ['k'] } }, expose: { hostname: 'h.example.com' }, allowedFrom: { namespaces: ['x'], podLabels: { a: 'b' } } },
+    workload: {
+      replicas: 1,
+      workers: 1,
+      resources: { requests: { cpu: '1' } },
+      storage: { size: '1Gi' },
+      podDisruptionBudget: { maxUnavailable: 1 },
+      overrides: { env: [{ name: 'E', value: 'v' }], volumes: [{ name: 'v', emptyDir: {} }], volumeMounts: [{ name: 'v', mountPath: '/v' }], nodeSelector: { a: 'b' } },
+    },
+  };
+  const paths: string[][] = [];
+  const walk = (o: any, p: string[]) => {
+    if (o && typeof o === 'object') for (const k of Object.keys(o)) { paths.push([...p, k]); walk(o[k], [...p, k]); }
+  };
+  walk(base, []);
+  let outcomes = 0;
+  fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...paths), odd), { minLength: 1, maxLength: 3 }), (edits) => {
+    const props = JSON.parse(JSON.stringify(base));
+    for (const [path, value] of edits) {
+      let o = props;
+      for (const k of path.slice(0, -1)) o = o?.[k];
+      if (o && typeof o === 'object') o[path[path.length - 1]] = value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+    }
+    attempt(props); // throws (failing the property) on anything but a ValidationError
+    outcomes++;
+  }), { numRuns: Number(process.env.FUZZ_RUNS ?? 400) });
+  expect(outcomes).toBeGreaterThan(0);
+});
