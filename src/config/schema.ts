@@ -2,9 +2,10 @@ import { CatalogProvider, JsonSchema } from './catalog';
 import { didYouMean, IssueCollector } from '../core/errors';
 
 /**
- * Unknown-key detection against a provider's pydantic JSON schema. Llama Stack ignores unknown keys
- * silently (pydantic `extra=ignore`), so a typo would be lost without a word; here it is an error.
- * Only keys are checked: values may be `${env.X}` placeholders whose type is known only at run time.
+ * Checks a provider's config against its pydantic JSON schema. Unknown keys: Llama Stack ignores them
+ * silently (pydantic `extra=ignore`), so a typo would be lost without a word; here it is an error. Literal
+ * values are checked against the field types the way pydantic's lax mode would accept them (so `'4096'`
+ * passes for an int); `${env.X}` placeholders are known only at run time and are not type-checked.
  */
 export function checkProviderConfig(issues: IssueCollector, config: Record<string, unknown>, provider: CatalogProvider): void {
   const schema = provider.configSchema;
@@ -39,6 +40,13 @@ function deref(schema: JsonSchema, defs: Record<string, JsonSchema>): JsonSchema
 function checkValue(issues: IssueCollector, value: unknown, schemaIn: JsonSchema, defs: Record<string, JsonSchema>): void {
   const schema = deref(schemaIn, defs);
   const branches = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  if (!isObject(value) && !Array.isArray(value) && !isPlaceholder(value)) {
+    const alternatives = (branches ?? [schema]).map((b) => deref(b, defs));
+    if (!alternatives.some((alt) => acceptsScalar(alt, value))) {
+      issues.add(`${describe(value)} is not ${alternatives.map(typeName).filter((t, i, a) => a.indexOf(t) === i).join(' or ')}`, 'give a value of that type');
+    }
+    return;
+  }
   if (branches) {
     checkBranches(issues, value, branches.map((b) => deref(b, defs)), schema.discriminator, defs);
     return;
@@ -89,6 +97,40 @@ function checkBranches(
     if (!best || trial.issues.length < best.issues.length) best = trial;
   }
   for (const i of best!.issues) issues.add(i.message, i.hint, i.path.slice(issues.path().length).replace(/^\./, ''));
+}
+
+function isPlaceholder(v: unknown): boolean {
+  return typeof v === 'string' && v.includes('${env.');
+}
+
+const BOOL_STRINGS = ['0', '1', 'true', 'false', 't', 'f', 'yes', 'no', 'y', 'n', 'on', 'off'];
+
+/** Whether pydantic (lax mode) would accept a scalar for this schema; schemas without a type accept anything. */
+function acceptsScalar(schema: JsonSchema, v: unknown): boolean {
+  if (Array.isArray(schema.enum)) return schema.enum.includes(v);
+  if (schema.const !== undefined) return schema.const === v;
+  const types: string[] = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
+  if (types.length === 0) return !schema.properties && !schema.items;
+  return types.some((t) => {
+    switch (t) {
+      case 'null': return v === null;
+      case 'string': return typeof v === 'string';
+      case 'integer': return (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v));
+      case 'number': return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
+      case 'boolean': return typeof v === 'boolean' || v === 0 || v === 1 || (typeof v === 'string' && BOOL_STRINGS.includes(v.toLowerCase()));
+      default: return false; // object/array: a scalar does not fit
+    }
+  });
+}
+
+function typeName(schema: JsonSchema): string {
+  if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((e: unknown) => JSON.stringify(e)).join(', ')}`;
+  const types: string[] = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : ['an object'];
+  return types.map((t) => ({ integer: 'an integer', number: 'a number', boolean: 'a boolean', string: 'a string', null: 'null', object: 'an object', array: 'a list' } as Record<string, string>)[t] ?? t).join(' or ');
+}
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : typeof v === 'string' ? `'${v}'` : String(v);
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

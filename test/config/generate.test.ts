@@ -202,6 +202,18 @@ describe('providers', () => {
     ]);
   });
 
+  test('literal values are type-checked as pydantic (lax) would; placeholders are not', () => {
+    const settings = { max_tokens: 'lots', refresh_models: 'yes', network: { tls: { min_version: 'TLSv1.1' }, timeout: { connect: '${env.T:=3}' } } };
+    expect(errors({ distribution: starter, providers: { inference: { ...vllm, settings } } })).toEqual([
+      "providers.inference.settings.max_tokens: 'lots' is not an integer (give a value of that type)",
+      'providers.inference.settings.network.tls.min_version: \'TLSv1.1\' is not one of "TLSv1.2", "TLSv1.3" or null (give a value of that type)',
+    ]);
+    expect(() => generateConfig({ distribution: starter, providers: { inference: { ...vllm, settings: { max_tokens: '4096' } } } })).not.toThrow();
+    expect(errors({ distribution: starter, providers: { vectorIo: { provider: 'remote::chromadb', endpoint: 'http://c.db.svc:8000', settings: { persistence: null } } } })).toEqual([
+      'providers.vectorIo.settings.persistence: null is not an object (give a value of that type)',
+    ]);
+  });
+
   test('extraKeys: allow providers accept any key (remote::milvus)', () => {
     const { doc } = gen({
       distribution: starter,
