@@ -54,17 +54,19 @@ export class GenerationContext {
   ) {}
 
   /** Registers a Secret-backed env var; two sources that sanitise to one name are an error. */
-  public addSecretEnv(issues: IssueCollector, name: string, ref: SecretKeyRef, source: string): void {
-    if (!checkSecretRef(issues, ref)) return;
+  /** Registers the env var; false (with the problem reported) when it cannot be used. */
+  public addSecretEnv(issues: IssueCollector, name: string, ref: SecretKeyRef, source: string): boolean {
+    if (!checkSecretRef(issues, ref)) return false;
     const existing = this.secretEnv.get(name);
     if (existing && existing.source !== source) {
       issues.add(
         `environment variable ${name} would also be used by ${existing.source}`,
         'give the providers IDs that differ in more than \'-\' versus \'_\' or case',
       );
-      return;
+      return false;
     }
     this.secretEnv.set(name, { name, secretKeyRef: { name: ref.name, key: ref.key }, source });
+    return true;
   }
 
   public get secretEnvVars(): SecretEnvVar[] {

@@ -181,8 +181,8 @@ function checkServer(issues: IssueCollector, server: ServerSettings | undefined)
   if (server?.port !== undefined && (!Number.isInteger(server.port) || server.port < 1024 || server.port > 65535)) {
     issues.add(`port must be an integer from 1024 to 65535 (Llama Stack refuses lower ports), got ${server.port}`, 'e.g. 8321', 'networking.port');
   }
-  if (server?.workers !== undefined && (!Number.isInteger(server.workers) || server.workers < 1)) {
-    issues.add(`workers must be an integer >= 1, got ${server.workers}`, 'e.g. 2', 'workload.workers');
+  if (server?.workers !== undefined && (!Number.isInteger(server.workers) || server.workers < 1 || server.workers > 1024)) {
+    issues.add(`workers must be an integer from 1 to 1024, got ${server.workers}`, 'e.g. 2', 'workload.workers');
   }
 }
 

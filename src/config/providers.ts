@@ -153,8 +153,7 @@ function buildEntry(
       issues.add(`${providerType} has no API key field`, 'remove apiKey; use secretRefs for other secret config keys', 'apiKey');
     } else {
       const name = llsdEnvName(id, field);
-      ctx.addSecretEnv(issues.at('apiKey'), name, s.apiKey, issues.path('apiKey'));
-      setStructured(field, envRef(name), 'apiKey');
+      if (ctx.addSecretEnv(issues.at('apiKey'), name, s.apiKey, issues.path('apiKey'))) setStructured(field, envRef(name), 'apiKey');
     }
   }
   if (s.secretRefs !== undefined) {
@@ -168,8 +167,7 @@ function buildEntry(
           continue;
         }
         const name = llsdEnvName(id, key);
-        ctx.addSecretEnv(at, name, (s.secretRefs as Record<string, any>)[key], at.path());
-        setStructured(key, envRef(name), `secretRefs.${key}`);
+        if (ctx.addSecretEnv(at, name, (s.secretRefs as Record<string, any>)[key], at.path())) setStructured(key, envRef(name), `secretRefs.${key}`);
       }
     }
   }
@@ -256,7 +254,7 @@ function checkSecretLiterals(issues: IssueCollector, settings: Record<string, un
     const at = path.join('.');
     if (/:\/\/[^/@\s]*:[^/@\s]+@/.test(value)) {
       issues.add('the URL contains credentials, which would be written to the ConfigMap', 'remove them; give a credential field through secretRefs', at);
-    } else if (path.length >= 2 && path[path.length - 2] === 'headers' && SECRET_HEADERS.test(path[path.length - 1]) && hasLiteralSecret(value)) {
+    } else if (path.length >= 2 && path[path.length - 2] === 'headers' && SECRET_HEADERS.test(path[path.length - 1]) && hasLiteralSecret(value, true)) {
       issues.add(`header '${path[path.length - 1]}' carries a credential, which would be written to the ConfigMap`, 'pass the credential with apiKey or secretRefs instead', at);
     }
   }

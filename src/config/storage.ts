@@ -117,8 +117,7 @@ function postgres(ctx: GenerationContext, issues: IssueCollector, spec: StorageB
   const out: Record<string, unknown> = { type: `${kind}_postgres`, host, port, db, user };
   if (spec.password !== undefined) {
     const name = llsdEnvName('STORAGE', kind, 'PASSWORD');
-    ctx.addSecretEnv(issues.at('password'), name, spec.password, issues.path('password'));
-    out.password = envRef(name);
+    if (ctx.addSecretEnv(issues.at('password'), name, spec.password, issues.path('password'))) out.password = envRef(name);
   }
   if (kind === 'kv') out.table_name = 'llamastack_kvstore';
   addHost(ctx, host, port, issues.path());

@@ -37,5 +37,5 @@ export function looksSecret(name: string): boolean {
 
 /** Never echo a password from a URL into a message. */
 export function redactUrl(text: string): string {
-  return text.replace(/\/\/([^:@/\s]*):[^@/\s]*@/, '//$1:***@');
+  return text.replace(/(^|\/\/)([^:@/\s]*):[^@/\s]*@/, '$1$2:***@');
 }

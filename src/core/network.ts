@@ -30,7 +30,8 @@ export function classifyHost(host: string, clusterDomain = 'cluster.local'): Hos
 
 function isPrivateV4(ip: string): boolean {
   const [a, b] = ip.split('.').map(Number);
-  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || a === 127 || (a === 100 && b >= 64 && b <= 127);
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || a === 127 || (a === 100 && b >= 64 && b <= 127)
+    || (a === 169 && b === 254);
 }
 
 /**

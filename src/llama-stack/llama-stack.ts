@@ -56,27 +56,43 @@ export class LlamaStack extends Construct {
    * an error naming it. The CR's name becomes the stack's name.
    */
   public static fromDistributionManifest(scope: Construct, id: string, manifest: any): LlamaStack {
+    const converted = LlamaStack.convert(manifest, Chart.of(scope).namespace, `${scope.node.path}/${id}`, true);
+    let stack: LlamaStack;
+    try {
+      stack = new LlamaStack(scope, id, converted.props);
+    } catch (err) {
+      // Say that the paths are props paths, which docs/migrating-from-the-operator.md maps to CR fields.
+      if (err instanceof ValidationError) throw new ValidationError(`${err.scope} (from a ${converted.apiVersion} CR; paths are LlamaStack props)`, err.issues);
+      throw err;
+    }
+    stack.sourceApiVersion = converted.apiVersion;
+    return stack;
+  }
+
+  /**
+   * The props a LlamaStackDistribution CR maps to, without creating a stack: to adjust them (say, add
+   * `networking.allowInternetEgress`) before `new LlamaStack(...)`. Unmappable fields throw a ValidationError.
+   * @param manifest the CR, as YAML text or an object
+   * @param namespace the namespace the stack will be in (for CR fields that name ConfigMap namespaces)
+   */
+  public static propsFromDistributionManifest(manifest: any, namespace?: string): LlamaStackProps {
+    return LlamaStack.convert(manifest, namespace, 'LlamaStackDistribution', namespace !== undefined).props;
+  }
+
+  private static convert(
+    manifest: unknown, namespace: string | undefined, scope: string, checkNamespace: boolean,
+  ): { props: LlamaStackProps; apiVersion: string } {
     const issues = new IssueCollector();
-    const chartNamespace = Chart.of(scope).namespace;
-    const converted = propsFromDistribution(issues, manifest, chartNamespace);
-    if (converted?.namespace !== undefined && converted.namespace !== chartNamespace) {
+    const converted = propsFromDistribution(issues, manifest, namespace);
+    if (checkNamespace && converted?.namespace !== undefined && converted.namespace !== namespace) {
       issues.add(
-        `the CR is in namespace '${converted.namespace}' but the chart's namespace is '${chartNamespace ?? '(none)'}'`,
+        `the CR is in namespace '${converted.namespace}' but the chart's namespace is '${namespace ?? '(none)'}'`,
         'create the stack in a Chart with that namespace, or remove metadata.namespace',
         'metadata.namespace',
       );
     }
-    issues.throwIfAny(`${scope.node.path}/${id} (${converted?.apiVersion ?? 'LlamaStackDistribution'})`);
-    let stack: LlamaStack;
-    try {
-      stack = new LlamaStack(scope, id, converted!.props as LlamaStackProps);
-    } catch (err) {
-      // Say that the paths are props paths, which docs/migrating-from-the-operator.md maps to CR fields.
-      if (err instanceof ValidationError) throw new ValidationError(`${err.scope} (from a ${converted!.apiVersion} CR; paths are LlamaStack props)`, err.issues);
-      throw err;
-    }
-    stack.sourceApiVersion = converted!.apiVersion;
-    return stack;
+    issues.throwIfAny(`${scope} (${converted?.apiVersion ?? 'LlamaStackDistribution'})`);
+    return { props: converted!.props, apiVersion: converted!.apiVersion };
   }
 
   /** Base name of the emitted objects. */
@@ -142,7 +158,7 @@ export class LlamaStack extends Construct {
     });
     checkEnvNames(issues, props.env);
     checkWorkload(issues, props, {
-      env: RESERVED_ENV, volumes: OWN_VOLUMES, paths: [CONFIG_DIR, CACHE_DIR, '/tmp', TLS_DIR, COMBINED_CA_DIR, CUSTOM_CA_DIR, DEFAULT_DATA_DIR],
+      env: RESERVED_ENV, volumes: OWN_VOLUMES, paths: [CONFIG_DIR, CACHE_DIR, '/tmp', TLS_DIR, COMBINED_CA_DIR, CUSTOM_CA_DIR],
     });
     if (props.overrideConfig !== undefined && props.workload?.workers !== undefined) {
       issues.add('workers has no effect with overrideConfig', 'set server.workers (and server.host: 0.0.0.0) in your config.yaml, and remove workload.workers', 'workload.workers');
@@ -301,7 +317,9 @@ export class LlamaStack extends Construct {
       });
     }
 
-    const pdb = w.podDisruptionBudget ?? (plan.maxPods > 1 ? { maxUnavailable: 1 } : undefined);
+    const given = w.podDisruptionBudget;
+    const pdb = given && (given.minAvailable !== undefined || given.maxUnavailable !== undefined) ? given
+      : given || plan.maxPods > 1 ? { maxUnavailable: 1 } : undefined;
     if (pdb) {
       new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
         metadata: { name, labels: labelsFor('server') },

@@ -214,7 +214,7 @@ export interface PvcStorageSpec {
   readonly accessMode?: string;
 }
 
-/** PodDisruptionBudget settings: exactly one field. */
+/** PodDisruptionBudget settings: at most one field (`{}` means the default, maxUnavailable 1). */
 export interface PodDisruptionBudgetSpec {
   /**
    * A number of pods or a percentage such as '50%'.

@@ -51,7 +51,6 @@ export function checkWorkload(issues: IssueCollector, props: LlamaStackProps, re
   const at = issues.at('workload');
   const w = props.workload ?? {};
   checkInt(at, 'replicas', w.replicas, 0, 1000);
-  checkInt(at, 'workers', w.workers, 1, 1024);
   checkResources(at.at('resources'), w.resources);
   const a = w.autoscaling;
   if (a) {
@@ -92,6 +91,7 @@ export function checkWorkload(issues: IssueCollector, props: LlamaStackProps, re
 function checkPdb(issues: IssueCollector, pdb: PodDisruptionBudgetSpec): void {
   if (!isObj(pdb)) return issues.add('expected { minAvailable } or { maxUnavailable }', undefined);
   const given = (['minAvailable', 'maxUnavailable'] as const).filter((f) => pdb[f] !== undefined);
+  if (given.length === 0) return; // {} means the default budget (maxUnavailable 1), as in the operator
   if (given.length !== 1) {
     issues.add('give exactly one of minAvailable and maxUnavailable', 'e.g. podDisruptionBudget: { maxUnavailable: 1 }');
     return;
@@ -181,7 +181,7 @@ export function checkMountPath(issues: IssueCollector, path: unknown, taken: str
   }
   const clean = path.replace(/\/+$/, '');
   const clash = taken.find((t) => clean === t || clean.startsWith(`${t}/`) || t.startsWith(`${clean}/`));
-  if (clash) issues.add(`'${path}' overlaps '${clash}', which the construct mounts`, 'choose another path');
+  if (clash) issues.add(`'${path}' overlaps '${clash}', which is already mounted`, 'choose another path');
   if (clean === '/.cache' || clean.startsWith('/.cache/')) issues.add('/.cache holds the image\'s pre-fetched tiktoken data and must not be shadowed', 'choose another path');
 }
 

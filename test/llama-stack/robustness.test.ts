@@ -60,13 +60,13 @@ describe('things the API server would reject are refused at synth time', () => {
 
   test('mount paths that overlap the construct\'s, or shadow /.cache', () => {
     expect(attempt({ distribution: starter, workload: { storage: { mountPath: '/tmp' } } })).toEqual([
-      "workload.storage.mountPath: '/tmp' overlaps '/tmp', which the construct mounts",
+      "workload.storage.mountPath: '/tmp' overlaps '/tmp', which is already mounted",
     ]);
     expect(attempt({ distribution: starter, workload: { storage: { mountPath: '/.cache' } } })).toEqual([
       "workload.storage.mountPath: /.cache holds the image's pre-fetched tiktoken data and must not be shadowed",
     ]);
     expect(attempt({ distribution: starter, workload: { overrides: { volumes: [{ name: 'x', emptyDir: {} }], volumeMounts: [{ name: 'x', mountPath: '/etc/llama-stack/sub' }] } } })).toEqual([
-      "workload.overrides.volumeMounts[0].mountPath: '/etc/llama-stack/sub' overlaps '/etc/llama-stack', which the construct mounts",
+      "workload.overrides.volumeMounts[0].mountPath: '/etc/llama-stack/sub' overlaps '/etc/llama-stack', which is already mounted",
     ]);
   });
 
@@ -100,6 +100,46 @@ describe('things the API server would reject are refused at synth time', () => {
     expect(attempt({ distribution: starter, storage: { sql: { type: 'postgres', connectionString: 'postgresql://u@pg.db.svc:5432/db?sslmode=require' } } })).toEqual([
       "storage.sql.connectionString: the connection string has parameters (sslmode) that Llama Stack 0.7.1's postgres backends cannot take",
     ]);
+  });
+});
+
+describe('follow-ups from review', () => {
+  test('a bad Secret reference is reported once, without a follow-up about its env var', () => {
+    expect(attempt({ distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'a' } } } })).toEqual([
+      "providers.inference.apiKey.key: 'undefined' is not a valid Secret key",
+    ]);
+  });
+
+  test('a header may wrap a Secret placeholder in fixed text', () => {
+    expect(attempt({ distribution: starter, env: { T: { name: 't', key: 'k' } }, providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { network: { headers: { Authorization: 'Bearer ${env.T}' } } } } } })).toBe('ok');
+  });
+
+  test('a password in a URL without a scheme is redacted too', () => {
+    const lines = attempt({ distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'llama:s3cr3t@vllm.models.svc:8000/v1' } } }) as string[];
+    expect(lines.join('\n')).not.toMatch(/s3cr3t/);
+  });
+
+  test('a link-local endpoint gets its own rule (the internet rule excludes it)', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    new LlamaStack(chart, 'stack', { distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'http://169.254.1.1:8000/v1' } } });
+    const np = (Testing.synth(chart) as Manifest[]).find((o) => o.kind === 'NetworkPolicy')!;
+    expect(np.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '169.254.1.1/32' } }], ports: [{ protocol: 'TCP', port: 8000 }] });
+  });
+
+  test('podDisruptionBudget: {} means the default budget; workers is checked once', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    new LlamaStack(chart, 'stack', { distribution: starter, workload: { podDisruptionBudget: {} } });
+    expect((Testing.synth(chart) as Manifest[]).find((o) => o.kind === 'PodDisruptionBudget')!.spec.maxUnavailable).toBe(1);
+    expect(attempt({ distribution: starter, workload: { workers: 0 } })).toEqual(['workload.workers: workers must be an integer from 1 to 1024, got 0']);
+  });
+
+  test('propsFromDistributionManifest converts without building, so props can be adjusted first', () => {
+    const cr = { apiVersion: 'llamastack.io/v1alpha1', kind: 'LlamaStackDistribution', metadata: { name: 'x' }, spec: { server: { distribution: { name: 'starter' }, containerSpec: { env: [{ name: 'OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: 'o', key: 'k' } } }] } } } };
+    expect(() => LlamaStack.fromDistributionManifest(new Chart(Testing.app(), 'c', { namespace: 'llm' }), 's', cr)).toThrow(/'api.openai.com' is outside the cluster/);
+    const props = LlamaStack.propsFromDistributionManifest(cr, 'llm');
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    new LlamaStack(chart, 's', { ...props, networking: { ...props.networking, allowInternetEgress: true } });
+    expect(Testing.synth(chart).length).toBeGreaterThan(0);
   });
 });
 
