@@ -71,21 +71,24 @@ export class Catalog {
   public readonly apis: readonly string[];
   /** APIs the server always has (routing tables, inspect, ...). */
   public readonly internalApis: readonly string[];
-  private readonly byType = new Map<string, CatalogProvider>();
+  private readonly byApi = new Map<string, Map<string, CatalogProvider>>();
 
   private constructor(file: CatalogFile) {
     this.apis = [...file.apis].sort();
     this.internalApis = file.internalApis;
-    for (const p of file.providers) this.byType.set(`${p.api}/${p.providerType}`, p);
+    for (const p of file.providers) {
+      if (!this.byApi.has(p.api)) this.byApi.set(p.api, new Map());
+      this.byApi.get(p.api)!.set(p.providerType, p);
+    }
   }
 
   public provider(api: string, providerType: string): CatalogProvider | undefined {
-    return this.byType.get(`${api}/${providerType}`);
+    return this.byApi.get(api)?.get(providerType);
   }
 
   /** Provider types of one API, sorted. */
   public providerTypes(api: string): string[] {
-    return [...this.byType.values()].filter((p) => p.api === api).map((p) => p.providerType).sort();
+    return [...(this.byApi.get(api)?.keys() ?? [])].sort();
   }
 
   /** Short names users may write for an API's providers (`vllm`, `faiss`, ...), sorted. */

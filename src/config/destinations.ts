@@ -1,6 +1,6 @@
 import { Catalog, CatalogProvider } from './catalog';
 import { GenerationContext, ProviderEntry } from './context';
-import { idOf, placeholders, stringLeaves } from './placeholders';
+import { idOf, placeholders } from './placeholders';
 import { isObject } from './schema';
 import { IssueCollector } from '../core/errors';
 import { redactUrl } from '../core/names';
@@ -98,7 +98,10 @@ export function addHost(ctx: GenerationContext, host: string, port: number, sour
  * name to its literal value, or undefined when it comes from a Secret or a field reference.
  */
 export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<string, string | undefined>): void {
+  if (env.size === 0) return; // nothing can switch a base provider on
   const catalog = Catalog.get();
+  const names = [...env.keys()].map((n) => n.replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`));
+  const mentions = new RegExp(`\\$\\{env\\.(${names.join('|')})(?=[:}])`);
   const user = new Set(ctx.userProviders.map((u) => `${u.api}/${u.id}`));
   for (const [api, list] of Object.entries((ctx.config.providers ?? {}) as Record<string, ProviderEntry[]>)) {
     if (!Array.isArray(list)) continue;
@@ -106,10 +109,9 @@ export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<
       const id = idOf(p.provider_id);
       const cat = catalog.provider(api, p.provider_type);
       if (!id || !cat || user.has(`${api}/${id.id}`) || !cat.providerType.startsWith('remote::')) return;
-      const used = [...stringLeaves(p)].flatMap(([, v]) => placeholders(v).map((ph) => ph.name));
-      const touching = used.filter((name) => env.has(name));
-      if (touching.length === 0) return;
-      const source = `env.${touching[0]} (providers.${api}[${i}] '${id.id}' of the base config)`;
+      const touching = mentions.exec(JSON.stringify(p));
+      if (!touching) return;
+      const source = `env.${touching[1]} (providers.${api}[${i}] '${id.id}' of the base config)`;
       const raw = cat.urlField && isObject(p.config) ? p.config[cat.urlField] : undefined;
       if (typeof raw !== 'string') {
         if (!cat.urlField && !cat.hostField) ctx.endpoints.push({ source, note: `${cat.providerType} calls a hosted service outside the cluster` });

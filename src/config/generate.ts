@@ -1,6 +1,5 @@
 import { checkDependencies, applyDisabled } from './apis';
 import { checkBaseSecrets, checkBaseStructure, checkStackKeys } from './base';
-import { LLAMA_STACK_VERSION } from './catalog';
 import { Endpoint, GenerationContext, SecretEnvVar, checkSecretRef } from './context';
 import { recordBaseDestinations } from './destinations';
 import { resolveDistribution } from './distributions';
@@ -11,7 +10,7 @@ import { isObject } from './schema';
 import { CONFIG_SPEC_FIELDS } from './shape';
 import { applyStorage } from './storage';
 import { LlamaStackConfigSpec } from './types';
-import { IssueCollector, ValidationError } from '../core/errors';
+import { IssueCollector } from '../core/errors';
 import { isEnvVarName, looksSecret } from '../core/names';
 import { checkShape } from '../core/shape';
 import { sha256, toYaml } from '../core/yaml';
@@ -256,5 +255,3 @@ function countResources(config: Record<string, any>): number {
   if (!isObject(reg)) return 0;
   return Object.values(reg).reduce<number>((n, l) => n + (Array.isArray(l) ? l.length : 0), 0);
 }
-
-export { LLAMA_STACK_VERSION, ValidationError };

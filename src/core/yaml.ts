@@ -62,8 +62,17 @@ function scalar(v: unknown): string {
     return n.includes('e') && !n.includes('.') ? n.replace('e', '.0e') : n;
   }
   const s = String(v);
-  return isPlainSafe(s) ? s : quoted(s);
+  let out = rendered.get(s);
+  if (out === undefined) {
+    out = isPlainSafe(s) ? s : quoted(s);
+    // Configs repeat the same strings (the base config's) in every generation: remember their rendering.
+    if (rendered.size >= 20000) rendered.clear();
+    rendered.set(s, out);
+  }
+  return out;
 }
+
+const rendered = new Map<string, string>();
 
 /**
  * JSON string escapes are valid in YAML double quotes, but JSON leaves DEL, C1 controls, NEL and the
