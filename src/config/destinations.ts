@@ -111,21 +111,29 @@ export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<
       if (!id || !cat || user.has(`${api}/${id.id}`) || !cat.providerType.startsWith('remote::')) return;
       const touching = mentions.exec(JSON.stringify(p));
       if (!touching) return;
+      // `${env.X:+id}` with X unset means the provider is off: it needs no rule.
+      if (typeof p.provider_id === 'string' && resolveEnv(p.provider_id, env) === '') return;
       const source = `env.${touching[1]} (providers.${api}[${i}] '${id.id}' of the base config)`;
-      const raw = cat.urlField && isObject(p.config) ? p.config[cat.urlField] : undefined;
-      if (typeof raw !== 'string') {
-        if (!cat.urlField && !cat.hostField) ctx.endpoints.push({ source, note: `${cat.providerType} calls a hosted service outside the cluster` });
-        return;
+      const config = isObject(p.config) ? p.config : {};
+      const field = (name: string | null) => (name && typeof config[name] === 'string' ? resolveEnv(config[name] as string, env) : undefined);
+      const noRule = (why: string) => ctx.warn(source, `${why}, so the NetworkPolicy has no egress rule for it`);
+      if (cat.urlField && typeof config[cat.urlField] === 'string') {
+        const url = field(cat.urlField);
+        if (url === undefined || placeholders(url).length > 0) return noRule('the endpoint comes from a Secret or field reference');
+        if (url === '') return; // configured but not pointed anywhere
+        const parsed = parseEndpoint(new IssueCollector(), /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`); // only no rule
+        if (parsed) addHost(ctx, parsed.hostname, portOf(parsed), source);
+        else noRule(`'${url}' is not a URL`);
+      } else if (cat.hostField && typeof config[cat.hostField] === 'string') {
+        const host = field(cat.hostField);
+        const port = Number(field(cat.portField) ?? (typeof config[cat.portField ?? ''] === 'number' ? config[cat.portField!] : NaN));
+        if (host === undefined || placeholders(host).length > 0 || !Number.isInteger(port)) return noRule('the host or port comes from a Secret or field reference');
+        if (host !== '') addHost(ctx, host, port, source);
+      } else if (!cat.urlField && !cat.hostField) {
+        ctx.endpoints.push({ source, note: `${cat.providerType} calls a hosted service outside the cluster` });
+      } else {
+        noRule('the base config gives no endpoint for it');
       }
-      const url = resolveEnv(raw, env);
-      if (url === undefined || placeholders(url).length > 0) {
-        ctx.warn(source, 'the endpoint comes from a Secret or field reference, so the NetworkPolicy has no egress rule for it');
-        return;
-      }
-      if (url === '') return; // no endpoint: the provider is configured but not pointed anywhere
-      const parsed = parseEndpoint(new IssueCollector(), /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`); // only no rule
-      if (parsed) addHost(ctx, parsed.hostname, portOf(parsed), source);
-      else ctx.warn(source, `'${url}' is not a URL, so the NetworkPolicy has no egress rule for it`);
     });
   }
 }

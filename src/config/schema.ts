@@ -115,8 +115,9 @@ function acceptsScalar(schema: JsonSchema, v: unknown): boolean {
     switch (t) {
       case 'null': return v === null;
       case 'string': return typeof v === 'string';
-      case 'integer': return (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v));
-      case 'number': return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)));
+      case 'integer': return typeof v === 'boolean' || (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v));
+      case 'number': return typeof v === 'boolean' || typeof v === 'number'
+        || (typeof v === 'string' && ((v.trim() !== '' && !Number.isNaN(Number(v))) || /^\s*[-+]?(inf|infinity|nan)\s*$/i.test(v)));
       case 'boolean': return typeof v === 'boolean' || v === 0 || v === 1 || (typeof v === 'string' && BOOL_STRINGS.includes(v.toLowerCase()));
       default: return false; // object/array: a scalar does not fit
     }

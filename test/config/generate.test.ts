@@ -295,6 +295,16 @@ describe('destinations (for NetworkPolicy egress)', () => {
     ]);
   });
 
+  test('base providers that stay off get no rule; host/port providers are resolved too', () => {
+    // VERTEX_AI_PROJECT is unset, so the starter's vertexai provider (id ${env.VERTEX_AI_PROJECT:+vertexai}) is off.
+    expect(generateConfig({ distribution: starter, env: { VERTEX_AI_LOCATION: 'europe-west4' } }).endpoints).toEqual([]);
+    expect(generateConfig({ distribution: starter, env: { NVIDIA_BASE_URL: 'https://nim.example.com/v1' } }).endpoints).toEqual([]);
+    const pg = generateConfig({ distribution: starter, env: { PGVECTOR_DB: 'v', PGVECTOR_HOST: 'pg.db.svc', PGVECTOR_PASSWORD: { name: 's', key: 'k' } } });
+    expect(pg.endpoints).toEqual([{ host: 'pg.db.svc', port: 5432, source: "env.PGVECTOR_DB (providers.vector_io[4] 'pgvector' of the base config)" }]);
+    const qdrant = generateConfig({ distribution: starter, env: { QDRANT_URL: 'http://q.db.svc:6333' } });
+    expect(qdrant.warnings).toContain("env.QDRANT_URL (providers.vector_io[5] 'qdrant' of the base config): the base config gives no endpoint for it, so the NetworkPolicy has no egress rule for it");
+  });
+
   test('endpoints need a scheme and a host', () => {
     expect(errors({ distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'vllm:8000' } } })).toEqual([
       "providers.inference.endpoint: 'vllm:8000' is not an absolute URL with a scheme and host (write it with a scheme, e.g. http://vllm.models.svc:8000/v1)",
