@@ -69,13 +69,10 @@ export class Catalog {
 
   /** APIs that can have providers, snake_case, sorted. */
   public readonly apis: readonly string[];
-  /** APIs the server always has (routing tables, inspect, ...). */
-  public readonly internalApis: readonly string[];
   private readonly byApi = new Map<string, Map<string, CatalogProvider>>();
 
   private constructor(file: CatalogFile) {
     this.apis = [...file.apis].sort();
-    this.internalApis = file.internalApis;
     for (const p of file.providers) {
       if (!this.byApi.has(p.api)) this.byApi.set(p.api, new Map());
       this.byApi.get(p.api)!.set(p.providerType, p);

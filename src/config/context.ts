@@ -1,5 +1,6 @@
 import { SecretKeyRef } from './types';
 import { IssueCollector } from '../core/errors';
+import { isDnsSubdomain } from '../core/names';
 
 /** A provider entry in config.yaml. */
 export interface ProviderEntry {
@@ -82,7 +83,6 @@ export class GenerationContext {
   }
 }
 
-const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
 /** Reports a malformed Secret reference; true when it is usable. */
@@ -92,7 +92,7 @@ export function checkSecretRef(issues: IssueCollector, ref: SecretKeyRef | undef
     return false;
   }
   const before = issues.issues.length;
-  if (typeof ref.name !== 'string' || !SECRET_NAME.test(ref.name) || ref.name.length > 253) {
+  if (!isDnsSubdomain(ref.name)) {
     issues.add(`'${String(ref.name)}' is not a valid Secret name`, 'use a DNS-1123 subdomain (lower-case letters, digits, \'-\' and \'.\')', 'name');
   }
   if (typeof ref.key !== 'string' || !SECRET_KEY.test(ref.key) || ref.key.length > 253) {

@@ -11,7 +11,7 @@ import { CONFIG_SPEC_FIELDS } from './shape';
 import { applyStorage } from './storage';
 import { LlamaStackConfigSpec } from './types';
 import { IssueCollector } from '../core/errors';
-import { isEnvVarName, looksSecret } from '../core/names';
+import { isDnsSubdomain, isEnvVarName, looksSecret } from '../core/names';
 import { checkShape } from '../core/shape';
 import { sha256, toYaml } from '../core/yaml';
 
@@ -146,7 +146,7 @@ function containerEnv(input: ConfigInput): Map<string, string | undefined> {
 
 function checkOverride(issues: IssueCollector, input: ConfigInput): void {
   const name = isObject(input.overrideConfig) ? input.overrideConfig.configMapName : undefined;
-  if (typeof name !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 253) {
+  if (!isDnsSubdomain(name)) {
     issues.add(`'${String(name)}' is not a valid ConfigMap name`, 'use a DNS-1123 subdomain', 'overrideConfig.configMapName');
   }
   for (const field of ['providers', 'resources', 'storage', 'disabled'] as const) {

@@ -1,5 +1,8 @@
 import { CatalogProvider, JsonSchema } from './catalog';
 import { didYouMean, IssueCollector } from '../core/errors';
+import { isObject } from '../core/validate';
+
+export { isObject };
 
 /**
  * Checks a provider's config against its pydantic JSON schema. Unknown keys: Llama Stack ignores them
@@ -79,7 +82,7 @@ function checkBranches(
 ): void {
   if (!isObject(value) && !Array.isArray(value)) return;
   if (discriminator?.propertyName && isObject(value)) {
-    const tag = value[discriminator.propertyName];
+    const tag = (value as Record<string, unknown>)[discriminator.propertyName];
     const ref = typeof tag === 'string' ? discriminator.mapping?.[tag] : undefined;
     if (ref) {
       checkValue(issues, value, { $ref: ref }, defs);
@@ -134,6 +137,3 @@ function describe(v: unknown): string {
   return v === null ? 'null' : typeof v === 'string' ? `'${v}'` : String(v);
 }
 
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

@@ -1,4 +1,5 @@
 import { didYouMean, IssueCollector } from './errors';
+import { isObject } from './validate';
 
 /**
  * A small declarative description of a props structure, checked before anything reads the props, so that
@@ -35,7 +36,7 @@ export function checkShape(issues: IssueCollector, value: unknown, shape: Shape)
     value.forEach((v, i) => (v === undefined ? issues.add('expected a value, got undefined', undefined, i) : checkShape(issues.at(i), v, shape.arr)));
     return;
   }
-  if (!isPlainObject(value)) return issues.add(`expected ${name(shape)}, got ${describe(value)}`);
+  if (!isObject(value)) return issues.add(`expected ${name(shape)}, got ${describe(value)}`);
   if ('map' in shape) {
     for (const [k, v] of Object.entries(value)) if (v !== undefined) checkShape(issues.at(k), v, shape.map);
     return;
@@ -76,6 +77,3 @@ function describe(v: unknown): string {
   return String(v);
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

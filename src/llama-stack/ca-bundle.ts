@@ -1,6 +1,7 @@
 import { CaBundleSpec } from './props';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
+import { isDnsSubdomain } from '../core/names';
 import { restrictedContainerSecurityContext } from '../core/security';
 
 /** Where Debian-based images (the distribution images are python:3.12-slim) keep the system bundle. */
@@ -46,7 +47,7 @@ export function checkCaBundle(issues: IssueCollector, spec: CaBundleSpec): void 
     issues.add('expected { configMapName, keys? }', undefined);
     return;
   }
-  if (typeof spec.configMapName !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(spec.configMapName)) {
+  if (!isDnsSubdomain(spec.configMapName)) {
     issues.add(`'${String(spec.configMapName)}' is not a valid ConfigMap name`, 'use a DNS-1123 subdomain', 'configMapName');
   }
   if (spec.keys !== undefined && !Array.isArray(spec.keys)) {

@@ -1,12 +1,12 @@
 /** The networking half of LlamaStack: NetworkPolicy peers, Ingress settings, egress targets, checks. */
 import { checkCaBundle } from './ca-bundle';
 import { ExposeSpec, LlamaStackProps } from './props';
-import { checkAnnotations, checkLabels, checkNamespaces } from './workload';
 import { GeneratedConfig } from '../config/generate';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { isDns1123Label, isDnsSubdomain } from '../core/names';
 import { classifyHost, EgressTarget, namespacePeer } from '../core/network';
+import { checkAnnotations, checkLabels } from '../core/validate';
 
 /** Who may call the server: labelled clients, allowedFrom, and the ingress controller when exposed. */
 export function ingressPeers(
@@ -86,4 +86,11 @@ export function checkNetworking(issues: IssueCollector, props: LlamaStackProps):
     if (e.tlsSecretName && !e.hostname) at.add('tlsSecretName needs a hostname', 'set expose.hostname', 'expose.tlsSecretName');
     if (!isDns1123Label(e.controllerNamespace)) at.add(`'${e.controllerNamespace}' is not a valid namespace name`, 'use a DNS-1123 label', 'expose.controllerNamespace');
   }
+}
+
+export function checkNamespaces(issues: IssueCollector, namespaces: string[] | undefined): void {
+  if (namespaces !== undefined && !Array.isArray(namespaces)) return issues.add('expected a list of namespace names', undefined, 'namespaces');
+  (namespaces ?? []).forEach((ns, i) => {
+    if (ns !== '*' && !isDns1123Label(ns)) issues.add(`'${ns}' is not a valid namespace name`, 'use a DNS-1123 label, or \'*\' for all namespaces', `namespaces[${i}]`);
+  });
 }

@@ -1,8 +1,9 @@
 import { ContainerResourcesSpec, LlamaStackProps, PodDisruptionBudgetSpec, WorkloadOverrides } from './props';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
-import { isDns1123Label, isDnsSubdomain, isEnvVarName, looksSecret } from '../core/names';
+import { isDnsSubdomain, isEnvVarName, looksSecret } from '../core/names';
 import { isQuantity, quantityValue } from '../core/quantity';
+import { checkAnnotations, checkInt, checkLabels, checkMountPath, INT32_MAX, isObject } from '../core/validate';
 
 export const DEFAULT_DATA_DIR = '/.llama';
 export const ACCESS_MODES = ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'];
@@ -10,7 +11,6 @@ export const DEFAULT_RESOURCES = {
   requests: { cpu: '250m', memory: '1Gi' } as Record<string, string>,
   limits: { cpu: '2', memory: '4Gi' } as Record<string, string>,
 };
-const INT32_MAX = 2147483647;
 const PERCENT_OR_COUNT = /^([0-9]+%?)$/;
 /** Volume types the Pod Security Standards restricted profile allows. */
 const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
@@ -70,7 +70,7 @@ export function checkWorkload(issues: IssueCollector, props: LlamaStackProps, re
     const st = at.at('storage');
     if (s.size !== undefined && !isQuantity(s.size)) st.add(`'${s.size}' is not a Kubernetes quantity`, 'e.g. 10Gi', 'size');
     if (s.mountPath !== undefined) checkMountPath(st.at('mountPath'), s.mountPath, reservedPaths.filter((p) => p !== DEFAULT_DATA_DIR));
-    if (s.storageClassName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s.storageClassName)) st.add(`'${s.storageClassName}' is not a valid StorageClass name`, 'use a DNS-1123 subdomain', 'storageClassName');
+    if (s.storageClassName !== undefined && !isDnsSubdomain(s.storageClassName)) st.add(`'${s.storageClassName}' is not a valid StorageClass name`, 'use a DNS-1123 subdomain', 'storageClassName');
     const mode = s.accessMode ?? 'ReadWriteOnce';
     if (!ACCESS_MODES.includes(mode)) {
       st.add(`unknown accessMode '${mode}'`, `use one of: ${ACCESS_MODES.join(', ')}`, 'accessMode');
@@ -83,13 +83,13 @@ export function checkWorkload(issues: IssueCollector, props: LlamaStackProps, re
   }
   if (w.podDisruptionBudget !== undefined) checkPdb(at.at('podDisruptionBudget'), w.podDisruptionBudget);
   if (w.overrides !== undefined) {
-    if (!isObj(w.overrides)) at.add('expected an object', undefined, 'overrides');
+    if (!isObject(w.overrides)) at.add('expected an object', undefined, 'overrides');
     else checkOverrides(at.at('overrides'), w.overrides, reserved, Object.keys(props.env ?? {}), planWorkload(props).dataDir);
   }
 }
 
 function checkPdb(issues: IssueCollector, pdb: PodDisruptionBudgetSpec): void {
-  if (!isObj(pdb)) return issues.add('expected { minAvailable } or { maxUnavailable }', undefined);
+  if (!isObject(pdb)) return issues.add('expected { minAvailable } or { maxUnavailable }', undefined);
   const given = (['minAvailable', 'maxUnavailable'] as const).filter((f) => pdb[f] !== undefined);
   if (given.length === 0) return; // {} means the default budget (maxUnavailable 1), as in the operator
   if (given.length !== 1) {
@@ -109,7 +109,7 @@ function checkOverrides(issues: IssueCollector, o: WorkloadOverrides, reserved: 
   const envNames = new Set(propEnv);
   list(issues, o, 'env').forEach((e, i) => {
     const at = issues.at('env').at(i);
-    if (!isObj(e) || typeof e.name !== 'string') return at.add('expected { name, value } or { name, valueFrom }', undefined);
+    if (!isObject(e) || typeof e.name !== 'string') return at.add('expected { name, value } or { name, valueFrom }', undefined);
     if (!isEnvVarName(e.name)) at.add(`'${e.name}' is not a valid environment variable name`, 'use letters, digits and \'_\'', 'name');
     if (e.name in reserved.env) at.add(`${e.name} is set by the construct`, `remove it; ${reserved.env[e.name]}`, 'name');
     if (e.name.startsWith('LLSD_')) at.add('names starting with LLSD_ are reserved for generated secret variables', 'use another name', 'name');
@@ -120,7 +120,7 @@ function checkOverrides(issues: IssueCollector, o: WorkloadOverrides, reserved: 
   const names = new Set<string>();
   list(issues, o, 'volumes').forEach((v, i) => {
     const at = issues.at('volumes').at(i);
-    if (!isObj(v) || typeof v.name !== 'string') return at.add('expected a volume { name, <type>: ... }', undefined);
+    if (!isObject(v) || typeof v.name !== 'string') return at.add('expected a volume { name, <type>: ... }', undefined);
     if (reserved.volumes.includes(v.name)) at.add(`volume name '${v.name}' is used by the construct`, `choose another name (taken: ${reserved.volumes.join(', ')})`, 'name');
     if (names.has(v.name)) at.add(`volume '${v.name}' is listed twice`, 'remove the duplicate', 'name');
     names.add(v.name);
@@ -132,7 +132,7 @@ function checkOverrides(issues: IssueCollector, o: WorkloadOverrides, reserved: 
   const taken = [...reserved.paths, dataDir];
   list(issues, o, 'volumeMounts').forEach((m, i) => {
     const at = issues.at('volumeMounts').at(i);
-    if (!isObj(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string') return at.add('expected { name, mountPath }', undefined);
+    if (!isObject(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string') return at.add('expected { name, mountPath }', undefined);
     if (!names.has(m.name) && !reserved.volumes.includes(m.name)) at.add(`mounts volume '${m.name}', which is not declared`, 'add it to overrides.volumes', 'name');
     checkMountPath(at.at('mountPath'), m.mountPath, taken);
     taken.push(m.mountPath);
@@ -162,35 +162,13 @@ function list(issues: IssueCollector, o: Record<string, any>, field: string): an
   return v;
 }
 
-function isObj(v: unknown): v is Record<string, any> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-export function checkInt(issues: IssueCollector, field: string, v: unknown, min: number, max: number, required = false): void {
-  if (v === undefined && !required) return;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > Math.min(max, INT32_MAX)) {
-    issues.add(`${field} must be an integer from ${min} to ${max}, got ${String(v)}`, undefined, field);
-  }
-}
-
-/** Mount paths: absolute, normalised, not `/`, not on or under a path already mounted, never /.cache. */
-export function checkMountPath(issues: IssueCollector, path: unknown, taken: string[]): void {
-  if (typeof path !== 'string' || !path.startsWith('/') || path === '/' || path.split('/').some((seg) => seg === '..' || seg === '.')) {
-    issues.add(`'${String(path)}' is not a usable absolute path`, 'e.g. /data');
-    return;
-  }
-  const clean = path.replace(/\/+$/, '');
-  const clash = taken.find((t) => clean === t || clean.startsWith(`${t}/`) || t.startsWith(`${clean}/`));
-  if (clash) issues.add(`'${path}' overlaps '${clash}', which is already mounted`, 'choose another path');
-  if (clean === '/.cache' || clean.startsWith('/.cache/')) issues.add('/.cache holds the image\'s pre-fetched tiktoken data and must not be shadowed', 'choose another path');
-}
 
 function checkResources(issues: IssueCollector, r: ContainerResourcesSpec | undefined): void {
   if (r === undefined) return;
   for (const kind of ['requests', 'limits'] as const) {
     const m = r[kind];
     if (m === undefined) continue;
-    if (!isObj(m)) {
+    if (!isObject(m)) {
       issues.add('expected a map of resource name to quantity', 'e.g. { cpu: \'500m\', memory: \'1Gi\' }', kind);
       continue;
     }
@@ -213,40 +191,10 @@ function checkResources(issues: IssueCollector, r: ContainerResourcesSpec | unde
 /** Given keys replace the defaults key by key. */
 export function mergedResources(r: ContainerResourcesSpec | undefined): { requests: Record<string, string>; limits: Record<string, string> } {
   return {
-    requests: { ...DEFAULT_RESOURCES.requests, ...(isObj(r?.requests) ? r!.requests : {}) },
-    limits: { ...DEFAULT_RESOURCES.limits, ...(isObj(r?.limits) ? r!.limits : {}) },
+    requests: { ...DEFAULT_RESOURCES.requests, ...(isObject(r?.requests) ? r!.requests : {}) },
+    limits: { ...DEFAULT_RESOURCES.limits, ...(isObject(r?.limits) ? r!.limits : {}) },
   };
 }
-
-/** Label maps: keys `[prefix/]name`, values at most 63 characters of [A-Za-z0-9._-]. */
-export function checkLabels(issues: IssueCollector, labels: unknown): void {
-  if (labels === undefined) return;
-  if (!isObj(labels)) return issues.add('expected a map of labels', undefined);
-  for (const [k, v] of Object.entries(labels)) {
-    if (!isQualifiedName(k)) issues.add(`'${k}' is not a valid label key`, 'e.g. team or example.com/team', k);
-    if (typeof v !== 'string' || v.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v)) {
-      issues.add(`'${String(v)}' is not a valid label value`, 'at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending alphanumeric', k);
-    }
-  }
-}
-
-export function checkAnnotations(issues: IssueCollector, annotations: unknown): void {
-  if (annotations === undefined) return;
-  if (!isObj(annotations)) return issues.add('expected a map of annotations', undefined);
-  for (const [k, v] of Object.entries(annotations)) {
-    if (!isQualifiedName(k)) issues.add(`'${k}' is not a valid annotation key`, 'e.g. example.com/note', k);
-    if (typeof v !== 'string') issues.add('expected a string value', undefined, k);
-  }
-}
-
-function isQualifiedName(k: string): boolean {
-  const parts = k.split('/');
-  if (parts.length > 2) return false;
-  const name = parts[parts.length - 1];
-  const prefixOk = parts.length === 1 || (parts[0].length <= 253 && isDnsSubdomain(parts[0]));
-  return prefixOk && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
-}
-
 
 /** HPA metrics: CPU and/or memory utilization, CPU 80% when neither is given (as the operator). */
 export function hpaMetrics(a: { targetCpu?: number; targetMemory?: number }): k8s.MetricSpecV2[] {
@@ -267,9 +215,3 @@ export function intOrString(v: number | string): k8s.IntOrString {
   return typeof v === 'number' ? k8s.IntOrString.fromNumber(v) : k8s.IntOrString.fromString(v);
 }
 
-export function checkNamespaces(issues: IssueCollector, namespaces: string[] | undefined): void {
-  if (namespaces !== undefined && !Array.isArray(namespaces)) return issues.add('expected a list of namespace names', undefined, 'namespaces');
-  (namespaces ?? []).forEach((ns, i) => {
-    if (ns !== '*' && !isDns1123Label(ns)) issues.add(`'${ns}' is not a valid namespace name`, 'use a DNS-1123 label, or \'*\' for all namespaces', `namespaces[${i}]`);
-  });
-}

@@ -1,0 +1,58 @@
+/** Checks of Kubernetes values that every construct needs: integers in range, mount paths, labels, annotations. */
+import { IssueCollector } from './errors';
+import { isDnsSubdomain } from './names';
+
+export const INT32_MAX = 2147483647;
+
+/** A plain object (not null, not a list). */
+export function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function checkInt(issues: IssueCollector, field: string, v: unknown, min: number, max: number, required = false): void {
+  if (v === undefined && !required) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > Math.min(max, INT32_MAX)) {
+    issues.add(`${field} must be an integer from ${min} to ${max}, got ${String(v)}`, undefined, field);
+  }
+}
+
+/** Mount paths: absolute, normalised, not `/`, not on or under a path already mounted, never /.cache. */
+export function checkMountPath(issues: IssueCollector, path: unknown, taken: string[]): void {
+  if (typeof path !== 'string' || !path.startsWith('/') || path === '/' || path.split('/').some((seg) => seg === '..' || seg === '.')) {
+    issues.add(`'${String(path)}' is not a usable absolute path`, 'e.g. /data');
+    return;
+  }
+  const clean = path.replace(/\/+$/, '');
+  const clash = taken.find((t) => clean === t || clean.startsWith(`${t}/`) || t.startsWith(`${clean}/`));
+  if (clash) issues.add(`'${path}' overlaps '${clash}', which is already mounted`, 'choose another path');
+  if (clean === '/.cache' || clean.startsWith('/.cache/')) issues.add('/.cache holds the image\'s pre-fetched tiktoken data and must not be shadowed', 'choose another path');
+}
+
+/** Label maps: keys `[prefix/]name`, values at most 63 characters of [A-Za-z0-9._-]. */
+export function checkLabels(issues: IssueCollector, labels: unknown): void {
+  if (labels === undefined) return;
+  if (!isObject(labels)) return issues.add('expected a map of labels', undefined);
+  for (const [k, v] of Object.entries(labels)) {
+    if (!isQualifiedName(k)) issues.add(`'${k}' is not a valid label key`, 'e.g. team or example.com/team', k);
+    if (typeof v !== 'string' || v.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v)) {
+      issues.add(`'${String(v)}' is not a valid label value`, 'at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending alphanumeric', k);
+    }
+  }
+}
+
+export function checkAnnotations(issues: IssueCollector, annotations: unknown): void {
+  if (annotations === undefined) return;
+  if (!isObject(annotations)) return issues.add('expected a map of annotations', undefined);
+  for (const [k, v] of Object.entries(annotations)) {
+    if (!isQualifiedName(k)) issues.add(`'${k}' is not a valid annotation key`, 'e.g. example.com/note', k);
+    if (typeof v !== 'string') issues.add('expected a string value', undefined, k);
+  }
+}
+
+function isQualifiedName(k: string): boolean {
+  const parts = k.split('/');
+  if (parts.length > 2) return false;
+  const name = parts[parts.length - 1];
+  const prefixOk = parts.length === 1 || (parts[0].length <= 253 && isDnsSubdomain(parts[0]));
+  return prefixOk && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
+}
