@@ -21,6 +21,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@types/js-yaml@^4.0.9',
     'fast-check@^4',
     'kubernetes-models@^4.5.0',
+    '@kubernetes-models/prometheus-operator@^4.4.4',
+    '@kubernetes-models/argo-cd@^2.7.2',
+    '@electric-sql/pglite@^0.5.16',
     'cdk8s-cli@^2.207.60',
   ],
   jestOptions: {
