@@ -17,6 +17,8 @@ export interface UserProvider {
   readonly id: string;
   readonly providerType: string;
   readonly path: string;
+  /** Models declared on the provider itself (`models`), registered under its ID. */
+  readonly models?: unknown;
 }
 
 /** An environment variable the container gets from a Secret. */

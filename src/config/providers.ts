@@ -70,7 +70,7 @@ export function applyProviders(ctx: GenerationContext, spec: ProvidersSpec | und
         return;
       }
       seenIds.set(built.id, toCamelCase(api));
-      ctx.userProviders.push({ api, id: built.id, providerType: built.entry.provider_type, path: pathIssues.path() });
+      ctx.userProviders.push({ api, id: built.id, providerType: built.entry.provider_type, path: pathIssues.path(), models: (entry as ProviderSpec).models });
       mergeEntry(ctx, pathIssues.path(), api, built.entry);
     });
   }
@@ -89,7 +89,7 @@ function buildEntry(
     return undefined;
   }
   const s = spec as ProviderSpec;
-  const known = ['id', 'provider', 'endpoint', 'apiKey', 'secretRefs', 'settings'];
+  const known = ['id', 'provider', 'endpoint', 'apiKey', 'secretRefs', 'settings', 'models'];
   for (const key of Object.keys(s)) {
     if (!known.includes(key) && (s as any)[key] !== undefined) {
       issues.add(`unknown field '${key}'`, didYouMean(key, known) ?? `fields: ${known.join(', ')}`, key);

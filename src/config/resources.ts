@@ -5,6 +5,7 @@ import { sortDeep } from './providers';
 import { isObject } from './schema';
 import { ModelSpec, ResourcesSpec } from './types';
 import { didYouMean, IssueCollector } from '../core/errors';
+import { toCamelCase } from '../core/names';
 
 export const MODEL_TYPES: readonly string[] = ['llm', 'embedding', 'rerank'];
 
@@ -33,33 +34,57 @@ function registered(config: Record<string, any>): Registered {
   return config.registered_resources as Registered;
 }
 
-export function applyResources(ctx: GenerationContext, spec: ResourcesSpec | undefined, suppliedEnv: ReadonlySet<string>): void {
-  if (spec === undefined) return;
-  const issues = ctx.issues.at('resources');
-  if (!isObject(spec as unknown)) {
-    issues.add('expected an object', 'e.g. resources: { models: [\'meta-llama/Llama-3.1-8B-Instruct\'] }');
-    return;
-  }
-  for (const key of Object.keys(spec)) {
-    if (!['models', 'tools', 'shields'].includes(key)) issues.add(`unknown field '${key}'`, didYouMean(key, ['models', 'tools', 'shields']) ?? 'fields: models, tools, shields', key);
-  }
-  if (spec.models !== undefined) applyModels(ctx, issues.at('models'), spec.models, suppliedEnv);
-  if (spec.tools !== undefined) checkTools(ctx, issues.at('tools'), spec.tools);
-  if (spec.shields !== undefined) applyShields(ctx, issues.at('shields'), spec.shields);
+/** A model to register, with where it was declared and, for models declared on a provider, its ID. */
+interface ModelItem {
+  readonly raw: string | ModelSpec;
+  readonly at: IssueCollector;
+  readonly owner?: string;
 }
 
-function applyModels(ctx: GenerationContext, issues: IssueCollector, models: Array<string | ModelSpec>, suppliedEnv: ReadonlySet<string>): void {
-  if (!Array.isArray(models)) {
-    issues.add('expected a list', 'e.g. models: [\'meta-llama/Llama-3.1-8B-Instruct\']');
-    return;
+export function applyResources(ctx: GenerationContext, spec: ResourcesSpec | undefined, suppliedEnv: ReadonlySet<string>): void {
+  const items = providerModels(ctx);
+  const issues = ctx.issues.at('resources');
+  if (spec !== undefined && !isObject(spec as unknown)) {
+    issues.add('expected an object', 'e.g. resources: { models: [\'meta-llama/Llama-3.1-8B-Instruct\'] }');
+  } else if (spec !== undefined) {
+    for (const key of Object.keys(spec)) {
+      if (!['models', 'tools', 'shields'].includes(key)) issues.add(`unknown field '${key}'`, didYouMean(key, ['models', 'tools', 'shields']) ?? 'fields: models, tools, shields', key);
+    }
+    if (spec.models !== undefined && !Array.isArray(spec.models)) {
+      issues.add('expected a list', 'e.g. models: [\'meta-llama/Llama-3.1-8B-Instruct\']', 'models');
+    } else if (spec.models !== undefined) {
+      spec.models.forEach((raw, i) => items.push({ raw, at: issues.at('models').at(i) }));
+    }
   }
+  if (items.length > 0) applyModels(ctx, issues.at('models'), items, suppliedEnv);
+  if (spec?.tools !== undefined) checkTools(ctx, issues.at('tools'), spec.tools);
+  if (spec?.shields !== undefined) applyShields(ctx, issues.at('shields'), spec.shields);
+}
+
+/** Models declared on providers (`providers.<api>[i].models`), which only inference providers serve. */
+function providerModels(ctx: GenerationContext): ModelItem[] {
+  const items: ModelItem[] = [];
+  for (const p of ctx.userProviders) {
+    if (p.models === undefined) continue;
+    const at = ctx.issues.at(p.path).at('models');
+    if (p.api !== 'inference') {
+      at.add(`only inference providers serve models; this is a ${toCamelCase(p.api)} provider`, 'list the models on an inference provider, or in resources.models');
+    } else if (!Array.isArray(p.models)) {
+      at.add('expected a list', 'e.g. models: [\'meta-llama/Llama-3.1-8B-Instruct\']');
+    } else {
+      p.models.forEach((raw, i) => items.push({ raw, at: at.at(i), owner: p.id }));
+    }
+  }
+  return items;
+}
+
+function applyModels(ctx: GenerationContext, issues: IssueCollector, models: ModelItem[], suppliedEnv: ReadonlySet<string>): void {
   const inference = providerIds(ctx.config, 'inference');
   const userInference = ctx.userProviders.filter((p) => p.api === 'inference').map((p) => p.id);
   const defaultProvider = userInference[0] ?? inference.fixed[0];
   const entries: Array<Record<string, unknown>> = [];
   const seen = new Set<string>();
-  models.forEach((raw, i) => {
-    const at = issues.at(i);
+  models.forEach(({ raw, at, owner }) => {
     const m: ModelSpec = typeof raw === 'string' ? { name: raw } : raw;
     if (!isObject(m)) {
       at.add('expected a model ID or { name, ... }', 'e.g. \'meta-llama/Llama-3.1-8B-Instruct\'');
@@ -76,7 +101,13 @@ function applyModels(ctx: GenerationContext, issues: IssueCollector, models: Arr
     const modelType = m.modelType ?? 'llm';
     if (!MODEL_TYPES.includes(modelType)) at.add(`unknown modelType '${modelType}'`, `use one of: ${MODEL_TYPES.join(', ')}`, 'modelType');
     let provider = m.provider;
-    if (provider === undefined) {
+    if (owner !== undefined && provider !== undefined && provider !== owner) {
+      at.add(`provider "${provider}" differs from the provider the model is listed on ("${owner}")`, 'remove provider, or move the model to resources.models', 'provider');
+      return;
+    }
+    if (owner !== undefined) {
+      provider = owner;
+    } else if (provider === undefined) {
       provider = defaultProvider;
       if (provider === undefined) {
         at.add(`no provider given for model "${m.name}" and no inference provider is configured`, 'add providers.inference, or set provider to an inference provider ID');

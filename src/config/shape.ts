@@ -1,9 +1,6 @@
 import { Shape } from '../core/shape';
 
 const SECRET_REF: Shape = { obj: { name: 'string', key: 'string' } };
-const PROVIDER: Shape = {
-  obj: { id: 'string', provider: 'string', endpoint: 'string', apiKey: SECRET_REF, secretRefs: { map: SECRET_REF }, settings: { map: 'any' } },
-};
 const BACKEND: Shape = {
   obj: { type: 'string', connectionString: 'string', host: 'string', port: 'number', db: 'string', user: 'string', password: SECRET_REF },
 };
@@ -16,6 +13,18 @@ const MODEL: Shape = {
     contextLength: 'number',
     embeddingDimension: 'number',
     metadata: { map: 'any' },
+  },
+};
+
+const PROVIDER: Shape = {
+  obj: {
+    id: 'string',
+    provider: 'string',
+    endpoint: 'string',
+    apiKey: SECRET_REF,
+    secretRefs: { map: SECRET_REF },
+    settings: { map: 'any' },
+    models: { arr: { oneOf: ['string', MODEL] } },
   },
 };
 

@@ -70,6 +70,12 @@ export interface ProviderSpec {
    * @default - none
    */
   readonly settings?: { [key: string]: any };
+  /**
+   * Models this provider serves, registered with the stack under this provider's ID (inference
+   * providers only). The same as listing them in `resources.models` with `provider` set to this ID.
+   * @default - none
+   */
+  readonly models?: Array<string | ModelSpec>;
 }
 
 /**

@@ -477,10 +477,14 @@ export function distributionFromProps(
   const providers = props.providers && Object.fromEntries(Object.entries(props.providers).filter(([, v]) => v !== undefined).map(([api, v]) => [
     api, Array.isArray(v) ? v.map(providerToCr) : providerToCr(v as ProviderSpec),
   ]));
-  const resources = props.resources && prune({
-    models: props.resources.models?.map((m, i) => modelToCr(m, `resources.models[${i}]`, lose)),
-    tools: props.resources.tools,
-    shields: props.resources.shields,
+  const models = [
+    ...providerModelsToCr(props.providers, lose),
+    ...(props.resources?.models ?? []).map((m, i) => modelToCr(m, `resources.models[${i}]`, lose)),
+  ];
+  const resources = (props.resources || models.length > 0) && prune({
+    models: models.length > 0 ? models : undefined,
+    tools: props.resources?.tools,
+    shields: props.resources?.shields,
   });
   const spec = prune({
     distribution: prune({ name: props.distribution?.name, image: props.distribution?.image }),
@@ -524,6 +528,21 @@ function exposeEnabled(expose: boolean | ExposeSpec | undefined): boolean | unde
 
 function providerToCr(p: ProviderSpec): Obj {
   return prune({ id: p.id, provider: p.provider, endpoint: p.endpoint, apiKey: p.apiKey, secretRefs: p.secretRefs, settings: p.settings });
+}
+
+/** The CR has no per-provider models: they become resources.models naming their provider. */
+function providerModelsToCr(providers: LlamaStackProps['providers'], lose: (p: string, why: string) => void): Array<string | Obj> {
+  const out: Array<string | Obj> = [];
+  for (const [api, v] of Object.entries(providers ?? {})) {
+    const list: ProviderSpec[] = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    list.forEach((p, i) => (p.models ?? []).forEach((m, j) => {
+      const provider = p.id ?? p.provider.split('::').pop()!;
+      const path = `providers.${api}${Array.isArray(v) ? `[${i}]` : ''}.models[${j}]`;
+      const model = modelToCr(typeof m === 'string' ? { name: m, provider } : { ...m, provider }, path, lose);
+      out.push(model);
+    }));
+  }
+  return out;
 }
 
 function modelToCr(m: string | ModelSpec, path: string, lose: (p: string, why: string) => void): string | Obj {

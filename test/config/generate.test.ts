@@ -357,6 +357,35 @@ describe('resources', () => {
     ]);
   });
 
+  test('models listed on a provider register under its ID, before resources.models', () => {
+    const { doc } = gen({
+      distribution: starter,
+      providers: { inference: [{ id: 'a', ...vllm, models: ['m1', { name: 'm2', providerModelId: 'served' }] }, { id: 'b', ...vllm, models: ['m1'] }] },
+      resources: { models: ['m3'] },
+    });
+    expect(doc.registered_resources.models).toEqual([
+      { model_id: 'm1', provider_id: 'a', model_type: 'llm', metadata: {} },
+      { model_id: 'm2', provider_id: 'a', provider_model_id: 'served', model_type: 'llm', metadata: {} },
+      { model_id: 'm1', provider_id: 'b', model_type: 'llm', metadata: {} },
+      { model_id: 'm3', provider_id: 'a', model_type: 'llm', metadata: {} },
+    ]);
+  });
+
+  test('provider models: wrong API, a different provider, duplicates with resources.models', () => {
+    expect(errors({
+      distribution: starter,
+      providers: {
+        inference: { id: 'a', ...vllm, models: [{ name: 'x', provider: 'b' }, 'dup'] },
+        safety: { id: 'guard', provider: 'llama-guard', models: ['y'] },
+      },
+      resources: { models: [{ name: 'dup', provider: 'a' }] },
+    })).toEqual([
+      'providers.safety.models: only inference providers serve models; this is a safety provider (list the models on an inference provider, or in resources.models)',
+      'providers.inference.models[0].provider: provider "b" differs from the provider the model is listed on ("a") (remove provider, or move the model to resources.models)',
+      'resources.models[0]: model "dup" on provider "a" is listed twice (remove the duplicate)',
+    ]);
+  });
+
   test('tools are checked against tool-runtime providers and never written to tool_groups', () => {
     const { doc } = gen({ distribution: starter, resources: { tools: ['builtin::websearch', 'builtin::file_search'] } });
     expect(doc.registered_resources.tool_groups).toBeUndefined();
