@@ -24,6 +24,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/prometheus-operator@^4.4.4',
     '@kubernetes-models/argo-cd@^2.7.2',
     '@electric-sql/pglite@^0.5.16',
+    '@prometheus-io/lezer-promql@^0.315.0',
+    '@lezer/lr@^1.4.0',
     'cdk8s-cli@^2.207.60',
   ],
   jestOptions: {
