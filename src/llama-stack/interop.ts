@@ -481,7 +481,7 @@ export function distributionFromProps(
     ...providerModelsToCr(props.providers, lose),
     ...(props.resources?.models ?? []).map((m, i) => modelToCr(m, `resources.models[${i}]`, lose)),
   ];
-  const resources = (props.resources || models.length > 0) && prune({
+  const resources = props.resources === undefined && models.length === 0 ? undefined : prune({
     models: models.length > 0 ? models : undefined,
     tools: props.resources?.tools,
     shields: props.resources?.shields,

@@ -12,6 +12,8 @@ import { IssueCollector, ValidationError } from '../core/errors';
 import { parseImage } from '../core/images';
 import { k8s } from '../core/k8s';
 import { standardLabels, selectorLabels } from '../core/labels';
+import { IModelServer } from '../core/model-server';
+import { findModelServer } from '../core/model-server-directory';
 import { dnsEgressRule, egressRules, internetEgressRule, namespacePeer } from '../core/network';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { checkShape } from '../core/shape';
@@ -164,7 +166,14 @@ export class LlamaStack extends Construct {
       issues.add('workers has no effect with overrideConfig', 'set server.workers (and server.host: 0.0.0.0) in your config.yaml, and remove workload.workers', 'workload.workers');
     }
     checkNetworking(issues, props);
-    const egress = generated ? egressTargets(issues, generated, props.networking?.allowInternetEgress ?? false) : [];
+    const servers: IModelServer[] = [];
+    const serverPeer = (host: string, p: number) => {
+      const server = findModelServer(this, host, p, namespace);
+      if (!server) return undefined;
+      servers.push(server);
+      return { podSelector: { matchLabels: { ...server.podSelectorLabels } }, namespaceSelector: namespacePeer(server.namespace).namespaceSelector };
+    };
+    const egress = generated ? egressTargets(issues, generated, props.networking?.allowInternetEgress ?? false, serverPeer) : [];
     issues.throwIfAny(this.node.path);
     const config = generated!;
 
@@ -184,6 +193,8 @@ export class LlamaStack extends Construct {
     const version = parseImage(this.image)?.tag;
     const labelsFor = (component: string) => standardLabels({ name: 'llama-stack', instance: name, component, version });
     const selector = selectorLabels({ name: 'llama-stack', instance: name, component: 'server' });
+    // Model servers of this app the stack calls admit its pods.
+    for (const server of servers) server.allowFrom(selector, namespace ?? 'default');
     const w = props.workload ?? {};
     const o = w.overrides ?? {};
     const scheme = serverTls ? 'HTTPS' : 'HTTP';

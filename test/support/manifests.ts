@@ -11,8 +11,15 @@ import * as ts from 'typescript';
 
 export type Manifest = { apiVersion: string; kind: string; metadata?: any; spec?: any; [k: string]: any };
 
+/** Custom resources' models live in their own packages. */
+const CRD_PACKAGES: Record<string, string> = {
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+  'argoproj.io': '@kubernetes-models/argo-cd',
+};
+
 function modulePath(m: Manifest): string {
-  return `kubernetes-models/${m.apiVersion}/${m.kind}`;
+  const pkg = CRD_PACKAGES[m.apiVersion.split('/')[0]] ?? 'kubernetes-models';
+  return `${pkg}/${m.apiVersion}/${m.kind}`;
 }
 
 /** kubernetes-models' own validate(): schema errors per object. */

@@ -1,0 +1,110 @@
+import { Construct } from 'constructs';
+import { capacityProblems, GpuDemand } from './capacity';
+import { IssueCollector } from '../core/errors';
+import { k8s } from '../core/k8s';
+import { checkLabels } from '../core/validate';
+
+/** Props of `GpuNodePool`. */
+export interface GpuNodePoolProps {
+  /** GPUs each node has. */
+  readonly gpusPerNode: number;
+  /** Number of nodes in the pool (its maximum, for autoscaled pools). */
+  readonly nodes: number;
+  /**
+   * The GPU model the nodes have, as GPU Feature Discovery labels it (`nvidia.com/gpu.product`), e.g.
+   * `NVIDIA-A100-SXM4-80GB`; pods get a node affinity for it. Use `gpuProducts` for several.
+   * @default - any GPU model
+   */
+  readonly gpuProduct?: string;
+  /**
+   * GPU model(s) the nodes have, as GPU Feature Discovery labels them (`nvidia.com/gpu.product`, e.g.
+   * `NVIDIA-A100-SXM4-80GB`); pods get a node affinity for them.
+   * @default - any GPU model
+   */
+  readonly gpuProducts?: string[];
+  /**
+   * Node labels that identify the pool, e.g. `{ 'node-type': 'gpu' }` or a cloud node-pool label.
+   * @default - none
+   */
+  readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Taints of the pool's nodes that pods must tolerate, besides the `nvidia.com/gpu` one every model gets.
+   * @default - none
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * The extended resource the nodes offer GPUs as.
+   * @default 'nvidia.com/gpu'
+   */
+  readonly gpuResource?: string;
+}
+
+interface Placement {
+  readonly demand: () => GpuDemand;
+}
+
+/**
+ * A pool of GPU nodes: where `VllmModel`s run, and how many GPUs there are. It emits nothing; at synth
+ * time it checks that the pods of every model placed on it fit (replicas, and the surge pod of rolling
+ * updates), packing each pod's GPUs onto one node.
+ */
+export class GpuNodePool extends Construct {
+  /** GPUs per node. */
+  public readonly gpusPerNode: number;
+  /** Nodes in the pool. */
+  public readonly nodes: number;
+  /** The extended resource GPUs are requested as. */
+  public readonly gpuResource: string;
+  /** Node labels pods require. */
+  public readonly nodeSelector: { [key: string]: string };
+  /** GPU products pods require (empty: any). */
+  public readonly gpuProducts: string[];
+  /** Tolerations pods get. */
+  public readonly tolerations: k8s.Toleration[];
+  private readonly placements: Placement[] = [];
+
+  constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
+    super(scope, id);
+    const issues = new IssueCollector();
+    for (const field of ['gpusPerNode', 'nodes'] as const) {
+      const v = props?.[field];
+      if (!Number.isInteger(v) || v < 1) issues.add(`expected a positive integer, got ${JSON.stringify(v)}`, 'e.g. 8', field);
+    }
+    if (props?.gpuProducts !== undefined && (!Array.isArray(props.gpuProducts) || props.gpuProducts.some((p) => typeof p !== 'string' || p.length === 0))) {
+      issues.add('expected a list of product names', 'e.g. [\'NVIDIA-A100-SXM4-80GB\']', 'gpuProducts');
+    }
+    if (props?.gpuProduct !== undefined && props.gpuProducts !== undefined) issues.add('give gpuProduct or gpuProducts, not both', 'list every product in gpuProducts', 'gpuProduct');
+    if (props?.gpuProduct !== undefined && (typeof props.gpuProduct !== 'string' || props.gpuProduct.length === 0)) {
+      issues.add('expected a product name', 'e.g. NVIDIA-A100-SXM4-80GB', 'gpuProduct');
+    }
+    checkLabels(issues.at('nodeSelector'), props?.nodeSelector);
+    if (props?.gpuResource !== undefined && !/^[a-z0-9.-]+\/[a-z0-9._-]+$/i.test(props.gpuResource)) {
+      issues.add(`'${props.gpuResource}' is not an extended resource name`, 'e.g. nvidia.com/gpu, amd.com/gpu or nvidia.com/mig-3g.40gb', 'gpuResource');
+    }
+    issues.throwIfAny(this.node.path);
+    this.gpusPerNode = props.gpusPerNode;
+    this.nodes = props.nodes;
+    this.gpuResource = props.gpuResource ?? 'nvidia.com/gpu';
+    this.nodeSelector = { ...props.nodeSelector };
+    this.gpuProducts = props.gpuProduct !== undefined ? [props.gpuProduct] : [...(props.gpuProducts ?? [])];
+    this.tolerations = [...(props.tolerations ?? [])];
+    this.node.addValidation({ validate: () => this.validateCapacity() });
+  }
+
+  /** GPUs in the pool. */
+  public get totalGpus(): number {
+    return this.gpusPerNode * this.nodes;
+  }
+
+  /** @internal Called by the models placed on the pool. */
+  public _place(demand: () => GpuDemand): void {
+    this.placements.push({ demand });
+  }
+
+  private validateCapacity(): string[] {
+    return capacityProblems(
+      { name: this.node.path, nodes: this.nodes, gpusPerNode: this.gpusPerNode, gpuResource: this.gpuResource },
+      this.placements.map((p) => p.demand()),
+    );
+  }
+}

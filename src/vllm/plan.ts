@@ -1,0 +1,507 @@
+/**
+ * VllmModel props -> a validated plan (names, flags, sizing, env, volumes), as a pure function. The
+ * construct only turns the plan into objects.
+ */
+import { checkExtraArgs, DEFAULT_VLLM_VERSION, KNOWN_VLLM_VERSIONS } from './flags';
+import { VllmModelProps } from './props';
+import {
+  defaultSharedMemoryGi, parametersFromModelName, parseParameters, sizeClass, SizeClass, progressDeadlineSeconds,
+  startupProbeTiming, terminationGracePeriodSeconds,
+} from './sizing';
+import { SecretKeyRef } from '../config/types';
+import { IssueCollector } from '../core/errors';
+import { imageProblem, parseImage } from '../core/images';
+import { k8s } from '../core/k8s';
+import { isDns1123Label, isEnvVarName, looksSecret } from '../core/names';
+import { isQuantity, quantityValue } from '../core/quantity';
+import { Shape } from '../core/shape';
+import { checkInt, checkLabels, isObject } from '../core/validate';
+
+export const VLLM_PORT = 8000;
+export const DEFAULT_VLLM_IMAGE = `docker.io/vllm/vllm-openai:${DEFAULT_VLLM_VERSION}`;
+export const CACHE_DIR = '/cache';
+export const HOME_DIR = '/home/vllm';
+export const CONFIG_DIR = '/etc/vllm';
+export const CHAT_TEMPLATE_KEY = 'chat-template.jinja';
+export const GENERATION_CONFIG_KEY = 'generation_config.json';
+const ACCESS_MODES = ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany', 'ReadOnlyMany'];
+const DTYPES = ['auto', 'half', 'float16', 'bfloat16', 'float', 'float32'];
+
+const LABELS: Shape = { map: 'string' };
+const SECRET_REF: Shape = { obj: { name: 'string', key: 'string' } };
+export const VLLM_MODEL_PROPS_SHAPE: Shape = {
+  obj: {
+    model: 'string',
+    environment: 'string',
+    name: 'string',
+    servedModelName: 'string',
+    parameters: 'string',
+    image: 'string',
+    vllmVersion: 'string',
+    replicas: 'number',
+    tensorParallelSize: 'number',
+    pipelineParallelSize: 'number',
+    maxModelLen: 'number',
+    gpuMemoryUtilization: 'number',
+    dtype: 'string',
+    quantization: 'string',
+    maxNumSeqs: 'number',
+    enablePrefixCaching: 'boolean',
+    trustRemoteCode: 'boolean',
+    enforceEager: 'boolean',
+    revision: 'string',
+    toolCallParser: 'string',
+    reasoningParser: 'string',
+    chatTemplate: 'string',
+    generationConfig: { map: 'any' },
+    extraArgs: { arr: 'string' },
+    env: LABELS,
+    hfToken: SECRET_REF,
+    apiKey: SECRET_REF,
+    offline: 'boolean',
+    cache: { obj: { size: 'string', storageClassName: 'string', accessMode: 'string', existingClaimName: 'string' } },
+    nodePool: 'any',
+    nodeSelector: LABELS,
+    tolerations: { arr: { obj: {}, open: true } },
+    gpuResource: 'string',
+    runtimeClassName: 'string',
+    resources: { obj: { requests: LABELS, limits: LABELS } },
+    sharedMemorySize: 'string',
+    startupBudgetSeconds: 'number',
+    drainSeconds: 'number',
+    allowSurge: 'boolean',
+    allowedFrom: { obj: { namespaces: { arr: 'string' }, podLabels: LABELS, namespaceLabels: { arr: 'string' } } },
+    monitoring: {
+      obj: {
+        enabled: 'boolean',
+        labels: LABELS,
+        prometheusNamespace: 'string',
+        prometheusPodLabels: LABELS,
+        scrapeInterval: 'string',
+        queueAlertThreshold: 'number',
+        kvCacheAlertThreshold: 'number',
+        dashboard: 'boolean',
+      },
+    },
+  },
+};
+
+/** Where the caches live. */
+export type CachePlan =
+  | { readonly kind: 'emptyDir' }
+  | { readonly kind: 'pvc'; readonly claimName: string; readonly readOnly: boolean; readonly create?: k8s.PersistentVolumeClaimSpec };
+
+/** Everything the construct needs, validated. */
+export interface VllmPlan {
+  readonly name: string;
+  readonly environment: string;
+  /** `<name>-<environment>`: Service, Deployment and the base of every other name. */
+  readonly serviceName: string;
+  readonly servedModelName: string;
+  readonly model: string;
+  readonly image: string;
+  readonly version: string;
+  readonly replicas: number;
+  readonly gpus: number;
+  readonly gpuResource: string;
+  readonly billions: number;
+  readonly size: SizeClass;
+  readonly startupBudgetSeconds: number;
+  readonly drainSeconds: number;
+  readonly args: string[];
+  readonly env: k8s.EnvVar[];
+  readonly resources: { requests: Record<string, k8s.Quantity>; limits: Record<string, k8s.Quantity> };
+  readonly sharedMemorySize: string;
+  readonly cache: CachePlan;
+  readonly offline: boolean;
+  /** ConfigMap data (chat template, generation config); empty when there is none. */
+  readonly configFiles: Record<string, string>;
+  readonly strategy: k8s.DeploymentStrategy;
+  /** Pods that exist only during a rolling update. */
+  readonly surgePods: number;
+  readonly startupProbe: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number };
+  readonly progressDeadlineSeconds: number;
+  readonly terminationGracePeriodSeconds: number;
+}
+
+/** Env vars the construct sets; `env` may not override them. */
+export const RESERVED_ENV = [
+  'HOME', 'HF_HOME', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_HUB_OFFLINE', 'VLLM_API_KEY', 'VLLM_CACHE_ROOT', 'VLLM_CONFIG_ROOT',
+  'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'TRITON_CACHE_DIR', 'TORCHINDUCTOR_CACHE_DIR', 'NUMBA_CACHE_DIR', 'OUTLINES_CACHE_DIR',
+  'VLLM_NO_USAGE_STATS', 'DO_NOT_TRACK', 'VLLM_ENGINE_READY_TIMEOUT_S', 'VLLM_PORT', 'VLLM_HOST_IP',
+];
+
+/** A DNS-1035 label: what a Service name must be (starts with a letter). */
+function isServiceName(s: string): boolean {
+  return s.length <= 63 && /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(s);
+}
+
+function versionAtLeast(version: string, min: string): boolean {
+  const parse = (v: string) => v.replace(/^v/, '').split(/[.+-]/).slice(0, 3).map((p) => Number.parseInt(p, 10) || 0);
+  const [a, b] = [parse(version), parse(min)];
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return true;
+}
+
+/** `1073741824` bytes -> `1Gi`; otherwise whole Mi, rounded up. */
+function formatBytes(bytes: number): string {
+  const gi = 2 ** 30;
+  return bytes % gi === 0 ? `${bytes / gi}Gi` : `${Math.ceil(bytes / 2 ** 20)}Mi`;
+}
+
+function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
+}
+
+function checkSecretRef(issues: IssueCollector, field: string, ref: SecretKeyRef | undefined): void {
+  if (ref === undefined) return;
+  if (!isDns1123Label(ref.name) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(ref.name ?? '')) {
+    issues.add(`'${ref.name}' is not a valid Secret name`, 'a DNS subdomain such as hf-token', `${field}.name`);
+  }
+  if (typeof ref.key !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(ref.key)) issues.add(`'${ref.key}' is not a valid Secret key`, 'letters, digits, \'-\', \'_\' and \'.\'', `${field}.key`);
+}
+
+/** Validates `props` (all problems into `issues`) and plans the workload; undefined when invalid. */
+export function planModel(issues: IssueCollector, props: VllmModelProps, id: string, pool?: { gpuResource: string }): VllmPlan | undefined {
+  const name = props.name ?? id;
+  const environment = props.environment;
+  if (!isDns1123Label(name)) issues.add(`'${name}' is not a valid model name`, 'lower-case letters, digits and \'-\', starting with a letter', props.name === undefined ? undefined : 'name');
+  if (typeof environment !== 'string' || !isDns1123Label(environment)) {
+    issues.add(`'${String(environment)}' is not a valid environment`, 'e.g. development, staging or production', 'environment');
+  }
+  const serviceName = `${name}-${environment}`;
+  if (isDns1123Label(name) && isDns1123Label(environment) && !isServiceName(serviceName)) {
+    issues.add(
+      `the Service name '${serviceName}' ${serviceName.length > 63 ? `is ${serviceName.length} characters; at most 63 fit` : 'must start with a letter'}`,
+      'shorten name or environment (the Service is named <name>-<environment>)',
+      props.name === undefined ? undefined : 'name',
+    );
+  }
+
+  if (typeof props.model !== 'string' || props.model.trim() === '') {
+    issues.add('model is required', 'a Hugging Face ID such as meta-llama/Llama-3.1-8B-Instruct, or a path under /cache', 'model');
+    return undefined;
+  }
+  const model = props.model;
+  if (model.startsWith('/')) {
+    if (!model.startsWith(`${CACHE_DIR}/`) || model.split('/').includes('..')) {
+      issues.add(`'${model}' is not on the cache volume`, `weights given as a path must be under ${CACHE_DIR}/ (the cache volume), e.g. ${CACHE_DIR}/models/llama-8b`, 'model');
+    } else if (props.cache === undefined) {
+      issues.add('a model path needs a persistent cache volume that holds the weights', 'set cache (e.g. { existingClaimName: \'models\', accessMode: \'ReadOnlyMany\' })', 'cache');
+    }
+  } else if (!/^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(model)) {
+    issues.add(`'${model}' is neither a Hugging Face repository ID nor an absolute path`, 'e.g. meta-llama/Llama-3.1-8B-Instruct', 'model');
+  }
+  const servedModelName = props.servedModelName ?? model;
+  if (props.servedModelName !== undefined && (servedModelName.trim() === '' || /\s/.test(servedModelName))) {
+    issues.add(`'${servedModelName}' is not a usable model name`, 'no spaces, e.g. llama-3.1-8b', 'servedModelName');
+  }
+
+  // Image and vLLM release (selects the flag list).
+  const image = props.image ?? DEFAULT_VLLM_IMAGE;
+  const problem = imageProblem(image);
+  if (problem) issues.add(problem.message, problem.hint, 'image');
+  const tag = parseImage(image)?.tag;
+  const version = props.vllmVersion ?? (tag && KNOWN_VLLM_VERSIONS.includes(tag) ? tag : undefined);
+  if (version === undefined) {
+    issues.add(
+      `no vLLM flag list is known for image '${image}'`,
+      `set vllmVersion to the release the image is built from (flag lists ship for: ${KNOWN_VLLM_VERSIONS.join(', ')})`,
+      'vllmVersion',
+    );
+  } else if (!KNOWN_VLLM_VERSIONS.includes(version)) {
+    issues.add(`no flag list ships for vLLM ${version}`, `use one of: ${KNOWN_VLLM_VERSIONS.join(', ')}, or pin an image of that release`, 'vllmVersion');
+  }
+
+  // Parallelism and GPUs.
+  checkInt(issues, 'replicas', props.replicas, 0, 1000);
+  checkInt(issues, 'tensorParallelSize', props.tensorParallelSize, 1, 64);
+  checkInt(issues, 'pipelineParallelSize', props.pipelineParallelSize, 1, 64);
+  const tp = props.tensorParallelSize ?? 1;
+  const pp = props.pipelineParallelSize ?? 1;
+  const gpus = tp * pp;
+  const replicas = props.replicas ?? 1;
+  const gpuResource = props.gpuResource ?? pool?.gpuResource ?? 'nvidia.com/gpu';
+  if (props.gpuResource !== undefined && pool !== undefined && props.gpuResource !== pool.gpuResource) {
+    issues.add(`gpuResource '${props.gpuResource}' differs from the pool's '${pool.gpuResource}'`, 'remove gpuResource; the pool decides', 'gpuResource');
+  }
+
+  // Typed flags.
+  checkInt(issues, 'maxModelLen', props.maxModelLen, 1, 100_000_000);
+  checkInt(issues, 'maxNumSeqs', props.maxNumSeqs, 1, 1_000_000);
+  const util = props.gpuMemoryUtilization;
+  if (util !== undefined && !(typeof util === 'number' && util > 0 && util <= 1)) {
+    issues.add(`gpuMemoryUtilization must be a fraction above 0 and at most 1, got ${String(util)}`, 'e.g. 0.9', 'gpuMemoryUtilization');
+  }
+  if (props.dtype !== undefined && !DTYPES.includes(props.dtype)) issues.add(`unknown dtype '${props.dtype}'`, `one of: ${DTYPES.join(', ')}`, 'dtype');
+  for (const field of ['quantization', 'revision', 'toolCallParser', 'reasoningParser'] as const) {
+    const v = props[field];
+    if (v !== undefined && !/^[\w.:/+-]+$/.test(v)) issues.add(`'${v}' is not a valid ${field}`, 'letters, digits, \'-\', \'_\', \'.\'', field);
+  }
+  if (props.generationConfig !== undefined && !isObject(props.generationConfig)) issues.add('expected an object', 'e.g. { temperature: 0.6 }', 'generationConfig');
+  if (props.extraArgs !== undefined && version !== undefined && KNOWN_VLLM_VERSIONS.includes(version)) {
+    checkExtraArgs(issues.at('extraArgs'), props.extraArgs, version);
+  }
+
+  // Sizing.
+  const billions = props.parameters !== undefined ? parseParameters(props.parameters) : parametersFromModelName(model);
+  if (props.parameters !== undefined && billions === undefined) {
+    issues.add(`'${props.parameters}' is not a parameter count`, 'e.g. 8B, 70B, 0.5B or 8x7B', 'parameters');
+  } else if (billions === undefined && props.startupBudgetSeconds === undefined) {
+    issues.add(`the parameter count cannot be read from '${model}'`, 'set parameters (e.g. \'8B\'); it sizes the startup budget, CPU and memory', 'parameters');
+  }
+  const size = sizeClass(billions ?? 8);
+  checkInt(issues, 'startupBudgetSeconds', props.startupBudgetSeconds, 60, 86400);
+  checkInt(issues, 'drainSeconds', props.drainSeconds, 0, 3600);
+  const startupBudgetSeconds = props.startupBudgetSeconds ?? size.startupBudgetSeconds;
+  const drainSeconds = props.drainSeconds ?? 30;
+
+  // Resources: CPU and memory by size unless given; /dev/shm on top of memory; GPUs derived.
+  const shm = props.sharedMemorySize ?? `${defaultSharedMemoryGi(gpus)}Gi`;
+  if (!isQuantity(shm) || !(quantityValue(shm)! > 0)) issues.add(`'${shm}' is not a memory size`, 'e.g. 2Gi', 'sharedMemorySize');
+  const resources = planResources(issues.at('resources'), props, size, shm, gpuResource, gpus);
+
+  // Cache.
+  const cache = planCache(issues.at('cache'), props, serviceName, replicas);
+  const offline = props.offline ?? (cache.kind === 'pvc' && cache.readOnly);
+  if (props.offline === false && cache.kind === 'pvc' && cache.readOnly) {
+    issues.add('a ReadOnlyMany cache cannot receive downloads', 'remove offline: false, or use a writable access mode', 'offline');
+  }
+
+  // Env.
+  checkSecretRef(issues, 'hfToken', props.hfToken);
+  checkSecretRef(issues, 'apiKey', props.apiKey);
+  const env = planEnv(issues.at('env'), props, cache, offline, startupBudgetSeconds);
+
+  const configFiles: Record<string, string> = {};
+  if (props.chatTemplate !== undefined) {
+    if (props.chatTemplate.trim() === '') issues.add('the chat template is empty', 'give the Jinja template text, or remove chatTemplate', 'chatTemplate');
+    configFiles[CHAT_TEMPLATE_KEY] = props.chatTemplate;
+  }
+  if (isObject(props.generationConfig)) configFiles[GENERATION_CONFIG_KEY] = `${JSON.stringify(sortKeys(props.generationConfig), null, 2)}\n`;
+
+  if (issues.hasIssues) return undefined;
+
+  const surge = props.allowSurge === true;
+  const strategy: k8s.DeploymentStrategy = surge
+    ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } }
+    : replicas <= 1
+      ? { type: 'Recreate' }
+      : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } };
+
+  return {
+    name,
+    environment,
+    serviceName,
+    servedModelName,
+    model,
+    image,
+    version: version!,
+    replicas,
+    gpus,
+    gpuResource,
+    billions: billions ?? 8,
+    size,
+    startupBudgetSeconds,
+    drainSeconds,
+    args: buildArgs(props, model, servedModelName, tp, pp, drainSeconds, version!),
+    env,
+    resources,
+    sharedMemorySize: shm,
+    cache,
+    offline,
+    configFiles,
+    strategy,
+    surgePods: surge ? 1 : 0,
+    startupProbe: startupProbeTiming(startupBudgetSeconds),
+    progressDeadlineSeconds: progressDeadlineSeconds(startupBudgetSeconds),
+    terminationGracePeriodSeconds: terminationGracePeriodSeconds(drainSeconds),
+  };
+}
+
+/** Typed props -> `vllm serve` arguments, in a fixed order; `extraArgs` last. */
+export function buildArgs(
+  props: VllmModelProps, model: string, served: string, tp: number, pp: number, drainSeconds: number, version: string,
+): string[] {
+  const args = [model, '--served-model-name', served, '--port', String(VLLM_PORT)];
+  const add = (flag: string, v: string | number | undefined) => {
+    if (v !== undefined) args.push(flag, String(v));
+  };
+  const flag = (f: string, on: boolean | undefined) => {
+    if (on) args.push(f);
+  };
+  if (tp > 1) add('--tensor-parallel-size', tp);
+  if (pp > 1) add('--pipeline-parallel-size', pp);
+  add('--max-model-len', props.maxModelLen);
+  add('--gpu-memory-utilization', props.gpuMemoryUtilization);
+  add('--dtype', props.dtype);
+  add('--quantization', props.quantization);
+  add('--max-num-seqs', props.maxNumSeqs);
+  if (props.enablePrefixCaching !== undefined) args.push(props.enablePrefixCaching ? '--enable-prefix-caching' : '--no-enable-prefix-caching');
+  flag('--trust-remote-code', props.trustRemoteCode);
+  flag('--enforce-eager', props.enforceEager);
+  add('--revision', props.revision);
+  if (props.toolCallParser !== undefined) args.push('--enable-auto-tool-choice', '--tool-call-parser', props.toolCallParser);
+  add('--reasoning-parser', props.reasoningParser);
+  if (props.chatTemplate !== undefined) add('--chat-template', `${CONFIG_DIR}/${CHAT_TEMPLATE_KEY}`);
+  if (props.generationConfig !== undefined) add('--generation-config', `${CONFIG_DIR}/generation`);
+  if (versionAtLeast(version, '0.16.0')) add('--disable-access-log-for-endpoints', '/health,/metrics');
+  if (versionAtLeast(version, '0.18.0')) add('--shutdown-timeout', drainSeconds);
+  return [...args, ...(props.extraArgs ?? [])];
+}
+
+function planResources(
+  issues: IssueCollector, props: VllmModelProps, size: SizeClass, shm: string, gpuResource: string, gpus: number,
+): VllmPlan['resources'] {
+  const given = props.resources ?? {};
+  for (const kind of ['requests', 'limits'] as const) {
+    for (const [key, value] of Object.entries(given[kind] ?? {})) {
+      if (key.includes('/')) issues.add(`${key} is set by the construct (tensorParallelSize x pipelineParallelSize)`, `remove resources.${kind}.${key}`, `${kind}.${key}`);
+      else if (!isQuantity(value)) issues.add(`'${value}' is not a quantity`, 'e.g. 8 or 500m for cpu, 32Gi for memory', `${kind}.${key}`);
+    }
+  }
+  const shmBytes = quantityValue(shm) ?? 0;
+  const memory = (v: string | undefined, defaultGi: number) => {
+    const bytes = v !== undefined && isQuantity(v) ? quantityValue(v)! : defaultGi * 2 ** 30;
+    return formatBytes(bytes + shmBytes);
+  };
+  const requests: Record<string, string> = {
+    ...given.requests,
+    cpu: given.requests?.cpu ?? size.cpuRequest,
+    memory: memory(given.requests?.memory, size.memoryRequestGi),
+    [gpuResource]: String(gpus),
+  };
+  const limits: Record<string, string> = {
+    ...given.limits,
+    cpu: given.limits?.cpu ?? size.cpuLimit,
+    memory: memory(given.limits?.memory, size.memoryLimitGi),
+    [gpuResource]: String(gpus),
+  };
+  for (const key of ['cpu', 'memory']) {
+    const [r, l] = [quantityValue(requests[key]), quantityValue(limits[key])];
+    if (r !== undefined && l !== undefined && r > l) issues.add(`the ${key} request ${requests[key]} is above the limit ${limits[key]}`, 'raise the limit or lower the request', `requests.${key}`);
+  }
+  const q = (m: Record<string, string>) => Object.fromEntries(sortedEntries(m).map(([k, v]) => [k, k8s.Quantity.fromString(v)]));
+  return { requests: q(requests), limits: q(limits) };
+}
+
+function planCache(issues: IssueCollector, props: VllmModelProps, serviceName: string, replicas: number): CachePlan {
+  const c = props.cache;
+  if (c === undefined) return { kind: 'emptyDir' };
+  const mode = c.accessMode ?? 'ReadWriteOnce';
+  if (!ACCESS_MODES.includes(mode)) issues.add(`unknown access mode '${mode}'`, `one of: ${ACCESS_MODES.join(', ')}`, 'accessMode');
+  if ((mode === 'ReadWriteOnce' || mode === 'ReadWriteOncePod') && (replicas > 1 || props.allowSurge)) {
+    issues.add(
+      `a ${mode} volume can be used by one pod${mode === 'ReadWriteOnce' ? ' (or pods on one node)' : ''}, but ${replicas > 1 ? `${replicas} replicas` : 'a surging rollout'} would share it`,
+      'use ReadWriteMany (or ReadOnlyMany with pre-staged weights), or one replica without allowSurge',
+      'accessMode',
+    );
+  }
+  const readOnly = mode === 'ReadOnlyMany';
+  if (c.existingClaimName !== undefined) {
+    if (!isDns1123Label(c.existingClaimName) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(c.existingClaimName)) {
+      issues.add(`'${c.existingClaimName}' is not a valid claim name`, 'a DNS subdomain', 'existingClaimName');
+    }
+    if (c.size !== undefined || c.storageClassName !== undefined) {
+      issues.add('size and storageClassName describe a claim to create, but existingClaimName uses one that exists', 'remove size and storageClassName', 'existingClaimName');
+    }
+    return { kind: 'pvc', claimName: c.existingClaimName, readOnly };
+  }
+  if (readOnly) issues.add('a ReadOnlyMany claim created empty can never hold weights', 'give existingClaimName of a pre-staged volume, or use ReadWriteMany', 'accessMode');
+  const size = c.size ?? '100Gi';
+  if (!isQuantity(size) || !(quantityValue(size)! > 0)) issues.add(`'${size}' is not a storage size`, 'e.g. 100Gi', 'size');
+  return {
+    kind: 'pvc',
+    claimName: `${serviceName}-cache`,
+    readOnly,
+    create: {
+      accessModes: [mode],
+      storageClassName: c.storageClassName,
+      resources: { requests: { storage: k8s.Quantity.fromString(size) } },
+    },
+  };
+}
+
+function planEnv(issues: IssueCollector, props: VllmModelProps, cache: CachePlan, offline: boolean, budget: number): k8s.EnvVar[] {
+  // Writable caches for a non-root user: the image assumes root and would write under / otherwise.
+  // Compiled kernels go to the cache volume (warm restarts) unless it is read-only.
+  const kernels = cache.kind === 'pvc' && cache.readOnly ? `${HOME_DIR}/.cache` : CACHE_DIR;
+  const env: k8s.EnvVar[] = [
+    { name: 'HOME', value: HOME_DIR },
+    { name: 'HF_HOME', value: `${CACHE_DIR}/huggingface` },
+    { name: 'VLLM_CACHE_ROOT', value: `${kernels}/vllm` },
+    { name: 'VLLM_CONFIG_ROOT', value: `${HOME_DIR}/.config/vllm` },
+    { name: 'XDG_CACHE_HOME', value: `${HOME_DIR}/.cache` },
+    { name: 'XDG_CONFIG_HOME', value: `${HOME_DIR}/.config` },
+    { name: 'TRITON_CACHE_DIR', value: `${kernels}/triton` },
+    { name: 'TORCHINDUCTOR_CACHE_DIR', value: `${kernels}/torchinductor` },
+    { name: 'NUMBA_CACHE_DIR', value: '/tmp/numba' },
+    { name: 'OUTLINES_CACHE_DIR', value: '/tmp/outlines' },
+    { name: 'VLLM_NO_USAGE_STATS', value: '1' },
+    { name: 'DO_NOT_TRACK', value: '1' },
+    // vLLM's own wait for its engine processes must not end before the startup probe does.
+    { name: 'VLLM_ENGINE_READY_TIMEOUT_S', value: String(budget) },
+  ];
+  if (offline) env.push({ name: 'HF_HUB_OFFLINE', value: '1' });
+  if (props.hfToken) env.push(secretEnv('HF_TOKEN', props.hfToken));
+  if (props.apiKey) env.push(secretEnv('VLLM_API_KEY', props.apiKey));
+  for (const [name, value] of sortedEntries(props.env ?? {})) {
+    if (!isEnvVarName(name)) issues.add(`'${name}' is not a valid environment variable name`, 'letters, digits and \'_\', not starting with a digit', name);
+    else if (RESERVED_ENV.includes(name)) issues.add(`${name} is set by the construct`, 'remove it; see docs/vllm-models.md for the prop that controls it', name);
+    else if (looksSecret(name)) issues.add(`${name} looks like a secret, and env values are written into the pod spec`, 'use hfToken or apiKey, or set it from a Secret in your own patch', name);
+    else env.push({ name, value });
+  }
+  return env;
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (!isObject(v)) return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+}
+
+function sortedEntries<T>(m: Record<string, T>): Array<[string, T]> {
+  return Object.entries(m).sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** What a GpuNodePool contributes to placement. */
+export interface PoolPlacement {
+  readonly nodeSelector: Record<string, string>;
+  readonly gpuProducts: string[];
+  readonly tolerations: k8s.Toleration[];
+  readonly gpuResource: string;
+}
+
+/** Node placement: the pool's selector and products, the props' selector, and GPU tolerations. */
+export function placement(
+  props: VllmModelProps, pool: PoolPlacement | undefined,
+  issues: IssueCollector,
+): { nodeSelector?: Record<string, string>; affinity?: k8s.Affinity; tolerations: k8s.Toleration[] } {
+  checkLabels(issues.at('nodeSelector'), props.nodeSelector);
+  const nodeSelector = { ...pool?.nodeSelector, ...props.nodeSelector };
+  for (const [k, v] of Object.entries(props.nodeSelector ?? {})) {
+    if (pool?.nodeSelector[k] !== undefined && pool.nodeSelector[k] !== v) {
+      issues.add(`node label ${k}=${v} contradicts the pool's ${k}=${pool.nodeSelector[k]}`, 'remove it from nodeSelector', `nodeSelector.${k}`);
+    }
+  }
+  const products = pool?.gpuProducts ?? [];
+  const gpuResource = pool?.gpuResource ?? props.gpuResource ?? 'nvidia.com/gpu';
+  const tolerations: k8s.Toleration[] = [
+    { key: gpuResource, operator: 'Exists', effect: 'NoSchedule' },
+    ...(pool?.tolerations ?? []),
+    ...(props.tolerations ?? []),
+  ];
+  const seen = new Set<string>();
+  return {
+    nodeSelector: Object.keys(nodeSelector).length > 0 ? Object.fromEntries(sortedEntries(nodeSelector)) : undefined,
+    affinity: products.length > 0
+      ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'nvidia.com/gpu.product', operator: 'In', values: [...products] }] }] } } }
+      : undefined,
+    tolerations: tolerations.filter((t) => {
+      const key = JSON.stringify(t);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }),
+  };
+}

@@ -1,0 +1,286 @@
+import type { GpuNodePool } from './gpu-node-pool';
+import { SecretKeyRef } from '../config/types';
+import { k8s } from '../core/k8s';
+import { AllowedFromSpec, ContainerResourcesSpec } from '../llama-stack/props';
+
+/** Where the Hugging Face and vLLM caches (weights, torch.compile) live. */
+export interface VllmCacheSpec {
+  /**
+   * Size of the PersistentVolumeClaim to create.
+   * @default '100Gi'
+   */
+  readonly size?: string;
+  /**
+   * StorageClass of the claim.
+   * @default - the cluster default
+   */
+  readonly storageClassName?: string;
+  /**
+   * `ReadWriteOnce` (one node: at most one replica, or replicas on one node), `ReadWriteOncePod`,
+   * `ReadWriteMany` (shared by all replicas) or `ReadOnlyMany` (pre-staged weights; implies offline).
+   * @default 'ReadWriteOnce'
+   */
+  readonly accessMode?: string;
+  /**
+   * Use this existing claim instead of creating one (`size` and `storageClassName` must then be unset).
+   * @default - a claim named `<name>-<environment>-cache` is created
+   */
+  readonly existingClaimName?: string;
+}
+
+/** Prometheus integration: ServiceMonitor, PrometheusRule and Grafana dashboard. */
+export interface VllmMonitoringSpec {
+  /**
+   * Emit the prometheus-operator objects and the dashboard. Turn off on clusters without the CRDs.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Labels added to the ServiceMonitor and PrometheusRule, for Prometheus' selectors (e.g. `{ release: 'kube-prometheus-stack' }`).
+   * @default - none
+   */
+  readonly labels?: { [key: string]: string };
+  /**
+   * Namespace Prometheus runs in: its pods are admitted to port 8000 for `/metrics`.
+   * @default 'monitoring'
+   */
+  readonly prometheusNamespace?: string;
+  /**
+   * Labels of the Prometheus pods in that namespace.
+   * @default { 'app.kubernetes.io/name': 'prometheus' }
+   */
+  readonly prometheusPodLabels?: { [key: string]: string };
+  /**
+   * Scrape interval.
+   * @default '30s'
+   */
+  readonly scrapeInterval?: string;
+  /**
+   * Requests waiting in the queue, sustained for 5 minutes, that raise the queue alert.
+   * @default 10
+   */
+  readonly queueAlertThreshold?: number;
+  /**
+   * KV-cache usage (0-1), sustained for 10 minutes, that raises the saturation alert.
+   * @default 0.95
+   */
+  readonly kvCacheAlertThreshold?: number;
+  /**
+   * Emit the Grafana dashboard ConfigMap (label `grafana_dashboard: "1"`, found by Grafana's sidecar).
+   * @default true
+   */
+  readonly dashboard?: boolean;
+}
+
+/** Props of `VllmModel`. */
+export interface VllmModelProps {
+  /** The model to serve: a Hugging Face repository ID (`meta-llama/Llama-3.1-8B-Instruct`) or a path on the cache volume. */
+  readonly model: string;
+  /**
+   * The environment (`development`, `staging`, `production` or your own); part of the Service name
+   * `<name>-<environment>` and of the labels.
+   */
+  readonly environment: string;
+  /**
+   * The model's short name, the first part of the Service name. A DNS label.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * The name clients put in requests (`--served-model-name`).
+   * @default - `model`
+   */
+  readonly servedModelName?: string;
+  /**
+   * Parameter count (`8B`, `70B`, `0.5B`, `8x7B`); sizes the startup budget, CPU, memory and /dev/shm.
+   * @default - read from the model name (`Llama-3.1-8B-Instruct` -> 8B); required when the name does not say
+   */
+  readonly parameters?: string;
+  /**
+   * The vLLM image, pinned by tag or digest. Flags are checked against the list of `vllmVersion`.
+   * @default 'docker.io/vllm/vllm-openai:v0.21.0'
+   */
+  readonly image?: string;
+  /**
+   * The vLLM release the image contains, which selects the flag list `extraArgs` are checked against.
+   * @default - the image tag when a flag list ships for it; else required
+   */
+  readonly vllmVersion?: string;
+  /**
+   * Number of pods.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * `--tensor-parallel-size`: GPUs one copy of the model is split over.
+   * @default 1
+   */
+  readonly tensorParallelSize?: number;
+  /**
+   * `--pipeline-parallel-size`; GPUs per pod are tensorParallelSize x pipelineParallelSize.
+   * @default 1
+   */
+  readonly pipelineParallelSize?: number;
+  /**
+   * `--max-model-len`: context length in tokens.
+   * @default - the model's own
+   */
+  readonly maxModelLen?: number;
+  /**
+   * `--gpu-memory-utilization`: fraction of GPU memory vLLM may use (0 < x <= 1).
+   * @default - vLLM's default (0.92 in v0.21)
+   */
+  readonly gpuMemoryUtilization?: number;
+  /**
+   * `--dtype`: `auto`, `half`, `float16`, `bfloat16`, `float` or `float32`.
+   * @default - vLLM's (`auto`)
+   */
+  readonly dtype?: string;
+  /**
+   * `--quantization`, e.g. `fp8`, `awq`, `gptq`.
+   * @default - none
+   */
+  readonly quantization?: string;
+  /**
+   * `--max-num-seqs`: concurrent sequences per pod.
+   * @default - vLLM's
+   */
+  readonly maxNumSeqs?: number;
+  /**
+   * `--enable-prefix-caching` / `--no-enable-prefix-caching`.
+   * @default - vLLM's (on)
+   */
+  readonly enablePrefixCaching?: boolean;
+  /**
+   * `--trust-remote-code`: run the model repository's own Python code.
+   * @default false
+   */
+  readonly trustRemoteCode?: boolean;
+  /**
+   * `--enforce-eager`: skip CUDA-graph capture (faster start, lower throughput).
+   * @default false
+   */
+  readonly enforceEager?: boolean;
+  /**
+   * `--revision`: a Hub branch, tag or commit to pin the weights to.
+   * @default - the default branch
+   */
+  readonly revision?: string;
+  /**
+   * `--tool-call-parser` (with `--enable-auto-tool-choice`), e.g. `llama3_json`, `hermes`.
+   * @default - no tool calling
+   */
+  readonly toolCallParser?: string;
+  /**
+   * `--reasoning-parser`, e.g. `deepseek_r1`.
+   * @default - none
+   */
+  readonly reasoningParser?: string;
+  /**
+   * A Jinja chat template, shipped in the model's ConfigMap and passed as `--chat-template`.
+   * @default - the model's own
+   */
+  readonly chatTemplate?: string;
+  /**
+   * Default sampling parameters (`generation_config.json` content, e.g. `{ temperature: 0.6 }`), shipped
+   * in the ConfigMap and passed as `--generation-config`.
+   * @default - the model's own (`--generation-config auto`)
+   */
+  readonly generationConfig?: { [key: string]: any };
+  /**
+   * Further `vllm serve` flags and their values, checked against the flag list of `vllmVersion`.
+   * @default - none
+   */
+  readonly extraArgs?: string[];
+  /**
+   * Further environment variables (plain values; secrets go through `hfToken` and `apiKey`).
+   * @default - none
+   */
+  readonly env?: { [name: string]: string };
+  /**
+   * Hugging Face token for gated models, from a Secret (`HF_TOKEN`).
+   * @default - none
+   */
+  readonly hfToken?: SecretKeyRef;
+  /**
+   * API key clients must send, from a Secret (`VLLM_API_KEY`). `/health` and `/metrics` stay open.
+   * @default - no key
+   */
+  readonly apiKey?: SecretKeyRef;
+  /**
+   * Never contact the Hugging Face Hub (`HF_HUB_OFFLINE=1`): weights must be on the cache volume.
+   * The NetworkPolicy then allows no internet egress.
+   * @default - false; true with a ReadOnlyMany cache
+   */
+  readonly offline?: boolean;
+  /**
+   * A persistent cache for weights and compiled kernels. Without it they live in an emptyDir and are
+   * downloaded again whenever a pod starts.
+   * @default - an emptyDir
+   */
+  readonly cache?: VllmCacheSpec;
+  /**
+   * The GPU node pool to run on: its node selector, affinity and tolerations are used, and its capacity
+   * is checked against every model placed on it.
+   * @default - any node with the GPU resource
+   */
+  readonly nodePool?: GpuNodePool;
+  /**
+   * Node labels the pods require (added to the pool's), e.g. the seed's `{ 'node-type': 'gpu' }`.
+   * @default - none
+   */
+  readonly nodeSelector?: { [key: string]: string };
+  /**
+   * Tolerations added to the default `nvidia.com/gpu` (Exists, NoSchedule) one and the pool's.
+   * @default - none
+   */
+  readonly tolerations?: k8s.Toleration[];
+  /**
+   * The extended resource GPUs are requested as.
+   * @default - the pool's, else 'nvidia.com/gpu'
+   */
+  readonly gpuResource?: string;
+  /**
+   * RuntimeClass, for clusters where the NVIDIA runtime is not containerd's default.
+   * @default - none (the cluster default)
+   */
+  readonly runtimeClassName?: string;
+  /**
+   * CPU and memory; GPUs are always tensorParallelSize x pipelineParallelSize. /dev/shm is added to
+   * the memory request and limit.
+   * @default - by model size, from the seed's 8-16 CPUs and 32-48Gi for models up to 34B
+   */
+  readonly resources?: ContainerResourcesSpec;
+  /**
+   * Size of the memory-backed /dev/shm (NCCL and PyTorch need more than the runtime's 64Mi).
+   * @default '2Gi' for one GPU, '8Gi' for more
+   */
+  readonly sharedMemorySize?: string;
+  /**
+   * Seconds a pod may take from start to serving (download, load, compile) before it is restarted.
+   * @default - by model size: 600 s up to 3B, 900 s up to 9B, 1500 s up to 34B, 2400 s up to 110B, 5400 s up to 400B, else 7200 s
+   */
+  readonly startupBudgetSeconds?: number;
+  /**
+   * Seconds in-flight requests get to finish on shutdown (`--shutdown-timeout`).
+   * @default 30
+   */
+  readonly drainSeconds?: number;
+  /**
+   * Let a rolling update start a new pod before an old one stops (needs spare GPUs; counted in the
+   * pool's capacity). Otherwise one replica uses `Recreate` and several roll one at a time with no surge.
+   * @default false
+   */
+  readonly allowSurge?: boolean;
+  /**
+   * Further callers admitted to port 8000 (an API router, say). LlamaStacks and registry Jobs that use
+   * the model are admitted automatically.
+   * @default - none
+   */
+  readonly allowedFrom?: AllowedFromSpec;
+  /**
+   * Monitoring objects.
+   * @default - enabled
+   */
+  readonly monitoring?: VllmMonitoringSpec;
+}

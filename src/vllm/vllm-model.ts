@@ -1,0 +1,329 @@
+import { ApiObject, Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { GpuNodePool } from './gpu-node-pool';
+import { alertRules, dashboard, MonitoredModel, serviceMonitorSpec } from './monitoring';
+import {
+  CACHE_DIR, CHAT_TEMPLATE_KEY, CONFIG_DIR, GENERATION_CONFIG_KEY, HOME_DIR, placement, planModel, VLLM_MODEL_PROPS_SHAPE, VLLM_PORT,
+  VllmPlan,
+} from './plan';
+import { VllmModelProps } from './props';
+import { PRE_STOP_SECONDS } from './sizing';
+import { ProviderSpec } from '../config/types';
+import { IssueCollector } from '../core/errors';
+import { k8s } from '../core/k8s';
+import { selectorLabels, standardLabels } from '../core/labels';
+import { IModelServer } from '../core/model-server';
+import { registerModelServer } from '../core/model-server-directory';
+import { dnsEgressRule, internetEgressRule, namespacePeer } from '../core/network';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
+import { checkShape } from '../core/shape';
+import { checkLabels } from '../core/validate';
+import { sha256 } from '../core/yaml';
+
+/** Options of `VllmModel.asInferenceProvider`. */
+export interface InferenceProviderOptions {
+  /**
+   * The provider ID in the stack's config; clients address the model as `<id>/<served model name>`.
+   * @default - the model's name
+   */
+  readonly id?: string;
+}
+
+/**
+ * A vLLM OpenAI-compatible server for one model on GPU nodes: Deployment, Service `<name>-<environment>`
+ * on port 8000, NetworkPolicy, optional cache PVC and ConfigMap, and monitoring objects.
+ *
+ * Hand it to a `LlamaStack` with `asInferenceProvider()` and to a `ModelRegistryEntry`; both are then
+ * admitted by its NetworkPolicy.
+ */
+export class VllmModel extends Construct implements IModelServer {
+  /** The image used when `image` is not given. */
+  public static readonly DEFAULT_IMAGE = 'docker.io/vllm/vllm-openai:v0.21.0';
+
+  /** The model's short name. */
+  public readonly name: string;
+  /** The environment it belongs to. */
+  public readonly environment: string;
+  /** The namespace (the chart's). */
+  public readonly namespace: string;
+  /** Service (and Deployment) name: `<name>-<environment>`. */
+  public readonly serviceName: string;
+  /** The model name clients put in requests. */
+  public readonly servedModelName: string;
+  /** The Hugging Face ID or path the weights come from. */
+  public readonly modelSource: string;
+  /** Always `vllm`. */
+  public readonly backend: string = 'vllm';
+  /** The Service port, 8000. */
+  public readonly port: number = VLLM_PORT;
+  /** The path probes and health checks call, `/health`. */
+  public readonly healthPath: string = '/health';
+  /** `http://<name>-<environment>.<namespace>.svc.cluster.local:8000`. */
+  public readonly url: string;
+  /** Labels that select the server pods. */
+  public readonly podSelectorLabels: { [key: string]: string };
+  /** The vLLM image. */
+  public readonly image: string;
+  /** The `vllm serve` arguments (model first). */
+  public readonly args: string[];
+  /** GPUs each pod requests. */
+  public readonly gpusPerPod: number;
+  /** Pods. */
+  public readonly replicas: number;
+  /** Seconds a pod may take to start serving before it is restarted. */
+  public readonly startupBudgetSeconds: number;
+  /** The Deployment (escape hatch). */
+  public readonly deployment: k8s.KubeDeployment;
+  /** The Service (escape hatch). */
+  public readonly service: k8s.KubeService;
+  /** The NetworkPolicy (escape hatch). */
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  private readonly props: VllmModelProps;
+  private readonly ingress: k8s.NetworkPolicyIngressRule[];
+  private readonly peers = new Map<string, k8s.NetworkPolicyPeer>();
+
+  constructor(scope: Construct, id: string, props: VllmModelProps) {
+    super(scope, id);
+    const issues = new IssueCollector();
+    if (!props || typeof props !== 'object') issues.add('props are required', 'give at least { model, environment }');
+    else checkShape(issues, props, VLLM_MODEL_PROPS_SHAPE);
+    issues.throwIfAny(this.node.path);
+
+    if (props.nodePool !== undefined && !(props.nodePool instanceof GpuNodePool)) issues.add('expected a GpuNodePool', 'create one with new GpuNodePool(...)', 'nodePool');
+    const pool = props.nodePool instanceof GpuNodePool ? props.nodePool : undefined;
+    const namespace = Chart.of(this).namespace;
+    if (namespace === undefined) {
+      issues.add('the chart has no namespace, so the Service URL cannot be known', 'create the model in a Chart with a namespace (new Chart(app, id, { namespace }))');
+    }
+    const plan = planModel(issues, props, id, pool);
+    const place = placement(props, pool, issues);
+    const monitoring = props.monitoring ?? {};
+    checkLabels(issues.at('monitoring.labels'), monitoring.labels);
+    checkLabels(issues.at('monitoring.prometheusPodLabels'), monitoring.prometheusPodLabels);
+    checkLabels(issues.at('allowedFrom.podLabels'), props.allowedFrom?.podLabels);
+    const kv = monitoring.kvCacheAlertThreshold;
+    if (kv !== undefined && !(kv > 0 && kv <= 1)) issues.add(`expected a fraction above 0 and at most 1, got ${kv}`, 'e.g. 0.95', 'monitoring.kvCacheAlertThreshold');
+    const queue = monitoring.queueAlertThreshold;
+    if (queue !== undefined && !(Number.isInteger(queue) && queue >= 0)) issues.add(`expected a whole number, got ${queue}`, 'e.g. 10', 'monitoring.queueAlertThreshold');
+    if (monitoring.scrapeInterval !== undefined && !/^\d+(ms|s|m|h)$/.test(monitoring.scrapeInterval)) {
+      issues.add(`'${monitoring.scrapeInterval}' is not a Prometheus duration`, 'e.g. 30s', 'monitoring.scrapeInterval');
+    }
+    issues.throwIfAny(this.node.path);
+    const p = plan!;
+    const ns = namespace!;
+
+    this.props = props;
+    this.name = p.name;
+    this.environment = p.environment;
+    this.namespace = ns;
+    this.serviceName = p.serviceName;
+    this.servedModelName = p.servedModelName;
+    this.modelSource = p.model;
+    this.url = `http://${p.serviceName}.${ns}.svc.cluster.local:${VLLM_PORT}`;
+    this.image = p.image;
+    this.args = p.args;
+    this.gpusPerPod = p.gpus;
+    this.replicas = p.replicas;
+    this.startupBudgetSeconds = p.startupBudgetSeconds;
+    this.podSelectorLabels = selectorLabels({ name: 'vllm', instance: p.serviceName, component: 'model-server' });
+    const labels = {
+      ...standardLabels({ name: 'vllm', instance: p.serviceName, component: 'model-server', version: p.version }),
+      environment: p.environment,
+    };
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: p.serviceName, labels }, automountServiceAccountToken: false });
+
+    const configMapName = Object.keys(p.configFiles).length > 0
+      ? `${p.serviceName}-config-${sha256(JSON.stringify(p.configFiles)).slice(0, 8)}`
+      : undefined;
+    if (configMapName) {
+      new k8s.KubeConfigMap(this, 'Config', { metadata: { name: configMapName, labels }, immutable: true, data: p.configFiles });
+    }
+    if (p.cache.kind === 'pvc' && p.cache.create) {
+      new k8s.KubePersistentVolumeClaim(this, 'Cache', { metadata: { name: p.cache.claimName, labels }, spec: p.cache.create });
+    }
+
+    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { name: p.serviceName, labels },
+      spec: {
+        replicas: p.replicas,
+        strategy: p.strategy,
+        progressDeadlineSeconds: p.progressDeadlineSeconds,
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: this.podSelectorLabels },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: p.serviceName,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(1001, 0),
+            runtimeClassName: props.runtimeClassName,
+            nodeSelector: place.nodeSelector,
+            affinity: place.affinity,
+            tolerations: place.tolerations,
+            terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
+            containers: [this.container(p, configMapName !== undefined)],
+            volumes: volumes(p, configMapName),
+          },
+        },
+      },
+    });
+
+    this.service = new k8s.KubeService(this, 'Service', {
+      metadata: { name: p.serviceName, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: this.podSelectorLabels,
+        ports: [{ name: 'http', port: VLLM_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+
+    this.ingress = [];
+    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: p.serviceName, labels },
+      spec: {
+        podSelector: { matchLabels: this.podSelectorLabels },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: this.ingress,
+        egress: [
+          dnsEgressRule(),
+          // Weights come from the Hugging Face Hub (and its CDN) over HTTPS unless offline.
+          ...(p.offline ? [] : [internetEgressRule([443])]),
+        ],
+      },
+    });
+    const from = props.allowedFrom;
+    if (from?.namespaces?.includes('*')) this.addPeer({ namespaceSelector: {} });
+    for (const n of from?.namespaces?.filter((x) => x !== '*') ?? []) this.addPeer(namespacePeer(n));
+    if (from?.podLabels && Object.keys(from.podLabels).length > 0) this.addPeer({ podSelector: { matchLabels: { ...from.podLabels } } });
+    for (const key of from?.namespaceLabels ?? []) this.addPeer({ namespaceSelector: { matchExpressions: [{ key, operator: 'Exists' }] } });
+
+    if (monitoring.enabled !== false) this.monitoring(p, labels, ns);
+
+    pool?._place(() => ({ model: this.node.path, pods: p.replicas + p.surgePods, gpusPerPod: p.gpus, surgePods: p.surgePods }));
+    registerModelServer(this);
+  }
+
+  /**
+   * Admits pods with these labels to port 8000.
+   * @param podLabels labels of the client pods
+   * @param namespace namespace of the client pods
+   * @default - this model's namespace
+   */
+  public allowFrom(podLabels: { [key: string]: string }, namespace?: string): void {
+    const podSelector = { matchLabels: { ...podLabels } };
+    this.addPeer(namespace === undefined || namespace === this.namespace
+      ? { podSelector }
+      : { podSelector, namespaceSelector: namespacePeer(namespace).namespaceSelector });
+  }
+
+  /**
+   * This model as a Llama Stack inference provider: `remote::vllm` at the Service URL, the API key from
+   * its Secret, and the model registered under its served name. The stack's pods are admitted by this
+   * model's NetworkPolicy when the stack is created.
+   */
+  public asInferenceProvider(options?: InferenceProviderOptions): ProviderSpec {
+    return {
+      provider: 'vllm',
+      id: options?.id ?? this.name,
+      endpoint: `${this.url}/v1`,
+      apiKey: this.props.apiKey,
+      models: [{ name: this.servedModelName, providerModelId: this.servedModelName, contextLength: this.props.maxModelLen }],
+    };
+  }
+
+  /** Ingress peers are kept sorted and unique, so the order clients are created in does not matter. */
+  private addPeer(peer: k8s.NetworkPolicyPeer): void {
+    this.peers.set(JSON.stringify(peer), peer);
+    const sorted = [...this.peers.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v);
+    // An ingress rule without peers would admit everyone; with none the policy admits no one.
+    this.ingress.splice(0, this.ingress.length, { from: sorted, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(VLLM_PORT) }] });
+  }
+
+  private container(p: VllmPlan, hasConfig: boolean): k8s.Container {
+    const probe = (extra: Partial<k8s.Probe>): k8s.Probe => ({ httpGet: { path: this.healthPath, port: k8s.IntOrString.fromString('http') }, ...extra });
+    return {
+      name: 'vllm',
+      image: p.image,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['vllm', 'serve'],
+      args: p.args,
+      ports: [{ name: 'http', containerPort: VLLM_PORT, protocol: 'TCP' }],
+      env: p.env,
+      resources: p.resources,
+      securityContext: restrictedContainerSecurityContext(false),
+      // The port only listens once the model is loaded: the startup probe carries the whole load.
+      startupProbe: probe(p.startupProbe),
+      readinessProbe: probe({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
+      // Lenient: a restart reloads the whole model, and /health is slow when the event loop is busy.
+      livenessProbe: probe({ periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 }),
+      lifecycle: { preStop: { exec: { command: ['sleep', String(PRE_STOP_SECONDS)] } } },
+      terminationMessagePolicy: 'FallbackToLogsOnError',
+      volumeMounts: [
+        { name: 'shm', mountPath: '/dev/shm' },
+        { name: 'home', mountPath: HOME_DIR },
+        { name: 'tmp', mountPath: '/tmp' },
+        { name: 'cache', mountPath: CACHE_DIR, readOnly: p.cache.kind === 'pvc' && p.cache.readOnly ? true : undefined },
+        ...(hasConfig ? [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }] : []),
+      ],
+    };
+  }
+
+  private monitoring(p: VllmPlan, labels: Record<string, string>, namespace: string): void {
+    const m = this.props.monitoring ?? {};
+    const extra = { ...labels, ...m.labels };
+    const model: MonitoredModel = {
+      namespace,
+      serviceName: p.serviceName,
+      deploymentName: p.serviceName,
+      servedModelName: p.servedModelName,
+      environment: p.environment,
+      gpuResource: p.gpuResource,
+      startupBudgetSeconds: p.startupBudgetSeconds,
+      queueAlertThreshold: m.queueAlertThreshold ?? 10,
+      kvCacheAlertThreshold: m.kvCacheAlertThreshold ?? 0.95,
+    };
+    new ApiObject(this, 'ServiceMonitor', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: p.serviceName, labels: extra },
+      spec: serviceMonitorSpec(this.podSelectorLabels, m.scrapeInterval ?? '30s'),
+    });
+    new ApiObject(this, 'PrometheusRule', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: p.serviceName, labels: extra },
+      spec: { groups: [{ name: `vllm-${p.serviceName}`, rules: alertRules(model) }] },
+    });
+    if (m.dashboard !== false) {
+      new k8s.KubeConfigMap(this, 'Dashboard', {
+        metadata: { name: `${p.serviceName}-dashboard`, labels: { ...labels, grafana_dashboard: '1' } },
+        data: { [`${p.serviceName}.json`]: `${JSON.stringify(dashboard(model), null, 2)}\n` },
+      });
+    }
+    this.addPeer({
+      namespaceSelector: namespacePeer(m.prometheusNamespace ?? 'monitoring').namespaceSelector,
+      podSelector: { matchLabels: { ...(m.prometheusPodLabels ?? { 'app.kubernetes.io/name': 'prometheus' }) } },
+    });
+  }
+}
+
+function volumes(p: VllmPlan, configMapName: string | undefined): k8s.Volume[] {
+  const out: k8s.Volume[] = [
+    // NCCL and PyTorch need more shared memory than the runtime's 64Mi; it counts against the memory limit.
+    { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(p.sharedMemorySize) } },
+    { name: 'home', emptyDir: {} },
+    { name: 'tmp', emptyDir: {} },
+    p.cache.kind === 'pvc'
+      ? { name: 'cache', persistentVolumeClaim: { claimName: p.cache.claimName, readOnly: p.cache.readOnly ? true : undefined } }
+      : { name: 'cache', emptyDir: {} },
+  ];
+  if (configMapName) {
+    const items = [];
+    if (p.configFiles[CHAT_TEMPLATE_KEY] !== undefined) items.push({ key: CHAT_TEMPLATE_KEY, path: CHAT_TEMPLATE_KEY });
+    if (p.configFiles[GENERATION_CONFIG_KEY] !== undefined) items.push({ key: GENERATION_CONFIG_KEY, path: `generation/${GENERATION_CONFIG_KEY}` });
+    out.push({ name: 'config', configMap: { name: configMapName, items } });
+  }
+  return out;
+}
