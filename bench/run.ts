@@ -1,31 +1,17 @@
-// Performance figures for the config engine and the LlamaStack construct. Prints numbers only (no
+// Performance figures for the config engine, the LlamaStack and the VllmModel constructs. Prints numbers only (no
 // assertions on time): `npm run bench`. The figures are also written to bench/results/latest.json.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { Chart } from 'cdk8s';
+import { compareWithBaseline, measure, percentile } from './util';
+import { benchVllm } from './vllm';
 import { LlamaStack, LlamaStackProps, ModelSpec } from '../src';
 import { ConfigInput, generateConfig } from '../src/config/generate';
 
 const GEN_TARGET_MS = 1;
 const OVERHEAD_TARGET = 1.5;
 const STACKS = 50;
-
-/** Runs `fn` n times, timing each call; returns the samples in ms, sorted ascending. */
-function measure(fn: () => void, n: number): number[] {
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const start = process.hrtime.bigint();
-    fn();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return samples.sort((a, b) => a - b);
-}
-
-/** Nearest-rank percentile of ascending samples. */
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 const secret = (name: string, key: string) => ({ name, key });
 
@@ -117,37 +103,11 @@ function stackProps(i: number): LlamaStackProps {
   };
 }
 
-function constructApp(): void {
-  const chart = new Chart(new App(), 'bench', { namespace: 'llm' });
-  for (let i = 0; i < STACKS; i++) new LlamaStack(chart, `stack-${i}`, stackProps(i));
-  Testing.synth(chart);
-}
-
-/** The same manifests as raw ApiObjects; returns what they synthesize to. */
-function baselineApp(manifests: any[]): any[] {
-  const chart = new Chart(new App(), 'bench', { namespace: 'llm' });
-  manifests.forEach((obj, i) => new ApiObject(chart, 'o' + i, obj));
-  return Testing.synth(chart);
-}
-
 function benchSynth(rounds: number, warmups: number) {
-  const reference = new Chart(new App(), 'bench', { namespace: 'llm' });
-  for (let i = 0; i < STACKS; i++) new LlamaStack(reference, `stack-${i}`, stackProps(i));
-  const manifests = Testing.synth(reference);
-  if (JSON.stringify(baselineApp(manifests)) !== JSON.stringify(manifests)) throw new Error('baseline differs from the construct output');
-  const construct: number[] = [];
-  const baseline: number[] = [];
-  for (let r = 0; r < warmups + rounds; r++) {
-    const c = measure(constructApp, 1)[0];
-    const b = measure(() => baselineApp(manifests), 1)[0];
-    if (r >= warmups) {
-      construct.push(c);
-      baseline.push(b);
-    }
-  }
-  const constructMs = percentile(construct.sort((a, b) => a - b), 50);
-  const baselineMs = percentile(baseline.sort((a, b) => a - b), 50);
-  return { stacks: STACKS, objects: manifests.length, rounds, constructMs, baselineMs, ratio: constructMs / baselineMs };
+  const build = (chart: Chart) => {
+    for (let i = 0; i < STACKS; i++) new LlamaStack(chart, `stack-${i}`, stackProps(i));
+  };
+  return { stacks: STACKS, ...compareWithBaseline(build, 'llm', rounds, warmups) };
 }
 
 const fmt = (ms: number) => ms.toFixed(3);
@@ -162,6 +122,9 @@ for (const g of generation) console.log(`generateConfig ${g.size}: median ${fmt(
 const synth = benchSynth(20, 3);
 console.log(`synth ${synth.stacks} stacks (${synth.objects} objects): construct ${fmt(synth.constructMs)} ms, baseline ${fmt(synth.baselineMs)} ms`);
 
+const vllmApps = benchVllm([10, 100, 1000]);
+for (const v of vllmApps) console.log(`synth ${v.models} VllmModels (${v.objects} objects): construct ${fmt(v.constructMs)} ms, baseline ${fmt(v.baselineMs)} ms`);
+
 const synthMet = synth.ratio < OVERHEAD_TARGET;
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 console.log('\n| benchmark | shape | median ms | p95 ms | output bytes | target (info only) |');
@@ -172,6 +135,10 @@ for (const g of generation) {
 console.log(`| synth construct | ${synth.stacks} LlamaStacks, ${synth.objects} objects | ${fmt(synth.constructMs)} | | | |`);
 console.log(`| synth baseline | ${synth.objects} raw ApiObjects | ${fmt(synth.baselineMs)} | | | |`);
 console.log(`| construct / baseline | | ${synth.ratio.toFixed(2)}x | | | < ${OVERHEAD_TARGET}x: ${met(synthMet)} |`);
+for (const v of vllmApps) {
+  const shape = `${v.models} VllmModels + 1 LlamaStack, ${v.objects} objects`;
+  console.log(`| synth VllmModel apps | ${shape} | ${fmt(v.constructMs)} (baseline ${fmt(v.baselineMs)}, ${v.ratio.toFixed(2)}x) | | | |`);
+}
 
 const results = {
   date: new Date().toISOString(),
@@ -179,6 +146,7 @@ const results = {
   cpus: os.cpus().length,
   generation,
   synth,
+  vllmApps,
   targets: {
     generationMedianMs: { target: GEN_TARGET_MS, met: Object.fromEntries(generation.map((g) => [g.size, g.targetMet])) },
     constructOverheadRatio: { target: OVERHEAD_TARGET, actual: synth.ratio, met: synthMet },

@@ -1,22 +1,27 @@
 import { App, Chart } from 'cdk8s';
-import { LlamaStack } from '../../src';
+import { GpuNodePool, LlamaStack, VllmModel } from '../../src';
 
 /**
- * The README's first example: a Llama Stack server in front of a vLLM model server, with its state in
- * PostgreSQL. Secrets `vllm-creds` and `pg` are expected in the namespace.
+ * The README's first example: a vLLM model server on a GPU node pool, and a Llama Stack server that uses
+ * it, with its state in PostgreSQL. Secrets `hf` (Hugging Face token), `vllm-creds` (the model's API key)
+ * and `pg` are expected in the namespace.
  */
 export function quickstart(app: App): Chart {
   const chart = new Chart(app, 'quickstart', { namespace: 'llm' });
+  const pool = new GpuNodePool(chart, 'a100', { gpuProduct: 'NVIDIA-A100-SXM4-80GB', gpusPerNode: 8, nodes: 2 });
+  const llama = new VllmModel(chart, 'llama-8b', {
+    model: 'meta-llama/Llama-3.1-8B-Instruct',
+    environment: 'production',
+    maxModelLen: 8192,
+    nodePool: pool,
+    hfToken: { name: 'hf', key: 'token' },
+    apiKey: { name: 'vllm-creds', key: 'token' },
+    cache: { size: '100Gi' },
+    extraArgs: ['--enable-chunked-prefill'],
+  });
   new LlamaStack(chart, 'stack', {
     distribution: { name: 'starter' },
-    providers: {
-      inference: {
-        provider: 'vllm',
-        endpoint: 'http://llama-8b.models.svc:8000/v1',
-        apiKey: { name: 'vllm-creds', key: 'token' },
-      },
-    },
-    resources: { models: ['meta-llama/Llama-3.1-8B-Instruct'] },
+    providers: { inference: llama.asInferenceProvider() },
     storage: {
       sql: {
         type: 'postgres',

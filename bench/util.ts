@@ -1,0 +1,60 @@
+// Timing helpers shared by the benchmarks.
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+
+/** Runs `fn` n times, timing each call; returns the samples in ms, sorted ascending. */
+export function measure(fn: () => void, n: number): number[] {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return samples.sort((a, b) => a - b);
+}
+
+/** Nearest-rank percentile of ascending samples. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** The same manifests as raw ApiObjects in one chart; returns what they synthesize to. */
+export function baselineApp(manifests: any[], namespace: string): any[] {
+  const chart = new Chart(new App(), 'bench', { namespace });
+  manifests.forEach((obj, i) => new ApiObject(chart, 'o' + i, obj));
+  return Testing.synth(chart);
+}
+
+export interface SynthComparison {
+  readonly objects: number;
+  readonly rounds: number;
+  readonly constructMs: number;
+  readonly baselineMs: number;
+  readonly ratio: number;
+}
+
+/**
+ * Median synth time of `build` (constructs in a fresh chart, then synthesized) against the same output
+ * built from raw ApiObjects, alternating the two in each round so both see the same machine state.
+ */
+export function compareWithBaseline(build: (chart: Chart) => void, namespace: string, rounds: number, warmups: number): SynthComparison {
+  const run = () => {
+    const chart = new Chart(new App(), 'bench', { namespace });
+    build(chart);
+    return Testing.synth(chart);
+  };
+  const manifests = run();
+  if (JSON.stringify(baselineApp(manifests, namespace)) !== JSON.stringify(manifests)) throw new Error('baseline differs from the construct output');
+  const construct: number[] = [];
+  const baseline: number[] = [];
+  for (let r = 0; r < warmups + rounds; r++) {
+    const c = measure(run, 1)[0];
+    const b = measure(() => baselineApp(manifests, namespace), 1)[0];
+    if (r >= warmups) {
+      construct.push(c);
+      baseline.push(b);
+    }
+  }
+  const constructMs = percentile(construct.sort((a, b) => a - b), 50);
+  const baselineMs = percentile(baseline.sort((a, b) => a - b), 50);
+  return { objects: manifests.length, rounds, constructMs, baselineMs, ratio: constructMs / baselineMs };
+}
