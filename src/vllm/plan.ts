@@ -63,6 +63,7 @@ export const VLLM_MODEL_PROPS_SHAPE: Shape = {
     nodePool: 'any',
     nodeSelector: LABELS,
     tolerations: { arr: { obj: {}, open: true } },
+    affinity: { obj: {}, open: true },
     gpuResource: 'string',
     runtimeClassName: 'string',
     resources: { obj: { requests: LABELS, limits: LABELS } },
@@ -464,6 +465,23 @@ function sortedEntries<T>(m: Record<string, T>): Array<[string, T]> {
   return Object.entries(m).sort(([a], [b]) => a.localeCompare(b));
 }
 
+/** `affinity` with the GPU products required: ANDed into every required term (terms are ORed). */
+function withProducts(affinity: k8s.Affinity | undefined, products: string[]): k8s.Affinity | undefined {
+  if (products.length === 0) return affinity;
+  const product: k8s.NodeSelectorRequirement = { key: 'nvidia.com/gpu.product', operator: 'In', values: [...products] };
+  const required = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const terms = required?.nodeSelectorTerms?.length ? required.nodeSelectorTerms : [{}];
+  return {
+    ...affinity,
+    nodeAffinity: {
+      ...affinity?.nodeAffinity,
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: terms.map((t) => ({ ...t, matchExpressions: [...(t.matchExpressions ?? []), product] })),
+      },
+    },
+  };
+}
+
 /** What a GpuNodePool contributes to placement. */
 export interface PoolPlacement {
   readonly nodeSelector: Record<string, string>;
@@ -494,9 +512,7 @@ export function placement(
   const seen = new Set<string>();
   return {
     nodeSelector: Object.keys(nodeSelector).length > 0 ? Object.fromEntries(sortedEntries(nodeSelector)) : undefined,
-    affinity: products.length > 0
-      ? { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'nvidia.com/gpu.product', operator: 'In', values: [...products] }] }] } } }
-      : undefined,
+    affinity: withProducts(props.affinity, products),
     tolerations: tolerations.filter((t) => {
       const key = JSON.stringify(t);
       if (seen.has(key)) return false;

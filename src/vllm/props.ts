@@ -236,6 +236,11 @@ export interface VllmModelProps {
    */
   readonly tolerations?: k8s.Toleration[];
   /**
+   * Pod affinity rules. A pool's GPU products are added to every required node-selector term.
+   * @default - the pool's GPU-product node affinity, if any
+   */
+  readonly affinity?: k8s.Affinity;
+  /**
    * The extended resource GPUs are requested as.
    * @default - the pool's, else 'nvidia.com/gpu'
    */

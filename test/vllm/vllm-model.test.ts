@@ -299,6 +299,20 @@ describe('GPU node pools', () => {
     ]);
   });
 
+  test('own affinity is kept; the pool\'s product is required in every term', () => {
+    const a = app([{
+      affinity: {
+        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } },
+        podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] },
+      },
+    }]);
+    const affinity = find(Testing.synth(a.charts[0]) as Manifest[], 'Deployment').spec.template.spec.affinity;
+    expect(affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms).toEqual([{
+      matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }, { key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-A100-SXM4-80GB'] }],
+    }]);
+    expect(affinity.podAntiAffinity).toBeDefined();
+  });
+
   test('models that fit synthesize; too many fail synth naming every model', () => {
     expect(() => app([{ tensorParallelSize: 4 }, { replicas: 2, tensorParallelSize: 2, cache: undefined }]).synth()).not.toThrow();
     expect(() => app([{ tensorParallelSize: 4 }, { tensorParallelSize: 4, allowSurge: true }]).synth()).toThrow(
