@@ -72,20 +72,13 @@ export interface VllmMonitoringSpec {
   readonly dashboard?: boolean;
 }
 
-/** Props of `VllmModel`. */
-export interface VllmModelProps {
+/**
+ * What to serve and how: everything about a vLLM model except where it is placed (environment, name,
+ * node pool), so one definition can be deployed to several environments (see `ModelPlatform`).
+ */
+export interface VllmModelOptions {
   /** The model to serve: a Hugging Face repository ID (`meta-llama/Llama-3.1-8B-Instruct`) or a path on the cache volume. */
   readonly model: string;
-  /**
-   * The environment (`development`, `staging`, `production` or your own); part of the Service name
-   * `<name>-<environment>` and of the labels.
-   */
-  readonly environment: string;
-  /**
-   * The model's short name, the first part of the Service name. A DNS label.
-   * @default - the construct id
-   */
-  readonly name?: string;
   /**
    * The name clients put in requests (`--served-model-name`).
    * @default - `model`
@@ -220,12 +213,6 @@ export interface VllmModelProps {
    */
   readonly cache?: VllmCacheSpec;
   /**
-   * The GPU node pool to run on: its node selector, affinity and tolerations are used, and its capacity
-   * is checked against every model placed on it.
-   * @default - any node with the GPU resource
-   */
-  readonly nodePool?: GpuNodePool;
-  /**
    * Node labels the pods require (added to the pool's), e.g. the seed's `{ 'node-type': 'gpu' }`.
    * @default - none
    */
@@ -288,4 +275,24 @@ export interface VllmModelProps {
    * @default - enabled
    */
   readonly monitoring?: VllmMonitoringSpec;
+}
+
+/** Props of `VllmModel`. */
+export interface VllmModelProps extends VllmModelOptions {
+  /**
+   * The environment (`development`, `staging`, `production` or your own); part of the Service name
+   * `<name>-<environment>` and of the labels.
+   */
+  readonly environment: string;
+  /**
+   * The model's short name, the first part of the Service name. A DNS label.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * The GPU node pool to run on: its node selector, affinity and tolerations are used, and its capacity
+   * is checked against every model placed on it.
+   * @default - any node with the GPU resource
+   */
+  readonly nodePool?: GpuNodePool;
 }
