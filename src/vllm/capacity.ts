@@ -52,7 +52,7 @@ export function capacityProblems(pool: PoolCapacity, demands: readonly GpuDemand
     : `they need ${needed}, but pods cannot be packed onto the nodes: ${unplaced} GPU(s) would stay Pending`;
   problems.push(
     `pool '${pool.name}' has ${total} ${pool.gpuResource} (${pool.nodes} node(s) x ${pool.gpusPerNode}); the models placed on it would leave pods Pending: ${why} `
-    + `[${lines.join('; ')}] (add nodes to the pool, lower replicas, set allowSurge: false, or move a model to another pool)`,
+    + `[${lines.join('; ')}] (add nodes to the pool, lower replicas${demands.some((d) => d.surgePods > 0) ? ', set allowSurge: false' : ''}, or move a model to another pool)`,
   );
   return problems;
 }

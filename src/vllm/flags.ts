@@ -116,6 +116,8 @@ export const OWNED_FLAGS: Readonly<Record<string, string>> = {
   '--tool-call-parser': 'use toolCallParser',
   '--enable-auto-tool-choice': 'use toolCallParser (it turns automatic tool choice on)',
   '--reasoning-parser': 'use reasoningParser',
+  '--config': 'give settings as props or extraArgs, which are checked here; a --config file would bypass the checks',
+  '--download-dir': 'weights go to the cache volume (HF_HOME); use cache',
   '--disable-access-log-for-endpoints': 'the construct already keeps probes and scrapes out of the access log',
 };
 

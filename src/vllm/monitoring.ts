@@ -1,3 +1,4 @@
+import { progressDeadlineSeconds } from './sizing';
 import { sha256 } from '../core/yaml';
 
 /**
@@ -49,7 +50,8 @@ export interface AlertRule {
 export function alertRules(m: MonitoredModel): AlertRule[] {
   const who = `${m.servedModelName} (${m.environment}, ${m.namespace}/${m.serviceName})`;
   const labels = (severity: string) => ({ severity, environment: m.environment, model: m.serviceName });
-  const startupMinutes = Math.ceil(m.startupBudgetSeconds / 60);
+  // Longer than a rollout may take (scheduling, image pull, then the load), so a starting pod never pages.
+  const rolloutMinutes = Math.ceil(progressDeadlineSeconds(m.startupBudgetSeconds) / 60);
   return [
     {
       alert: 'VllmPodCrashLooping',
@@ -64,11 +66,11 @@ export function alertRules(m: MonitoredModel): AlertRule[] {
     {
       alert: 'VllmHealthCheckFailing',
       expr: `max(up{${vllmSelector(m)}}) == 0`,
-      for: `${startupMinutes + 5}m`,
+      for: `${rolloutMinutes + 5}m`,
       labels: labels('critical'),
       annotations: {
         summary: `No vLLM pod of ${who} answers`,
-        description: `/health and /metrics have not answered for longer than the startup budget (${m.startupBudgetSeconds} s) plus 5 minutes.`,
+        description: `/health and /metrics have not answered for longer than a rollout may take (startup budget ${m.startupBudgetSeconds} s, plus 10 minutes for scheduling and image pull) plus 5 minutes.`,
       },
     },
     {

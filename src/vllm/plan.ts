@@ -166,12 +166,14 @@ function checkSecretRef(issues: IssueCollector, field: string, ref: SecretKeyRef
 export function planModel(issues: IssueCollector, props: VllmModelProps, id: string, pool?: { gpuResource: string }): VllmPlan | undefined {
   const name = props.name ?? id;
   const environment = props.environment;
-  if (!isDns1123Label(name)) issues.add(`'${name}' is not a valid model name`, 'lower-case letters, digits and \'-\', starting with a letter', props.name === undefined ? undefined : 'name');
+  if (!isDns1123Label(name) || !/^[a-z]/.test(name)) {
+    issues.add(`'${name}' is not a valid model name`, 'lower-case letters, digits and \'-\', starting with a letter', props.name === undefined ? undefined : 'name');
+  }
   if (typeof environment !== 'string' || !isDns1123Label(environment)) {
     issues.add(`'${String(environment)}' is not a valid environment`, 'e.g. development, staging or production', 'environment');
   }
   const serviceName = `${name}-${environment}`;
-  if (isDns1123Label(name) && isDns1123Label(environment) && !isServiceName(serviceName)) {
+  if (isDns1123Label(name) && /^[a-z]/.test(name) && isDns1123Label(environment) && !isServiceName(serviceName)) {
     issues.add(
       `the Service name '${serviceName}' ${serviceName.length > 63 ? `is ${serviceName.length} characters; at most 63 fit` : 'must start with a letter'}`,
       'shorten name or environment (the Service is named <name>-<environment>)',
@@ -195,7 +197,7 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
   }
   const servedModelName = props.servedModelName ?? model;
   if (props.servedModelName !== undefined && (servedModelName.trim() === '' || /\s/.test(servedModelName))) {
-    issues.add(`'${servedModelName}' is not a usable model name`, 'no spaces, e.g. llama-3.1-8b', 'servedModelName');
+    issues.add(`'${servedModelName}' is not a usable model name`, 'a non-empty name without spaces, e.g. llama-3.1-8b', 'servedModelName');
   }
 
   // Image and vLLM release (selects the flag list).
@@ -248,7 +250,7 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
   const billions = props.parameters !== undefined ? parseParameters(props.parameters) : parametersFromModelName(model);
   if (props.parameters !== undefined && billions === undefined) {
     issues.add(`'${props.parameters}' is not a parameter count`, 'e.g. 8B, 70B, 0.5B or 8x7B', 'parameters');
-  } else if (billions === undefined && props.startupBudgetSeconds === undefined) {
+  } else if (billions === undefined) {
     issues.add(`the parameter count cannot be read from '${model}'`, 'set parameters (e.g. \'8B\'); it sizes the startup budget, CPU and memory', 'parameters');
   }
   const size = sizeClass(billions ?? 8);
@@ -265,6 +267,9 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
   // Cache.
   const cache = planCache(issues.at('cache'), props, serviceName, replicas);
   const offline = props.offline ?? (cache.kind === 'pvc' && cache.readOnly);
+  if (props.offline === true && cache.kind === 'emptyDir') {
+    issues.add('offline with no cache volume: the weights could never arrive', 'give cache.existingClaimName of a volume that holds them, or remove offline', 'offline');
+  }
   if (props.offline === false && cache.kind === 'pvc' && cache.readOnly) {
     issues.add('a ReadOnlyMany cache cannot receive downloads', 'remove offline: false, or use a writable access mode', 'offline');
   }
@@ -448,7 +453,7 @@ function planEnv(issues: IssueCollector, props: VllmModelProps, cache: CachePlan
   if (props.apiKey) env.push(secretEnv('VLLM_API_KEY', props.apiKey));
   for (const [name, value] of sortedEntries(props.env ?? {})) {
     if (!isEnvVarName(name)) issues.add(`'${name}' is not a valid environment variable name`, 'letters, digits and \'_\', not starting with a digit', name);
-    else if (RESERVED_ENV.includes(name)) issues.add(`${name} is set by the construct`, 'remove it; see docs/vllm-models.md for the prop that controls it', name);
+    else if (RESERVED_ENV.includes(name)) issues.add(`${name} is reserved: the construct sets it or it breaks vLLM in a pod`, 'remove it; see docs/vllm-models.md for the prop that controls it', name);
     else if (looksSecret(name)) issues.add(`${name} looks like a secret, and env values are written into the pod spec`, 'use hfToken or apiKey, or set it from a Secret in your own patch', name);
     else env.push({ name, value });
   }
@@ -505,7 +510,9 @@ export function placement(
   const products = pool?.gpuProducts ?? [];
   const gpuResource = pool?.gpuResource ?? props.gpuResource ?? 'nvidia.com/gpu';
   const tolerations: k8s.Toleration[] = [
-    { key: gpuResource, operator: 'Exists', effect: 'NoSchedule' },
+    // GPU nodes are tainted nvidia.com/gpu, also when they offer MIG slices or another resource name.
+    { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+    ...(gpuResource !== 'nvidia.com/gpu' ? [{ key: gpuResource, operator: 'Exists', effect: 'NoSchedule' }] : []),
     ...(pool?.tolerations ?? []),
     ...(props.tolerations ?? []),
   ];

@@ -85,8 +85,9 @@ export interface VllmModelOptions {
    */
   readonly servedModelName?: string;
   /**
-   * Parameter count (`8B`, `70B`, `0.5B`, `8x7B`); sizes the startup budget, CPU, memory and /dev/shm.
+   * Total parameter count (`8B`, `70B`, `0.5B`, `8x7B`); sizes the startup budget, CPU and memory.
    * @default - read from the model name (`Llama-3.1-8B-Instruct` -> 8B); required when the name does not say
+   * (or names only active parameters, like `17B-16E`)
    */
   readonly parameters?: string;
   /**
@@ -218,7 +219,8 @@ export interface VllmModelOptions {
    */
   readonly nodeSelector?: { [key: string]: string };
   /**
-   * Tolerations added to the default `nvidia.com/gpu` (Exists, NoSchedule) one and the pool's.
+   * Tolerations added to the default ones (`nvidia.com/gpu` and, if different, the GPU resource; Exists,
+   * NoSchedule) and the pool's.
    * @default - none
    */
   readonly tolerations?: k8s.Toleration[];

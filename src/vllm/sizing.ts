@@ -23,6 +23,9 @@ export function parseParameters(text: string): number | undefined {
  */
 export function parametersFromModelName(model: string): number | undefined {
   const name = model.split('/').pop() ?? model;
+  // `17B-16E` names active parameters of a mixture of experts; the total (what memory and loading
+  // time follow) is not in the name.
+  if (/\d+(?:\.\d+)?B[-_]\d+E(?=$|[-_.])/i.test(name)) return undefined;
   const moe = /(?:^|[-_.])(\d+)x(\d+(?:\.\d+)?)B(?=$|[-_.])/i.exec(name);
   if (moe) return Number(moe[1]) * Number(moe[2]);
   const plain = /(?:^|[-_.])(\d+(?:\.\d+)?)([MB])(?=$|[-_.])/i.exec(name);

@@ -82,6 +82,8 @@ describe('sizing', () => {
     expect(parametersFromModelName('mistralai/Mixtral-8x7B-Instruct-v0.1')).toBe(56);
     expect(parametersFromModelName('ibm-granite/granite-3.1-2b-instruct')).toBe(2);
     expect(parametersFromModelName('/cache/models/my-model')).toBeUndefined();
+    // Active parameters of a mixture of experts say nothing about its total size.
+    expect(parametersFromModelName('meta-llama/Llama-4-Scout-17B-16E-Instruct')).toBeUndefined();
   });
 
   test('startup budgets grow with size and are never below the seed (600 s for 7-13B, 1200 s for 70B)', () => {
@@ -164,8 +166,8 @@ describe('monitoring', () => {
       expect(r.expr).toMatch(/service="llama-8b-production"|pod=~"llama-8b-production-\[a-z0-9\]\+-\[a-z0-9\]\+"/);
     }
     expect(parseErrors('sum(rate(x[5m])')).not.toEqual([]); // the parser does catch mistakes
-    // The health alert waits out the startup budget, so a loading model never pages.
-    expect(rules[1].for).toBe('20m');
+    // The health alert waits out a whole rollout (900 s budget + 600 s to schedule and pull), so a starting model never pages.
+    expect(rules[1].for).toBe('30m');
   });
 
   test('dashboard: every panel query parses and uses the vllm: metric names', () => {

@@ -22,7 +22,7 @@ const propsArb: fc.Arbitrary<VllmModelProps> = fc.record({
     fc.subarray([['--enable-chunked-prefill'], ['--max-num-batched-tokens', '8192'], ['--no-enable-log-requests']]).map((groups) => groups.flat()),
     { nil: undefined },
   ),
-}, { requiredKeys: ['model', 'environment'] });
+}, { requiredKeys: ['model', 'environment'] }).filter((p) => !(p.offline && p.cache === undefined));
 
 function synth(props: VllmModelProps): Manifest[] {
   const chart = new Chart(Testing.app(), 'p', { namespace: 'llm' });

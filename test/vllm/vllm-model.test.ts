@@ -167,7 +167,9 @@ describe('props', () => {
   });
 
   test('secrets come only from Secrets; offline mode drops internet egress', () => {
-    const objs = synth({ ...base, hfToken: { name: 'hf', key: 'token' }, apiKey: { name: 'vllm', key: 'key' }, offline: true });
+    const objs = synth({
+      ...base, hfToken: { name: 'hf', key: 'token' }, apiKey: { name: 'vllm', key: 'key' }, offline: true, cache: { existingClaimName: 'weights', accessMode: 'ReadWriteMany' },
+    });
     const e = env(objs);
     expect(e.HF_TOKEN).toEqual({ secretKeyRef: { name: 'hf', key: 'token' } });
     expect(e.VLLM_API_KEY).toEqual({ secretKeyRef: { name: 'vllm', key: 'key' } });
@@ -192,7 +194,8 @@ describe('props', () => {
     const c = container(objs);
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBe(2400);
     expect(c.resources.requests).toEqual({ 'cpu': '16', 'memory': '72Gi', 'nvidia.com/gpu': '4' });
-    expect(find(objs, 'PrometheusRule').spec.groups[0].rules[1].for).toBe('45m');
+    // Waits out a whole rollout: 2400 s budget + 600 s for scheduling and pull, plus 5 minutes.
+    expect(find(objs, 'PrometheusRule').spec.groups[0].rules[1].for).toBe('55m');
   });
 
   test('overrides: startup budget, resources, shm, monitoring off, allowedFrom, runtime class', () => {
@@ -248,7 +251,7 @@ describe('validation', () => {
       "dtype: unknown dtype 'fp16' (one of: auto, half, float16, bfloat16, float, float32)",
       'resources.limits.nvidia.com/gpu: nvidia.com/gpu is set by the construct (tensorParallelSize x pipelineParallelSize) (remove resources.limits.nvidia.com/gpu)',
       'cache.accessMode: a ReadWriteOnce volume can be used by one pod (or pods on one node), but 2 replicas would share it (use ReadWriteMany (or ReadOnlyMany with pre-staged weights), or one replica without allowSurge)',
-      'env.HF_HOME: HF_HOME is set by the construct (remove it; see docs/vllm-models.md for the prop that controls it)',
+      'env.HF_HOME: HF_HOME is reserved: the construct sets it or it breaks vLLM in a pod (remove it; see docs/vllm-models.md for the prop that controls it)',
       'env.MY_TOKEN: MY_TOKEN looks like a secret, and env values are written into the pod spec (use hfToken or apiKey, or set it from a Secret in your own patch)',
     ]);
   });
