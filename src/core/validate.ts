@@ -1,6 +1,6 @@
 /** Checks of Kubernetes values that every construct needs: integers in range, mount paths, labels, annotations. */
 import { IssueCollector } from './errors';
-import { isDnsSubdomain } from './names';
+import { isDns1123Label, isDnsSubdomain } from './names';
 
 export const INT32_MAX = 2147483647;
 
@@ -55,4 +55,25 @@ function isQualifiedName(k: string): boolean {
   const name = parts[parts.length - 1];
   const prefixOk = parts.length === 1 || (parts[0].length <= 253 && isDnsSubdomain(parts[0]));
   return prefixOk && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
+}
+
+/** Who may call a server: namespaces (or '*'), pod labels, namespace label keys. */
+export interface AllowedFrom {
+  readonly namespaces?: string[];
+  readonly podLabels?: { [key: string]: string };
+  readonly namespaceLabels?: string[];
+}
+
+export function checkAllowedFrom(issues: IssueCollector, from: AllowedFrom | undefined): void {
+  if (from === undefined) return;
+  if (from.namespaces !== undefined && !Array.isArray(from.namespaces)) {
+    issues.add('expected a list of namespace names', undefined, 'namespaces');
+  } else {
+    (from.namespaces ?? []).forEach((ns, i) => {
+      if (ns !== '*' && !isDns1123Label(ns)) issues.add(`'${ns}' is not a valid namespace name`, 'use a DNS-1123 label, or \'*\' for all namespaces', `namespaces[${i}]`);
+    });
+  }
+  checkLabels(issues.at('podLabels'), from.podLabels);
+  if (from.namespaceLabels !== undefined && !Array.isArray(from.namespaceLabels)) issues.add('expected a list of label keys', undefined, 'namespaceLabels');
+  else checkLabels(issues.at('namespaceLabels'), Object.fromEntries((from.namespaceLabels ?? []).map((k) => [k, ''])));
 }

@@ -6,7 +6,7 @@ import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { isDns1123Label, isDnsSubdomain } from '../core/names';
 import { classifyHost, EgressTarget, namespacePeer } from '../core/network';
-import { checkAnnotations, checkLabels } from '../core/validate';
+import { checkAllowedFrom, checkAnnotations } from '../core/validate';
 
 /** Who may call the server: labelled clients, allowedFrom, and the ingress controller when exposed. */
 export function ingressPeers(
@@ -75,10 +75,7 @@ export function checkNetworking(issues: IssueCollector, props: LlamaStackProps):
   }
   if (n.expose !== undefined && typeof n.expose !== 'boolean' && (typeof n.expose !== 'object' || n.expose === null)) at.add('expected true, false or an object', undefined, 'expose');
   const from = typeof n.allowedFrom === 'object' && n.allowedFrom !== null ? n.allowedFrom : {};
-  checkNamespaces(at.at('allowedFrom'), from.namespaces);
-  checkLabels(at.at('allowedFrom.podLabels'), from.podLabels);
-  if (from.namespaceLabels !== undefined && !Array.isArray(from.namespaceLabels)) at.add('expected a list of label keys', undefined, 'allowedFrom.namespaceLabels');
-  else checkLabels(at.at('allowedFrom.namespaceLabels'), Object.fromEntries((from.namespaceLabels ?? []).map((k) => [k, ''])));
+  checkAllowedFrom(at.at('allowedFrom'), from);
   const tls = typeof n.tls === 'object' && n.tls !== null ? n.tls : undefined;
   if (tls) {
     if (tls.enabled && !tls.secretName) at.add('secretName is required when TLS is enabled', 'give the name of a kubernetes.io/tls Secret', 'tls.secretName');
@@ -95,11 +92,4 @@ export function checkNetworking(issues: IssueCollector, props: LlamaStackProps):
     if (e.tlsSecretName && !e.hostname) at.add('tlsSecretName needs a hostname', 'set expose.hostname', 'expose.tlsSecretName');
     if (!isDns1123Label(e.controllerNamespace)) at.add(`'${e.controllerNamespace}' is not a valid namespace name`, 'use a DNS-1123 label', 'expose.controllerNamespace');
   }
-}
-
-export function checkNamespaces(issues: IssueCollector, namespaces: string[] | undefined): void {
-  if (namespaces !== undefined && !Array.isArray(namespaces)) return issues.add('expected a list of namespace names', undefined, 'namespaces');
-  (namespaces ?? []).forEach((ns, i) => {
-    if (ns !== '*' && !isDns1123Label(ns)) issues.add(`'${ns}' is not a valid namespace name`, 'use a DNS-1123 label, or \'*\' for all namespaces', `namespaces[${i}]`);
-  });
 }

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { capacityProblems, GpuDemand } from './capacity';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
+import { checkShape, Shape } from '../core/shape';
 import { checkLabels } from '../core/validate';
 
 /** Props of `GpuNodePool`. */
@@ -39,6 +40,18 @@ export interface GpuNodePoolProps {
   readonly gpuResource?: string;
 }
 
+const GPU_NODE_POOL_SHAPE: Shape = {
+  obj: {
+    gpusPerNode: 'number',
+    nodes: 'number',
+    gpuProduct: 'string',
+    gpuProducts: { arr: 'string' },
+    nodeSelector: { map: 'string' },
+    tolerations: { arr: { obj: {}, open: true } },
+    gpuResource: 'string',
+  },
+};
+
 interface Placement {
   readonly demand: () => GpuDemand;
 }
@@ -66,6 +79,9 @@ export class GpuNodePool extends Construct {
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
     super(scope, id);
     const issues = new IssueCollector();
+    if (!props || typeof props !== 'object') issues.add('props are required', 'give at least { gpusPerNode, nodes }');
+    else checkShape(issues, props, GPU_NODE_POOL_SHAPE);
+    issues.throwIfAny(this.node.path);
     for (const field of ['gpusPerNode', 'nodes'] as const) {
       const v = props?.[field];
       if (!Number.isInteger(v) || v < 1) issues.add(`expected a positive integer, got ${JSON.stringify(v)}`, 'e.g. 8', field);

@@ -59,6 +59,7 @@ export const VLLM_MODEL_PROPS_SHAPE: Shape = {
     hfToken: SECRET_REF,
     apiKey: SECRET_REF,
     offline: 'boolean',
+    hfEndpoint: 'string',
     cache: { obj: { size: 'string', storageClassName: 'string', accessMode: 'string', existingClaimName: 'string' } },
     nodePool: 'any',
     nodeSelector: LABELS,
@@ -121,6 +122,8 @@ export interface VllmPlan {
   /** Pods that exist only during a rolling update. */
   readonly surgePods: number;
   readonly startupProbe: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number };
+  /** The Hugging Face mirror's host and port, when one is given. */
+  readonly mirror?: { host: string; port: number };
   readonly progressDeadlineSeconds: number;
   readonly terminationGracePeriodSeconds: number;
 }
@@ -129,7 +132,7 @@ export interface VllmPlan {
 export const RESERVED_ENV = [
   'HOME', 'HF_HOME', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_HUB_OFFLINE', 'VLLM_API_KEY', 'VLLM_CACHE_ROOT', 'VLLM_CONFIG_ROOT',
   'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'TRITON_CACHE_DIR', 'TORCHINDUCTOR_CACHE_DIR', 'NUMBA_CACHE_DIR', 'OUTLINES_CACHE_DIR',
-  'VLLM_NO_USAGE_STATS', 'DO_NOT_TRACK', 'VLLM_ENGINE_READY_TIMEOUT_S', 'VLLM_PORT', 'VLLM_HOST_IP',
+  'VLLM_NO_USAGE_STATS', 'DO_NOT_TRACK', 'VLLM_ENGINE_READY_TIMEOUT_S', 'VLLM_PORT', 'VLLM_HOST_IP', 'HF_ENDPOINT',
 ];
 
 /** A DNS-1035 label: what a Service name must be (starts with a letter). */
@@ -274,6 +277,13 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
     issues.add('a ReadOnlyMany cache cannot receive downloads', 'remove offline: false, or use a writable access mode', 'offline');
   }
 
+  const mirror = props.hfEndpoint === undefined ? undefined : parseMirror(props.hfEndpoint);
+  if (props.hfEndpoint !== undefined && mirror === undefined) {
+    issues.add(`'${props.hfEndpoint}' is not an http(s) URL`, 'e.g. http://hf-mirror.models.svc.cluster.local:8080', 'hfEndpoint');
+  } else if (mirror !== undefined && offline) {
+    issues.add('a mirror is never contacted offline', 'remove hfEndpoint or offline', 'hfEndpoint');
+  }
+
   // Env.
   checkSecretRef(issues, 'hfToken', props.hfToken);
   checkSecretRef(issues, 'apiKey', props.apiKey);
@@ -319,6 +329,7 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
     configFiles,
     strategy,
     surgePods: surge ? 1 : 0,
+    mirror,
     startupProbe: startupProbeTiming(startupBudgetSeconds),
     progressDeadlineSeconds: progressDeadlineSeconds(startupBudgetSeconds),
     terminationGracePeriodSeconds: terminationGracePeriodSeconds(drainSeconds),
@@ -449,6 +460,7 @@ function planEnv(issues: IssueCollector, props: VllmModelProps, cache: CachePlan
     { name: 'VLLM_ENGINE_READY_TIMEOUT_S', value: String(budget) },
   ];
   if (offline) env.push({ name: 'HF_HUB_OFFLINE', value: '1' });
+  if (props.hfEndpoint !== undefined) env.push({ name: 'HF_ENDPOINT', value: props.hfEndpoint });
   if (props.hfToken) env.push(secretEnv('HF_TOKEN', props.hfToken));
   if (props.apiKey) env.push(secretEnv('VLLM_API_KEY', props.apiKey));
   for (const [name, value] of sortedEntries(props.env ?? {})) {
@@ -458,6 +470,16 @@ function planEnv(issues: IssueCollector, props: VllmModelProps, cache: CachePlan
     else env.push({ name, value });
   }
   return env;
+}
+
+function parseMirror(url: string): { host: string; port: number } | undefined {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+    return { host: u.hostname, port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80 };
+  } catch {
+    return undefined;
+  }
 }
 
 function sortKeys(v: unknown): unknown {

@@ -208,6 +208,12 @@ export interface VllmModelOptions {
    */
   readonly offline?: boolean;
   /**
+   * A Hugging Face mirror or proxy to download from (`HF_ENDPOINT`), e.g.
+   * `http://hf-mirror.models.svc.cluster.local:8080`; the NetworkPolicy lets the pods reach it.
+   * @default - huggingface.co
+   */
+  readonly hfEndpoint?: string;
+  /**
    * A persistent cache for weights and compiled kernels. Without it they live in an emptyDir and are
    * downloaded again whenever a pod starts.
    * @default - an emptyDir

@@ -14,10 +14,11 @@ import { k8s } from '../core/k8s';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { IModelServer } from '../core/model-server';
 import { registerModelServer } from '../core/model-server-directory';
-import { dnsEgressRule, internetEgressRule, namespacePeer } from '../core/network';
+import { isDns1123Label } from '../core/names';
+import { classifyHost, dnsEgressRule, egressRules, internetEgressRule, namespacePeer } from '../core/network';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { checkShape } from '../core/shape';
-import { checkLabels } from '../core/validate';
+import { checkAllowedFrom, checkLabels } from '../core/validate';
 import { sha256 } from '../core/yaml';
 
 /** Options of `VllmModel.asInferenceProvider`. */
@@ -100,7 +101,10 @@ export class VllmModel extends Construct implements IModelServer {
     const monitoring = props.monitoring ?? {};
     checkLabels(issues.at('monitoring.labels'), monitoring.labels);
     checkLabels(issues.at('monitoring.prometheusPodLabels'), monitoring.prometheusPodLabels);
-    checkLabels(issues.at('allowedFrom.podLabels'), props.allowedFrom?.podLabels);
+    checkAllowedFrom(issues.at('allowedFrom'), props.allowedFrom);
+    if (monitoring.prometheusNamespace !== undefined && !isDns1123Label(monitoring.prometheusNamespace)) {
+      issues.add(`'${monitoring.prometheusNamespace}' is not a valid namespace name`, 'use a DNS-1123 label', 'monitoring.prometheusNamespace');
+    }
     const kv = monitoring.kvCacheAlertThreshold;
     if (kv !== undefined && !(kv > 0 && kv <= 1)) issues.add(`expected a fraction above 0 and at most 1, got ${kv}`, 'e.g. 0.95', 'monitoring.kvCacheAlertThreshold');
     const queue = monitoring.queueAlertThreshold;
@@ -190,6 +194,7 @@ export class VllmModel extends Construct implements IModelServer {
           dnsEgressRule(),
           // Weights come from the Hugging Face Hub (and its CDN) over HTTPS unless offline.
           ...(p.offline ? [] : [internetEgressRule([443])]),
+          ...mirrorEgress(p.mirror, ns),
         ],
       },
     });
@@ -307,6 +312,15 @@ export class VllmModel extends Construct implements IModelServer {
       podSelector: { matchLabels: { ...(m.prometheusPodLabels ?? { 'app.kubernetes.io/name': 'prometheus' }) } },
     });
   }
+}
+
+/** A mirror in the cluster or on a private address gets its own rule; a public one is covered by 443. */
+function mirrorEgress(mirror: VllmPlan['mirror'], namespace: string): k8s.NetworkPolicyEgressRule[] {
+  if (mirror === undefined) return [];
+  const where = classifyHost(mirror.host);
+  if (where.kind === 'service') return egressRules([{ peer: namespacePeer(where.namespace ?? namespace), port: mirror.port }]);
+  if (where.kind === 'ip' && where.private) return egressRules([{ peer: { ipBlock: { cidr: where.cidr } }, port: mirror.port }]);
+  return mirror.port === 443 ? [] : [internetEgressRule([mirror.port])];
 }
 
 function volumes(p: VllmPlan, configMapName: string | undefined): k8s.Volume[] {

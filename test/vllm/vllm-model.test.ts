@@ -178,6 +178,16 @@ describe('props', () => {
     expect(find(objs, 'NetworkPolicy').spec.egress).toHaveLength(1);
   });
 
+  test('a Hugging Face mirror: HF_ENDPOINT and an egress rule to it', () => {
+    const objs = synth({ ...base, hfEndpoint: 'http://hf-mirror.mirrors.svc.cluster.local:8080' });
+    expect(env(objs).HF_ENDPOINT).toBe('http://hf-mirror.mirrors.svc.cluster.local:8080');
+    expect(find(objs, 'NetworkPolicy').spec.egress).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'mirrors' } } }],
+      ports: [{ protocol: 'TCP', port: 8080 }],
+    });
+    expect(errors({ ...base, hfEndpoint: 'ftp://x' })).toEqual(["hfEndpoint: 'ftp://x' is not an http(s) URL (e.g. http://hf-mirror.models.svc.cluster.local:8080)"]);
+  });
+
   test('cache PVC; ReadOnlyMany pre-staged weights mount read-only, go offline and keep kernels writable', () => {
     const rwx = synth({ ...base, replicas: 2, cache: { size: '200Gi', storageClassName: 'fast', accessMode: 'ReadWriteMany' } });
     expect(find(rwx, 'PersistentVolumeClaim').spec).toEqual({ accessModes: ['ReadWriteMany'], storageClassName: 'fast', resources: { requests: { storage: '200Gi' } } });
@@ -323,7 +333,8 @@ describe('GPU node pools', () => {
     );
   });
 
-  test('pool props are validated', () => {
+  test('pool props are validated, unknown keys included', () => {
+    expect(() => new GpuNodePool(new Chart(Testing.app(), 'c'), 'p', { gpusPerNode: 8, nodes: 1, gpuProdct: 'x' } as any)).toThrow("c/p gpuProdct: unknown field 'gpuProdct' (did you mean 'gpuProduct' or 'gpuProducts'?)");
     expect(() => new GpuNodePool(new Chart(Testing.app(), 'c'), 'p', { gpusPerNode: 0, nodes: 1.5 })).toThrow(
       /gpusPerNode: expected a positive integer, got 0 .*\n.*nodes: expected a positive integer, got 1.5/,
     );
