@@ -1,0 +1,104 @@
+/** Pod, label and annotation builders shared by the registry's Jobs and CronJob. */
+import { ENV } from './scripts';
+import { IMAGE_UID, RegistryPlan } from './validation';
+import { k8s } from '../core/k8s';
+import { standardLabels } from '../core/labels';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
+import { sha256 } from '../core/yaml';
+
+/** Where the ConfigMap with the SQL and scripts is mounted. */
+export const SCRIPTS_DIR = '/etc/model-registry';
+
+/** Argo CD sync waves: migrations, then (wave 0) the model servers, then registrations. */
+export const MIGRATION_WAVE = -10;
+export const REGISTRATION_WAVE = 10;
+
+/** Label of a registration pod naming its entry, so that each entry's NetworkPolicy selects only its pods. */
+export const ENTRY_LABEL = 'registry.llamastack.io/entry';
+
+export type Component = 'migration' | 'registration' | 'health-check' | 'registry';
+
+/** Labels that select the pods of one component of one registry. */
+export function podSelector(registry: string, component: Component, entry?: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'model-registry',
+    'app.kubernetes.io/instance': registry,
+    'app.kubernetes.io/component': component,
+    ...(entry ? { [ENTRY_LABEL]: entry } : {}),
+  };
+}
+
+export function objectLabels(registry: string, component: Component, entry?: string): Record<string, string> {
+  return { ...standardLabels({ name: 'model-registry', instance: registry, component }), ...(entry ? { [ENTRY_LABEL]: entry } : {}) };
+}
+
+export function waveAnnotations(wave: number): Record<string, string> {
+  return { 'argocd.argoproj.io/sync-wave': String(wave) };
+}
+
+/**
+ * A Job that Argo CD runs as a Sync hook in `wave` (after the wave's other objects are applied, before
+ * the next wave), re-creates before each run, and does not report as out of sync once its TTL deleted it.
+ */
+export function hookAnnotations(wave: number): Record<string, string> {
+  return {
+    ...waveAnnotations(wave),
+    'argocd.argoproj.io/hook': 'Sync',
+    'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+  };
+}
+
+export interface PodOptions {
+  readonly plan: RegistryPlan;
+  readonly configMapName: string;
+  readonly serviceAccountName: string;
+  readonly labels: Record<string, string>;
+  readonly script: string;
+  readonly appName: string;
+  readonly env: k8s.EnvVar[];
+}
+
+/** The pod of every registry Job: psql image, non-root, read-only root, the scripts ConfigMap, the Secret as env. */
+export function jobPod(o: PodOptions): k8s.PodTemplateSpec {
+  const q = (m: Record<string, string>) => Object.fromEntries(Object.keys(m).sort().map((k) => [k, k8s.Quantity.fromString(m[k])]));
+  return {
+    metadata: { labels: o.labels },
+    spec: {
+      restartPolicy: 'Never',
+      serviceAccountName: o.serviceAccountName,
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      securityContext: restrictedPodSecurityContext(IMAGE_UID, IMAGE_UID),
+      imagePullSecrets: o.plan.imagePullSecrets.length > 0 ? o.plan.imagePullSecrets.map((name) => ({ name })) : undefined,
+      containers: [{
+        name: 'psql',
+        image: o.plan.image,
+        imagePullPolicy: 'IfNotPresent',
+        command: ['/bin/sh', `${SCRIPTS_DIR}/${o.script}`],
+        env: [
+          { name: ENV.databaseUrl, valueFrom: { secretKeyRef: { name: o.plan.database.secretName, key: o.plan.database.secretKey } } },
+          { name: 'PGAPPNAME', value: o.appName },
+          { name: 'PGCONNECT_TIMEOUT', value: '10' },
+          { name: 'PGCLIENTENCODING', value: 'UTF8' },
+          { name: 'HOME', value: '/tmp' },
+          ...o.env,
+        ],
+        resources: { requests: q(o.plan.resources.requests), limits: q(o.plan.resources.limits) },
+        securityContext: restrictedContainerSecurityContext(),
+        volumeMounts: [
+          { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
+          { name: 'tmp', mountPath: '/tmp' },
+        ],
+      }],
+      volumes: [
+        { name: 'scripts', configMap: { name: o.configMapName, defaultMode: 0o444 } },
+        { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+      ],
+    },
+  };
+}
+
+/** `<base>-<first 8 hex of sha256(content)>`: a change of content is a new object name. */
+export function hashedName(base: string, content: unknown): string {
+  return `${base}-${sha256(JSON.stringify(content)).slice(0, 8)}`;
+}

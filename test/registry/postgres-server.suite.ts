@@ -1,0 +1,300 @@
+/**
+ * The registry against a real PostgreSQL server, with the real psql, running exactly the scripts the Jobs
+ * run (taken from the synthesized ConfigMap). Not part of `npm test`: test/registry/postgres-server.sh
+ * starts a throwaway server and runs this file with REGISTRY_TEST_DATABASE_URL (a role with CREATEDB)
+ * and REGISTRY_TEST_TOOLS (a directory with psql, and busybox's wget/timeout when available).
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { Chart, Testing } from 'cdk8s';
+import { HOSTILE } from './support';
+import { ModelRegistry, ModelRegistryEntry } from '../../src';
+import { MIGRATION_LOCK_KEY, migrations } from '../../src/registry/migrations';
+import { ROUTE_LOOKUP } from '../../src/registry/statements';
+import { Manifest } from '../support/manifests';
+
+jest.setTimeout(120_000);
+
+const URL_ = process.env.REGISTRY_TEST_DATABASE_URL;
+const TOOLS = process.env.REGISTRY_TEST_TOOLS ?? '';
+const suite = URL_ ? describe : describe.skip;
+if (!URL_) {
+  // eslint-disable-next-line no-console
+  console.log('skipped: REGISTRY_TEST_DATABASE_URL is not set (run test/registry/postgres-server.sh)');
+}
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let dir: string;
+let server: http.Server;
+let base: string;
+const answers: Record<string, number> = {};
+let dbCount = 0;
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env: { PATH: `${TOOLS}:${process.env.PATH}`, PGCONNECT_TIMEOUT: '10', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** psql with fixed SQL (no values): the helper the assertions use. */
+async function psql(url: string, sql: string): Promise<string> {
+  const r = await run('psql', ['-X', '-At', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql]);
+  if (r.code !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+async function json(url: string, sql: string): Promise<any[]> {
+  return JSON.parse(await psql(url, `SELECT coalesce(json_agg(t), '[]') FROM (${sql}) t`));
+}
+
+/** A new, empty database; its URL. */
+async function freshDb(): Promise<string> {
+  const name = `registry_t${process.pid}_${++dbCount}`;
+  await psql(URL_!, `CREATE DATABASE ${name}`);
+  const u = new URL(URL_!);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** A script from the ConfigMap, run by sh as the Job runs it. */
+function script(name: string, url: string, env: Record<string, string> = {}, from = dir): Promise<Result> {
+  return run('sh', [path.join(from, name)], { REGISTRY_DATABASE_URL: url, PGCLIENTENCODING: 'UTF8', ...env });
+}
+
+/** An operator's psql script with -v variables (values as separate argv entries, never through a shell). */
+function psqlFile(name: string, url: string, vars: Record<string, string>): Promise<Result> {
+  const args = ['-X', '-d', url, ...Object.entries(vars).flatMap(([k, v]) => ['-v', `${k}=${v}`]), '-f', path.join(dir, name)];
+  return run('psql', args);
+}
+
+const entryEnv = (o: Record<string, string> = {}) => ({
+  REGISTRY_MODEL_NAME: HOSTILE.modelName,
+  REGISTRY_ENVIRONMENT: 'production',
+  REGISTRY_BACKEND: HOSTILE.backend,
+  REGISTRY_MODEL_ID: HOSTILE.modelId,
+  REGISTRY_ENDPOINT: HOSTILE.endpoint,
+  REGISTRY_NAMESPACE: 'models',
+  REGISTRY_STATUS: 'ready',
+  REGISTRY_METADATA: HOSTILE.metadata,
+  REGISTRY_HEALTH_URL: `${base}/health`,
+  REGISTRY_WAIT_SECONDS: '20',
+  REGISTRY_PROBE_TIMEOUT_SECONDS: '2',
+  REGISTRY_PROBE_INTERVAL_SECONDS: '1',
+  ...o,
+});
+
+const SCHEMA_SQL = `SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+  WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`;
+const CONSTRAINTS_SQL = `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+  WHERE conrelid = 'model_registry_entries'::regclass ORDER BY conname`;
+
+suite(`real PostgreSQL server ${process.env.REGISTRY_TEST_SERVER_VERSION ?? ''}`, () => {
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-server-'));
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    const registry = new ModelRegistry(chart, 'registry', { database: { connectionString: { name: 'db', key: 'url' }, host: 'pg.db.svc' }, healthCheck: {} });
+    new ModelRegistryEntry(chart, 'e', { registry, modelName: 'm', endpoint: 'http://m.models.svc:8000', environment: 'production' });
+    const files = (Testing.synth(chart) as Manifest[]).find((o) => o.kind === 'ConfigMap')!.data as Record<string, string>;
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    server = http.createServer((req, res) => {
+      res.writeHead(answers[req.url!] ?? 404);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    answers['/health'] = 200;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('migrations (migrate.sh / rollback.sql)', () => {
+    test('up applies every migration; again is a no-op', async () => {
+      const url = await freshDb();
+      const first = await script('migrate.sh', url);
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      expect(first.stdout.trim().split('\n')).toEqual(migrations().map((m) => `applied ${m.version}_${m.name}`));
+      const again = await script('migrate.sh', url);
+      expect(again.code).toBe(0);
+      expect(again.stdout.trim().split('\n')).toEqual(migrations().map((m) => `${m.version}_${m.name} was already applied`));
+      expect(await json(url, 'SELECT version, checksum FROM registry_schema_migrations ORDER BY 1'))
+        .toEqual(migrations().map((m) => ({ version: m.version, checksum: m.checksum })));
+    });
+
+    test('two runners at once: the advisory lock serialises them and each migration is applied once', async () => {
+      const url = await freshDb();
+      const [a, b] = await Promise.all([script('migrate.sh', url), script('migrate.sh', url)]);
+      expect([a.code, b.code]).toEqual([0, 0]);
+      expect(`${a.stdout}${b.stdout}`.match(/^applied /gm)).toHaveLength(migrations().length);
+      expect(await psql(url, 'SELECT count(*) FROM registry_schema_migrations')).toBe(String(migrations().length));
+    });
+
+    test('a runner waits while another holds the lock', async () => {
+      const url = await freshDb();
+      const holder = run('psql', ['-X', '-q', '-d', url, '-c', `SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`, '-c', 'SELECT pg_sleep(3)']);
+      await new Promise((r) => setTimeout(r, 500));
+      const started = Date.now();
+      const r = await script('migrate.sh', url);
+      expect(r.code).toBe(0);
+      expect(Date.now() - started).toBeGreaterThan(1500);
+      expect((await holder).code).toBe(0);
+    });
+
+    test('down to nothing and up again gives the same schema; down refuses without a valid target', async () => {
+      const url = await freshDb();
+      await script('migrate.sh', url);
+      const schema = await json(url, SCHEMA_SQL);
+      const constraints = await json(url, CONSTRAINTS_SQL);
+      expect((await psqlFile('rollback.sql', url, {})).stderr).toMatch(/the rollback target is missing or not four digits/);
+      expect((await psqlFile('rollback.sql', url, { target: '1; DROP TABLE registry_schema_migrations' })).code).toBe(3);
+      expect(await psql(url, 'SELECT count(*) FROM registry_schema_migrations')).toBe('3');
+      const down = await psqlFile('rollback.sql', url, { target: '0000' });
+      expect(down.code).toBe(0);
+      expect(down.stdout.trim().split('\n')).toEqual([...migrations()].reverse().map((m) => `reverted ${m.version}_${m.name}`));
+      expect(await psql(url, 'SELECT to_regclass(\'model_registry_entries\') IS NULL')).toBe('t');
+      await script('migrate.sh', url);
+      expect(await json(url, SCHEMA_SQL)).toEqual(schema);
+      expect(await json(url, CONSTRAINTS_SQL)).toEqual(constraints);
+    });
+
+    test('a changed migration file stops the runner with exit code 3 and a clear message', async () => {
+      const url = await freshDb();
+      await script('migrate.sh', url);
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-changed-'));
+      for (const f of fs.readdirSync(dir)) fs.copyFileSync(path.join(dir, f), path.join(copy, f));
+      const m = migrations()[1];
+      // Same version, another checksum: what an edited release would produce.
+      fs.writeFileSync(path.join(copy, 'migrate.sql'), fs.readFileSync(path.join(dir, 'migrate.sql'), 'utf8').split(m.checksum).join('0'.repeat(64)));
+      const r = await script('migrate.sh', url, {}, copy);
+      fs.rmSync(copy, { recursive: true, force: true });
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`model registry migration ${m.upFile} was changed after it was applied`);
+    });
+  });
+
+  describe('registration, health checks and operators\' scripts', () => {
+    let url: string;
+    beforeAll(async () => {
+      url = await freshDb();
+      await script('migrate.sh', url);
+    });
+    beforeEach(async () => {
+      await psql(url, 'DELETE FROM model_registry_entries');
+    });
+    const row = async (name = HOSTILE.modelName) => (await json(url, 'SELECT * FROM model_registry_entries'))
+      .find((r) => r.model_name === name);
+
+    test('register.sh before the migrations fails with a clear message (and the Job retries)', async () => {
+      const r = await script('register.sh', await freshDb(), entryEnv());
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('the model registry schema is not installed');
+    });
+
+    test('register.sh stores hostile values verbatim; a second run changes nothing but the health check time', async () => {
+      const r = await script('register.sh', url, entryEnv());
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const first = await row();
+      expect(first).toMatchObject({
+        model_name: HOSTILE.modelName,
+        deployment_endpoint: HOSTILE.endpoint,
+        model_id: HOSTILE.modelId,
+        backend: HOSTILE.backend,
+        metadata: JSON.parse(HOSTILE.metadata),
+        deployment_status: 'ready',
+        deployment_namespace: 'models',
+        deployment_environment: 'production',
+      });
+      expect(first.last_health_check_at).not.toBeNull();
+      expect(await psql(url, 'SELECT count(*) FROM registry_schema_migrations')).toBe('3');
+      await script('register.sh', url, entryEnv());
+      const second = await row();
+      expect(second.id).toBe(first.id);
+      expect(second.updated_at).toBe(first.updated_at);
+      expect(second.last_health_check_at > first.last_health_check_at).toBe(true);
+    });
+
+    test('a disabled registration (no health URL) and an empty namespace', async () => {
+      const r = await script('register.sh', url, entryEnv({ REGISTRY_STATUS: 'disabled', REGISTRY_HEALTH_URL: '', REGISTRY_NAMESPACE: '' }));
+      expect(r.code).toBe(0);
+      expect(await row()).toMatchObject({ deployment_status: 'disabled', deployment_namespace: null, last_health_check_at: null });
+    });
+
+    test('the CHECK constraint rejects an unknown status', async () => {
+      const r = await script('register.sh', url, entryEnv({ REGISTRY_STATUS: 'online\'); DROP TABLE model_registry_entries; --' }));
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('model_registry_entries_deployment_status_check');
+      expect(await json(url, 'SELECT * FROM model_registry_entries')).toEqual([]);
+    });
+
+    test('health-check.sh flips ready <-> degraded and leaves disabled models alone', async () => {
+      await script('register.sh', url, entryEnv());
+      await script('register.sh', url, entryEnv({ REGISTRY_MODEL_NAME: 'off', REGISTRY_STATUS: 'disabled', REGISTRY_HEALTH_URL: '' }));
+      answers['/down'] = 503;
+      const targets = (p: string) => [`${HOSTILE.modelName}\tproduction\t${base}${p}`, `off\tproduction\t${base}${p}`].join('\n');
+      const down = await script('health-check.sh', url, { REGISTRY_HEALTH_TARGETS: targets('/down'), REGISTRY_PROBE_TIMEOUT_SECONDS: '2' });
+      expect(down.code).toBe(0);
+      expect((await row()).deployment_status).toBe('degraded');
+      const up = await script('health-check.sh', url, { REGISTRY_HEALTH_TARGETS: targets('/health'), REGISTRY_PROBE_TIMEOUT_SECONDS: '2' });
+      expect(up.code).toBe(0);
+      expect((await row()).deployment_status).toBe('ready');
+      expect(await row('off')).toMatchObject({ deployment_status: 'disabled', last_health_check_at: null });
+    });
+
+    test('disable.sql, enable.sql and lookup.sql take hostile values as psql variables', async () => {
+      await script('register.sh', url, entryEnv());
+      const vars = { model_name: HOSTILE.modelName, environment: 'production' };
+      const seen = await psqlFile('lookup.sql', url, vars);
+      expect(seen.code).toBe(0);
+      expect(seen.stdout).toContain(HOSTILE.endpoint);
+      expect((await psqlFile('disable.sql', url, vars)).code).toBe(0);
+      expect((await row()).deployment_status).toBe('disabled');
+      expect((await psqlFile('lookup.sql', url, vars)).stdout).toMatch(/\(0 rows\)|^\s*endpoint/m);
+      expect((await psqlFile('enable.sql', url, vars)).code).toBe(0);
+      expect((await row()).deployment_status).toBe('ready');
+      const missing = await psqlFile('disable.sql', url, { model_name: 'x' });
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain('the psql variable environment is not set');
+    });
+
+    test('status changes are announced to LISTENers', async () => {
+      const listener = run('psql', ['-X', '-d', url, '-c', 'LISTEN model_registry_entries', '-c', 'SELECT pg_sleep(3)', '-c', 'SELECT 1']);
+      await new Promise((r) => setTimeout(r, 800));
+      await script('register.sh', url, entryEnv({ REGISTRY_MODEL_NAME: 'notify-me' }));
+      const out = (await listener).stdout;
+      expect(out).toContain('Asynchronous notification "model_registry_entries" with payload');
+      expect(out).toContain('"model_name" : "notify-me"');
+    });
+
+    test('the router lookup uses an index (EXPLAIN of the prepared statement)', async () => {
+      await psql(url, `INSERT INTO model_registry_entries (model_name, deployment_environment, backend, model_id, deployment_endpoint, deployment_status)
+        SELECT 'model-' || i, (ARRAY['development', 'staging', 'production'])[1 + i % 3], 'vllm', 'm', 'http://m-' || i || ':8000',
+          (ARRAY['ready', 'degraded', 'disabled', 'pending'])[1 + i % 4]
+        FROM generate_series(1, 5000) AS i`);
+      await psql(url, 'ANALYZE model_registry_entries');
+      const plan = await run('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', url,
+        '-c', `PREPARE route(text, text) AS ${ROUTE_LOOKUP.sql}`, '-c', 'EXPLAIN (FORMAT JSON) EXECUTE route(\'model-8\', \'production\')']);
+      expect(plan.code).toBe(0);
+      const top = JSON.parse(plan.stdout.trim())[0].Plan;
+      expect(top['Node Type']).toMatch(/^Index (Only )?Scan$/);
+      expect(top['Index Name']).toMatch(/^model_registry_entries_(ready_idx|model_name_environment_key)$/);
+    });
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * Shared pieces of the registry tests: a fake model server, hostile values, and the migration runner's
+ * steps executed on PGlite with exactly the SQL the psql runner (migrate.sql / rollback.sql) sends.
+ */
+import { Construct } from 'constructs';
+import { IModelServer } from '../../src';
+import {
+  forgetSql, guardSql, LEDGER_DDL, LOCK_STATEMENTS, Migration, migrations, pendingSql, recordSql, revertSql, UNLOCK_STATEMENT,
+} from '../../src/registry/migrations';
+
+/** Values that would break any SQL or shell built by string concatenation. */
+export const HOSTILE = {
+  modelName: 'O\'Brien"; DROP TABLE model_registry_entries; -- :\'x\' :"y" \\ $1 $$ ✓ 模型 🦙',
+  endpoint: 'http://evil.example/\';DROP TABLE model_registry_entries;--/$(id)`id`',
+  modelId: 'org/model\'); DELETE FROM registry_schema_migrations; --',
+  backend: 'vllm\'--',
+  metadata: JSON.stringify({ 'note': 'it\'s "quoted"; \\ $$ :\'v\' ✓', 'x;y': '\'' }),
+};
+
+/** A model server with the IModelServer surface; records allowFrom calls. */
+export class FakeModel extends Construct implements IModelServer {
+  public readonly servedModelName: string;
+  public readonly modelSource = 'meta-llama/Llama-3.1-8B-Instruct';
+  public readonly backend = 'vllm';
+  public readonly environment: string;
+  public readonly namespace: string;
+  public readonly serviceName: string;
+  public readonly port = 8000;
+  public readonly healthPath = '/health';
+  public readonly podSelectorLabels: { [key: string]: string };
+  public readonly allowed: Array<{ labels: Record<string, string>; namespace?: string }> = [];
+
+  constructor(scope: Construct, id: string, o: { name?: string; environment?: string; namespace?: string } = {}) {
+    super(scope, id);
+    this.servedModelName = o.name ?? 'llama-8b';
+    this.environment = o.environment ?? 'production';
+    this.namespace = o.namespace ?? 'models';
+    this.serviceName = `${this.servedModelName}-${this.environment}`;
+    this.podSelectorLabels = { 'app.kubernetes.io/name': 'vllm', 'app.kubernetes.io/instance': this.servedModelName };
+  }
+
+  public get url(): string {
+    return `http://${this.serviceName}.${this.namespace}.svc.cluster.local:${this.port}`;
+  }
+
+  public allowFrom(podLabels: { [key: string]: string }, namespace?: string): void {
+    this.allowed.push({ labels: podLabels, namespace });
+  }
+}
+
+/** What PGlite and a pg client have in common. */
+export interface Db {
+  query(text: string, params?: unknown[]): Promise<{ rows: any[] }>;
+  exec(sql: string): Promise<unknown>;
+}
+
+/** migrate.sql's steps, in its order, with its SQL. */
+export async function migrateUp(db: Db, all: Migration[] = migrations()): Promise<string[]> {
+  const applied: string[] = [];
+  for (const s of LOCK_STATEMENTS) await db.query(s);
+  await db.query(LEDGER_DDL);
+  for (const m of all) {
+    await db.exec(guardSql(m));
+    const pending = (await db.query(pendingSql(m))).rows[0].pending;
+    if (!pending) continue;
+    await db.exec('BEGIN');
+    try {
+      await db.exec(m.up);
+      await db.query(recordSql(m));
+      await db.exec('COMMIT');
+    } catch (err) {
+      await db.exec('ROLLBACK');
+      throw err;
+    }
+    applied.push(m.version);
+  }
+  await db.query(UNLOCK_STATEMENT);
+  return applied;
+}
+
+/** rollback.sql's steps; `:'target'` is the psql variable, bound here as $1. */
+export async function migrateDown(db: Db, target: string, all: Migration[] = migrations()): Promise<string[]> {
+  const reverted: string[] = [];
+  for (const s of LOCK_STATEMENTS) await db.query(s);
+  await db.query(LEDGER_DDL);
+  for (const m of [...all].reverse()) {
+    const revert = (await db.query(revertSql(m).replace(':\'target\'', '$1::text'), [target])).rows[0].revert;
+    if (!revert) continue;
+    await db.exec('BEGIN');
+    try {
+      await db.exec(m.down);
+      await db.query(forgetSql(m));
+      await db.exec('COMMIT');
+    } catch (err) {
+      await db.exec('ROLLBACK');
+      throw err;
+    }
+    reverted.push(m.version);
+  }
+  await db.query(UNLOCK_STATEMENT);
+  return reverted;
+}
