@@ -29,7 +29,7 @@ export function parseEndpoint(issues: IssueCollector, text: string): URL | undef
   return url;
 }
 
-function portOf(url: URL): number {
+export function portOf(url: URL): number {
   return url.port ? Number(url.port) : SCHEMES[url.protocol];
 }
 

@@ -3,6 +3,7 @@ import { checkBaseSecrets, checkBaseStructure, checkStackKeys } from './base';
 import { Endpoint, GenerationContext, SecretEnvVar, checkSecretRef } from './context';
 import { recordBaseDestinations } from './destinations';
 import { resolveDistribution } from './distributions';
+import { applyExternalProviders, ExternalProviderInput, ExternalProviderPlan } from './external-providers';
 import { placeholders, stringLeaves } from './placeholders';
 import { applyProviders, normaliseApiName } from './providers';
 import { applyResources } from './resources';
@@ -36,6 +37,8 @@ export interface ConfigInput extends LlamaStackConfigSpec {
   readonly imageOverrides?: { [name: string]: string };
   /** Writable data directory in the container (SQLite files). @default '/.llama' */
   readonly dataDir?: string;
+  /** External providers (from provider images), in init-container order. */
+  readonly external?: readonly ExternalProviderInput[];
 }
 
 export interface GeneratedConfig {
@@ -56,6 +59,8 @@ export interface GeneratedConfig {
   readonly endpoints: Endpoint[];
   /** The parsed final config. */
   readonly config?: Record<string, unknown>;
+  /** What the install step does at pod start, when there are external providers. */
+  readonly externalProviders?: ExternalProviderPlan;
 }
 
 /** `${env.X}` with no `:=`/`:+` operator. */
@@ -84,16 +89,21 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   if (input.overrideConfig !== undefined && input.overrideConfig !== null) {
     checkOverride(issues, input);
     const dist = resolveDistribution(issues, input.distribution, input.imageOverrides, false);
+    // The user's config exists only in the pod: external providers are all merged there.
+    const ctx = new GenerationContext(issues, { providers: {} }, '', input.dataDir ?? '/.llama');
+    const supplied = new Set([...Object.keys(input.env ?? {}), ...Object.keys(input.extraEnv ?? {})]);
+    const external = applyExternalProviders(ctx, input.external, { mergeAllAtStart: true, suppliedEnv: supplied });
     if (!dist || issues.issues.length > before) return undefined;
     return {
       image: dist.image,
       hash: sha256(`override:${input.overrideConfig.configMapName}`),
-      envVars: [],
+      envVars: ctx.secretEnvVars,
       requiredEnv: [],
       providerCount: 0,
       resourceCount: 0,
-      warnings: [],
-      endpoints: [],
+      warnings: ctx.warnings,
+      endpoints: ctx.endpoints,
+      externalProviders: input.external?.length ? external.plan : undefined,
     };
   }
   const dist = resolveDistribution(issues, input.distribution, input.imageOverrides);
@@ -109,7 +119,9 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   const providersOk = issues.issues.length === beforeProviders;
   const configured = new Set(Object.keys(input.providers ?? {}).filter((k) => (input.providers as any)[k] !== undefined).map(normaliseApiName));
   const disabledIndex = applyDisabled(ctx, input.disabled, configured);
+  const external = applyExternalProviders(ctx, input.external, { mergeAllAtStart: false, disabled: disabledIndex, suppliedEnv: supplied });
   applyResources(ctx, input.resources, supplied);
+  external.finish();
   applyStorage(ctx, input.storage);
   applyServer(config, input.server);
 
@@ -133,6 +145,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
     warnings: ctx.warnings,
     endpoints: ctx.endpoints,
     config: ordered,
+    externalProviders: input.external?.length ? external.plan : undefined,
   };
 }
 

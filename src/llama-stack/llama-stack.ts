@@ -17,6 +17,8 @@ import { findModelServer } from '../core/model-server-directory';
 import { dnsEgressRule, egressRules, internetEgressRule, namespacePeer } from '../core/network';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { checkShape } from '../core/shape';
+import { EXTERNAL_PROVIDERS_DIR, ExternalProviderPod, externalProviderPod, SCRIPTS_DIR_MOUNT } from '../external-provider/pod';
+import { resolveExternalProviders } from '../external-provider/resolve';
 
 const CONFIG_DIR = '/etc/llama-stack';
 const TLS_DIR = '/etc/llama-stack-tls';
@@ -26,7 +28,7 @@ const UID = 1001;
 /** Group 0: the distribution images make /.llama and /.cache group-0 writable. */
 const GID = 0;
 /** Volume names the construct uses. */
-const OWN_VOLUMES = ['config', 'data', 'cache', 'tmp', 'tls', 'ca-custom', 'ca-combined'];
+const OWN_VOLUMES = ['config', 'data', 'cache', 'tmp', 'tls', 'ca-custom', 'ca-combined', 'external-providers', 'external-provider-scripts'];
 
 /** Names the construct sets itself, which `env` may not override, and what to use instead. */
 const RESERVED_ENV: Record<string, string> = {
@@ -145,6 +147,7 @@ export class LlamaStack extends Construct {
     const tls = props.networking?.tls;
     const serverTls = tls?.enabled === true;
     const plan = planWorkload(props);
+    const external = resolveExternalProviders(issues.at('externalProviders'), props.externalProviders);
 
     const generated = generateInto(issues, {
       ...props,
@@ -157,11 +160,13 @@ export class LlamaStack extends Construct {
       },
       imageOverrides,
       dataDir: plan.dataDir,
+      external: external?.providers,
     });
     checkEnvNames(issues, props.env);
     checkWorkload(issues, props, {
-      env: RESERVED_ENV, volumes: OWN_VOLUMES, paths: [CONFIG_DIR, CACHE_DIR, '/tmp', TLS_DIR, COMBINED_CA_DIR, CUSTOM_CA_DIR],
+      env: RESERVED_ENV, volumes: OWN_VOLUMES, paths: [CONFIG_DIR, CACHE_DIR, '/tmp', TLS_DIR, COMBINED_CA_DIR, CUSTOM_CA_DIR, EXTERNAL_PROVIDERS_DIR, SCRIPTS_DIR_MOUNT],
     });
+    if (external) checkPythonPath(issues, props);
     if (props.overrideConfig !== undefined && props.workload?.workers !== undefined) {
       issues.add('workers has no effect with overrideConfig', 'set server.workers (and server.host: 0.0.0.0) in your config.yaml, and remove workload.workers', 'workload.workers');
     }
@@ -214,6 +219,23 @@ export class LlamaStack extends Construct {
       });
     }
 
+    let providerPod: ExternalProviderPod | undefined;
+    if (external && config.externalProviders) {
+      providerPod = externalProviderPod({
+        stackName: name,
+        serverImage: config.image,
+        resolved: external,
+        plan: config.externalProviders,
+        extraPythonPath: typeof props.env?.PYTHONPATH === 'string' ? props.env.PYTHONPATH : undefined,
+        baseConfig: { volume: 'config', dir: CONFIG_DIR, file: `${CONFIG_DIR}/config.yaml` },
+      });
+      new k8s.KubeConfigMap(this, 'ExternalProviderScripts', {
+        metadata: { name: providerPod.configMapName, labels: labelsFor('external-providers') },
+        immutable: true,
+        data: providerPod.configMapData,
+      });
+    }
+
     const pvcName = `${name}-pvc`;
     if (w.storage) {
       new k8s.KubePersistentVolumeClaim(this, 'Storage', {
@@ -229,6 +251,7 @@ export class LlamaStack extends Construct {
     const ca = tls?.caBundle ? caBundlePieces(tls.caBundle, config.image) : undefined;
     const env = containerEnv(port, plan.dataDir, config, props.env);
     if (ca) env.push({ name: 'SSL_CERT_FILE', value: COMBINED_CA_FILE }, { name: 'REQUESTS_CA_BUNDLE', value: COMBINED_CA_FILE });
+    if (providerPod) withExternalProviders(env, providerPod);
     env.push(...(o.env ?? []));
 
     const volumes: k8s.Volume[] = [
@@ -252,6 +275,10 @@ export class LlamaStack extends Construct {
     if (ca) {
       volumes.push(...ca.volumes);
       mounts.push({ name: 'ca-combined', mountPath: COMBINED_CA_DIR, readOnly: true });
+    }
+    if (providerPod) {
+      volumes.push(...providerPod.volumes);
+      mounts.push(...providerPod.serverMounts);
     }
     volumes.push(...(o.volumes ?? []));
     mounts.push(...(o.volumeMounts ?? []));
@@ -283,7 +310,7 @@ export class LlamaStack extends Construct {
             tolerations: o.tolerations,
             imagePullSecrets: o.imagePullSecrets?.map((n) => ({ name: n })),
             topologySpreadConstraints: spreads,
-            initContainers: ca ? [ca.init] : undefined,
+            initContainers: ca || providerPod ? [...(ca ? [ca.init] : []), ...(providerPod?.initContainers ?? [])] : undefined,
             containers: [{
               name: 'llama-stack',
               image: config.image,
@@ -466,6 +493,36 @@ function checkStackName(issues: IssueCollector, name: unknown): void {
   } else if (name.length > MAX_STACK_NAME) {
     issues.add(`'${name}' is ${name.length} characters; at most ${MAX_STACK_NAME} are allowed`, `use a name of at most ${MAX_STACK_NAME} characters`);
   }
+}
+
+/**
+ * With external providers PYTHONPATH starts with their packages: env.PYTHONPATH (a literal) is appended to
+ * it; an override or Secret would replace it, so those are errors.
+ */
+function checkPythonPath(issues: IssueCollector, props: LlamaStackProps): void {
+  const given = props.env?.PYTHONPATH;
+  if (given !== undefined && typeof given !== 'string') {
+    issues.add('PYTHONPATH must be a literal value when external providers are used', 'give the extra paths as a string; they follow the provider packages', 'env.PYTHONPATH');
+  }
+  const list = props.workload?.overrides?.env;
+  (Array.isArray(list) ? list : []).forEach((e, i) => {
+    if (e?.name === 'PYTHONPATH') {
+      issues.add(
+        'PYTHONPATH is set by the construct when external providers are used (their packages come first)',
+        'set env.PYTHONPATH instead; its paths follow the provider packages',
+        `workload.overrides.env[${i}].name`,
+      );
+    }
+  });
+}
+
+/** The server reads the config the install step wrote (if it writes one) and imports external packages first. */
+function withExternalProviders(env: k8s.EnvVar[], pod: ExternalProviderPod): void {
+  const runConfig = env.findIndex((e) => e.name === 'RUN_CONFIG_PATH');
+  if (runConfig >= 0 && pod.runConfigPath) env[runConfig] = { name: 'RUN_CONFIG_PATH', value: pod.runConfigPath };
+  const pythonPath = env.findIndex((e) => e.name === 'PYTHONPATH');
+  if (pythonPath >= 0) env[pythonPath] = { name: 'PYTHONPATH', value: [pod.pythonPath, env[pythonPath].value].filter((v) => v).join(':') };
+  else env.push({ name: 'PYTHONPATH', value: pod.pythonPath });
 }
 
 function checkEnvNames(issues: IssueCollector, env: LlamaStackProps['env']): void {

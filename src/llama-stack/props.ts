@@ -1,5 +1,6 @@
 import { LlamaStackConfigSpec } from '../config/types';
 import { k8s } from '../core/k8s';
+import { ExternalProvider } from '../external-provider/external-provider';
 
 /** Who may call the server (NetworkPolicy ingress). */
 export interface AllowedFromSpec {
@@ -312,4 +313,50 @@ export interface LlamaStackProps extends LlamaStackConfigSpec {
    * @default - 1 replica, default resources
    */
   readonly workload?: LlamaStackWorkloadProps;
+  /**
+   * Providers packaged as images, installed into the pod by init containers at deploy time and merged into
+   * the server config (see docs/external-providers.md).
+   * @default - none
+   */
+  readonly externalProviders?: ExternalProvidersSpec;
+}
+
+/**
+ * External providers per Llama Stack API, and the settings of their installation. Init containers run in
+ * the order of the APIs below, then list order.
+ */
+export interface ExternalProvidersSpec {
+  /** @default - none */
+  readonly inference?: ExternalProvider[];
+  /** @default - none */
+  readonly safety?: ExternalProvider[];
+  /** @default - none */
+  readonly vectorIo?: ExternalProvider[];
+  /** @default - none */
+  readonly toolRuntime?: ExternalProvider[];
+  /** @default - none */
+  readonly files?: ExternalProvider[];
+  /** @default - none */
+  readonly fileProcessors?: ExternalProvider[];
+  /** @default - none */
+  readonly responses?: ExternalProvider[];
+  /** @default - none */
+  readonly batches?: ExternalProvider[];
+  /** @default - none */
+  readonly datasetio?: ExternalProvider[];
+  /** @default - none */
+  readonly scoring?: ExternalProvider[];
+  /** @default - none */
+  readonly eval?: ExternalProvider[];
+  /**
+   * Size limit of the emptyDir that holds the staged wheels and the installed packages (the staged wheels
+   * are removed after the install).
+   * @default '2Gi'
+   */
+  readonly volumeSizeLimit?: string;
+  /**
+   * Resources of the install-providers init container (given keys replace the defaults key by key).
+   * @default - requests cpu 100m / memory 256Mi, limits cpu 1 / memory 1Gi
+   */
+  readonly installResources?: ContainerResourcesSpec;
 }

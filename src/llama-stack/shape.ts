@@ -1,4 +1,6 @@
+import { PROVIDER_APIS } from '../config/providers';
 import { CONFIG_SPEC_FIELDS } from '../config/shape';
+import { toCamelCase } from '../core/names';
 import { Shape } from '../core/shape';
 
 const LABELS: Shape = { map: 'string' };
@@ -6,10 +8,20 @@ const LABELS: Shape = { map: 'string' };
 const K8S_OBJECT: Shape = { obj: {}, open: true };
 const NAMED: Shape = { obj: { name: 'string' }, open: true };
 
+/** ExternalProvider instances are checked by the resolver (instanceof); removed APIs get its explanation. */
+const EXTERNAL_SECTIONS = [...PROVIDER_APIS.map(toCamelCase), 'agents', 'postTraining', 'telemetry'];
+
 export const LLAMA_STACK_PROPS_SHAPE: Shape = {
   obj: {
     ...CONFIG_SPEC_FIELDS,
     name: 'string',
+    externalProviders: {
+      obj: {
+        ...Object.fromEntries(EXTERNAL_SECTIONS.map((s): [string, Shape] => [s, { arr: 'any' }])),
+        volumeSizeLimit: 'string',
+        installResources: { obj: { requests: LABELS, limits: LABELS } },
+      },
+    },
     networking: {
       obj: {
         port: 'number',
