@@ -21,6 +21,9 @@ import { checkShape } from '../core/shape';
 import { checkAllowedFrom, checkLabels } from '../core/validate';
 import { sha256 } from '../core/yaml';
 
+/** Label on a model's Service naming it, for selectors that must not depend on app.kubernetes.io/instance. */
+const SERVICE_LABEL = 'vllm.cdk8s-llama-stack.io/service';
+
 /** Options of `VllmModel.asInferenceProvider`. */
 export interface InferenceProviderOptions {
   /**
@@ -175,7 +178,9 @@ export class VllmModel extends Construct implements IModelServer {
     });
 
     this.service = new k8s.KubeService(this, 'Service', {
-      metadata: { name: p.serviceName, labels },
+      // The ServiceMonitor selects the Service by a label of ours: Argo CD's label tracking rewrites
+      // app.kubernetes.io/instance on top-level objects.
+      metadata: { name: p.serviceName, labels: { ...labels, [SERVICE_LABEL]: p.serviceName } },
       spec: {
         type: 'ClusterIP',
         selector: this.podSelectorLabels,
@@ -293,7 +298,7 @@ export class VllmModel extends Construct implements IModelServer {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'ServiceMonitor',
       metadata: { name: p.serviceName, labels: extra },
-      spec: serviceMonitorSpec(this.podSelectorLabels, m.scrapeInterval ?? '30s'),
+      spec: serviceMonitorSpec({ [SERVICE_LABEL]: p.serviceName }, m.scrapeInterval ?? '30s'),
     });
     new ApiObject(this, 'PrometheusRule', {
       apiVersion: 'monitoring.coreos.com/v1',

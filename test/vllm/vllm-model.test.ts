@@ -109,6 +109,12 @@ describe('defaults', () => {
     expect(find(objs, 'Deployment').metadata.labels.environment).toBe('production');
   });
 
+  test('the ServiceMonitor selects the Service by a label Argo CD\'s tracking leaves alone', () => {
+    const sm = find(objs, 'ServiceMonitor');
+    expect(sm.spec.selector).toEqual({ matchLabels: { 'vllm.cdk8s-llama-stack.io/service': 'llama-8b-production' } });
+    expect(find(objs, 'Service').metadata.labels['vllm.cdk8s-llama-stack.io/service']).toBe('llama-8b-production');
+  });
+
   test('dashboard ConfigMap is sidecar-discoverable JSON', () => {
     const cm = find(objs, 'ConfigMap', 'llama-8b-production-dashboard');
     expect(cm.metadata.labels.grafana_dashboard).toBe('1');
