@@ -3,8 +3,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Chart } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { compareWithBaseline, measure, percentile } from './util';
+import { benchPlatform } from './platform';
 import { benchVllm } from './vllm';
 import { LlamaStack, LlamaStackProps, ModelSpec } from '../src';
 import { ConfigInput, generateConfig } from '../src/config/generate';
@@ -104,10 +105,11 @@ function stackProps(i: number): LlamaStackProps {
 }
 
 function benchSynth(rounds: number, warmups: number) {
-  const build = (chart: Chart) => {
+  const build = (app: App) => {
+    const chart = new Chart(app, 'bench', { namespace: 'llm' });
     for (let i = 0; i < STACKS; i++) new LlamaStack(chart, `stack-${i}`, stackProps(i));
   };
-  return { stacks: STACKS, ...compareWithBaseline(build, 'llm', rounds, warmups) };
+  return { stacks: STACKS, ...compareWithBaseline(build, rounds, warmups) };
 }
 
 const fmt = (ms: number) => ms.toFixed(3);
@@ -125,6 +127,9 @@ console.log(`synth ${synth.stacks} stacks (${synth.objects} objects): construct 
 const vllmApps = benchVllm([10, 100, 1000]);
 for (const v of vllmApps) console.log(`synth ${v.models} VllmModels (${v.objects} objects): construct ${fmt(v.constructMs)} ms, baseline ${fmt(v.baselineMs)} ms`);
 
+const platformApp = benchPlatform();
+console.log(`synth platform (3 environments, 20 models, 5 stacks; ${platformApp.objects} objects): construct ${fmt(platformApp.constructMs)} ms, baseline ${fmt(platformApp.baselineMs)} ms`);
+
 const synthMet = synth.ratio < OVERHEAD_TARGET;
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 console.log('\n| benchmark | shape | median ms | p95 ms | output bytes | target (info only) |');
@@ -139,6 +144,8 @@ for (const v of vllmApps) {
   const shape = `${v.models} VllmModels + 1 LlamaStack, ${v.objects} objects`;
   console.log(`| synth VllmModel apps | ${shape} | ${fmt(v.constructMs)} (baseline ${fmt(v.baselineMs)}, ${v.ratio.toFixed(2)}x) | | | |`);
 }
+const platformShape = `3 environments x (20 models + 5 stacks + registry), ${platformApp.objects} objects`;
+console.log(`| synth ModelPlatform | ${platformShape} | ${fmt(platformApp.constructMs)} (baseline ${fmt(platformApp.baselineMs)}, ${platformApp.ratio.toFixed(2)}x) | | | |`);
 
 const results = {
   date: new Date().toISOString(),
@@ -147,6 +154,7 @@ const results = {
   generation,
   synth,
   vllmApps,
+  platform: platformApp,
   targets: {
     generationMedianMs: { target: GEN_TARGET_MS, met: Object.fromEntries(generation.map((g) => [g.size, g.targetMet])) },
     constructOverheadRatio: { target: OVERHEAD_TARGET, actual: synth.ratio, met: synthMet },

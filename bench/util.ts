@@ -17,9 +17,9 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** The same manifests as raw ApiObjects in one chart; returns what they synthesize to. */
-export function baselineApp(manifests: any[], namespace: string): any[] {
-  const chart = new Chart(new App(), 'bench', { namespace });
+/** The same manifests as raw ApiObjects in one chart (they carry their namespaces); returns what they synthesize to. */
+export function baselineApp(manifests: any[]): any[] {
+  const chart = new Chart(new App(), 'bench');
   manifests.forEach((obj, i) => new ApiObject(chart, 'o' + i, obj));
   return Testing.synth(chart);
 }
@@ -33,22 +33,22 @@ export interface SynthComparison {
 }
 
 /**
- * Median synth time of `build` (constructs in a fresh chart, then synthesized) against the same output
- * built from raw ApiObjects, alternating the two in each round so both see the same machine state.
+ * Median time to build `build`'s app and synthesize every chart, against the same output built from raw
+ * ApiObjects, alternating the two in each round so both see the same machine state.
  */
-export function compareWithBaseline(build: (chart: Chart) => void, namespace: string, rounds: number, warmups: number): SynthComparison {
+export function compareWithBaseline(build: (app: App) => void, rounds: number, warmups: number): SynthComparison {
   const run = () => {
-    const chart = new Chart(new App(), 'bench', { namespace });
-    build(chart);
-    return Testing.synth(chart);
+    const app = new App();
+    build(app);
+    return app.charts.flatMap((c) => Testing.synth(c));
   };
   const manifests = run();
-  if (JSON.stringify(baselineApp(manifests, namespace)) !== JSON.stringify(manifests)) throw new Error('baseline differs from the construct output');
+  if (JSON.stringify(baselineApp(manifests)) !== JSON.stringify(manifests)) throw new Error('baseline differs from the construct output');
   const construct: number[] = [];
   const baseline: number[] = [];
   for (let r = 0; r < warmups + rounds; r++) {
     const c = measure(run, 1)[0];
-    const b = measure(() => baselineApp(manifests, namespace), 1)[0];
+    const b = measure(() => baselineApp(manifests), 1)[0];
     if (r >= warmups) {
       construct.push(c);
       baseline.push(b);

@@ -1,6 +1,6 @@
 // Synth time of apps with many VllmModels (on GPU node pools, each behind a LlamaStack provider every
 // tenth model), against the same objects as raw ApiObjects.
-import { Chart } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { compareWithBaseline, SynthComparison } from './util';
 import { GpuNodePool, LlamaStack, VllmModel } from '../src';
 
@@ -8,8 +8,9 @@ export interface VllmBench extends SynthComparison {
   readonly models: number;
 }
 
-function build(models: number): (chart: Chart) => void {
-  return (chart) => {
+function build(models: number): (app: App) => void {
+  return (app) => {
+    const chart = new Chart(app, 'bench', { namespace: 'llm' });
     // 8 GPUs per node; enough nodes for every model's pod.
     const pool = new GpuNodePool(chart, 'pool', { gpuProduct: 'NVIDIA-H100-80GB-HBM3', gpusPerNode: 8, nodes: Math.ceil(models / 8) });
     const providers = [];
@@ -31,6 +32,6 @@ function build(models: number): (chart: Chart) => void {
 export function benchVllm(sizes: number[]): VllmBench[] {
   return sizes.map((models) => {
     const rounds = models >= 1000 ? 5 : models >= 100 ? 10 : 30;
-    return { models, ...compareWithBaseline(build(models), 'llm', rounds, 2) };
+    return { models, ...compareWithBaseline(build(models), rounds, 2) };
   });
 }

@@ -6,3 +6,8 @@ export * from './core/model-server';
 export * from './vllm/props';
 export * from './vllm/vllm-model';
 export * from './vllm/gpu-node-pool';
+export * from './external-provider/external-provider';
+export * from './registry';
+export * from './platform/props';
+export * from './platform/model-platform';
+export type { PlatformDifference } from './platform/diff';

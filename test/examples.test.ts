@@ -2,10 +2,11 @@ import { Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { conformanceProblems, Manifest } from './support/manifests';
 import { hostedAndSafety } from '../examples/hosted-and-safety/app';
+import { platform } from '../examples/platform/app';
 import { production } from '../examples/production/app';
 import { quickstart } from '../examples/quickstart/app';
 
-const examples = { quickstart, hostedAndSafety, production };
+const examples = { quickstart, hostedAndSafety, production, platform };
 
 describe.each(Object.entries(examples))('example %s', (_name, build) => {
   const app = Testing.app();
@@ -18,8 +19,11 @@ describe.each(Object.entries(examples))('example %s', (_name, build) => {
   });
 
   test('every generated config.yaml parses and names only env vars the pod has', () => {
-    const env = new Set(objs.filter((o) => o.kind === 'Deployment').flatMap((d) => d.spec.template.spec.containers[0].env.map((e: any) => e.name)));
     for (const cm of objs.filter((o) => o.kind === 'ConfigMap' && o.data?.['config.yaml'])) {
+      // The Deployment in the same namespace that mounts this ConfigMap.
+      const deployment = objs.find((o) => o.kind === 'Deployment' && o.metadata.namespace === cm.metadata.namespace
+        && o.spec.template.spec.volumes?.some((v: any) => v.configMap?.name === cm.metadata.name));
+      const env = new Set(deployment!.spec.template.spec.containers[0].env.map((e: any) => e.name));
       const text: string = cm.data['config.yaml'];
       expect(yaml.load(text)).toMatchObject({ version: 2 });
       for (const m of text.matchAll(/\$\{env\.([A-Z0-9_]+)\}/g)) expect(env).toContain(m[1]);

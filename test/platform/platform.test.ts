@@ -1,0 +1,196 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, JsonPatch, Testing } from 'cdk8s';
+import * as yaml from 'js-yaml';
+import { platform } from '../../examples/platform/app';
+import { ModelPlatform, ModelPlatformProps } from '../../src';
+import { ValidationError } from '../../src/core/errors';
+import { conformanceProblems, Manifest } from '../support/manifests';
+
+const WAVE = 'argocd.argoproj.io/sync-wave';
+
+function build(): { app: App; p: ModelPlatform; objs: Record<string, Manifest[]> } {
+  const app = Testing.app();
+  const p = platform(app);
+  const objs = Object.fromEntries(app.charts.map((c) => [c.node.id, Testing.synth(c) as Manifest[]]));
+  return { app, p, objs };
+}
+const names = (objs: Manifest[], kind: string) => objs.filter((o) => o.kind === kind).map((o) => o.metadata.name);
+const find = (objs: Manifest[], kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name)!;
+
+describe('the example platform', () => {
+  const { p, objs } = build();
+
+  test('one chart per environment plus the Argo CD chart; every object conformant (Applications against the Argo CD schema)', () => {
+    expect(Object.keys(objs).sort()).toEqual(['llm-argocd', 'llm-development', 'llm-production', 'llm-staging']);
+    expect(Object.keys(p.charts).sort()).toEqual(['development', 'production', 'staging']);
+    expect(conformanceProblems(Object.values(objs).flat())).toEqual([]);
+  });
+
+  test.each([['development', 'llm-dev'], ['staging', 'llm-staging'], ['production', 'llm-prod']])('%s: namespace %s, labels, names', (env, ns) => {
+    const o = objs[`llm-${env}`];
+    expect(o.every((m) => m.kind === 'Namespace' || m.metadata.namespace === ns)).toBe(true);
+    expect(o.every((m) => m.metadata.labels?.environment === env)).toBe(true);
+    expect(find(o, 'Namespace', ns).metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'environment': env });
+    expect(find(o, 'NetworkPolicy', 'default-deny').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    expect(names(o, 'Service')).toEqual([`llama-8b-${env}`, `qwen-small-${env}`, 'assistant-service']);
+    const config = yaml.load(o.find((m) => m.kind === 'ConfigMap' && m.metadata.name.startsWith('assistant-config-'))!.data['config.yaml']) as any;
+    const urls = config.providers.inference.filter((x: any) => ['llama-8b', 'qwen-small'].includes(x.provider_id)).map((x: any) => x.config.base_url);
+    expect(urls).toEqual([`http://llama-8b-${env}.${ns}.svc.cluster.local:8000/v1`, `http://qwen-small-${env}.${ns}.svc.cluster.local:8000/v1`]);
+  });
+
+  test('Applications: each deploys only its own file; auto sync with prune/self-heal except production', () => {
+    const apps = objs['llm-argocd'];
+    expect(apps.map((a) => [a.metadata.name, a.metadata.namespace, a.spec.source.directory.include, a.spec.destination.namespace, !!a.spec.syncPolicy.automated])).toEqual([
+      ['llm-development', 'argocd', 'llm-development.k8s.yaml', 'llm-dev', true],
+      ['llm-production', 'argocd', 'llm-production.k8s.yaml', 'llm-prod', false],
+      ['llm-staging', 'argocd', 'llm-staging.k8s.yaml', 'llm-staging', true],
+    ]);
+    expect(apps[0].spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+    expect(apps[0].spec.source).toMatchObject({ repoURL: 'https://git.example.com/platform/llm.git', path: 'dist', targetRevision: 'main' });
+  });
+
+  test('sync waves: namespace basics, then migrations, models, registrations, stacks', () => {
+    const o = objs['llm-staging'];
+    const wave = (kind: string, prefix: string) => Number(o.find((m) => m.kind === kind && m.metadata.name.startsWith(prefix))!.metadata.annotations[WAVE]);
+    const order = [wave('Namespace', 'llm-staging'), wave('Job', 'registry-migrate'), wave('Deployment', 'llama-8b'), wave('Job', 'llama-8b-entry-register'), wave('Deployment', 'assistant')];
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(new Set(order).size).toBe(order.length);
+    expect(o.every((m) => m.metadata.annotations?.[WAVE] !== undefined)).toBe(true);
+  });
+
+  test('declared overrides apply: replicas, hostnames, secret names, pools, disabled entries', () => {
+    const dev = objs['llm-development'];
+    const prod = objs['llm-production'];
+    expect(find(prod, 'Deployment', 'llama-8b-production').spec.replicas).toBe(2);
+    expect(find(prod, 'Deployment', 'assistant').spec.replicas).toBe(3);
+    expect(find(prod, 'Ingress', 'assistant-ingress').spec.rules[0].host).toBe('assistant.example.com');
+    expect(find(prod, 'Deployment', 'llama-8b-production').spec.template.spec.nodeSelector).toBeUndefined();
+    expect(find(prod, 'Deployment', 'llama-8b-production').spec.template.spec.affinity).toBeDefined();
+    const hf = find(dev, 'Deployment', 'llama-8b-development').spec.template.spec.containers[0].env.find((e: any) => e.name === 'HF_TOKEN');
+    expect(hf.valueFrom.secretKeyRef).toEqual({ name: 'hf-dev', key: 'token' });
+    const status = (o: Manifest[]) => o.find((m) => m.kind === 'Job' && m.metadata.name.startsWith('qwen-small-entry-register'))!
+      .spec.template.spec.containers[0].env.find((e: any) => /STATUS/.test(e.name)).value;
+    expect(status(prod)).toBe('disabled');
+    expect(status(objs['llm-staging'])).toBe('ready');
+    expect(find(objs['llm-staging'], 'ResourceQuota', 'llm-platform').spec.hard).toEqual({ 'requests.nvidia.com/gpu': '8', 'requests.cpu': '64', 'requests.memory': '512Gi' });
+  });
+
+  test('every pod template carries the environment label (models, stacks, registry Jobs and CronJob)', () => {
+    for (const env of ['development', 'staging', 'production']) {
+      const o = objs[`llm-${env}`];
+      const templates = o.flatMap((m) => {
+        if (m.kind === 'CronJob') return [m.spec.jobTemplate.spec.template];
+        return ['Deployment', 'Job'].includes(m.kind) ? [m.spec.template] : [];
+      });
+      expect(templates.length).toBeGreaterThanOrEqual(6);
+      for (const t of templates) expect(t.metadata.labels.environment).toBe(env);
+    }
+  });
+
+  test('promotion: staging -> production and development -> staging differ only in declared overrides', () => {
+    expect(p.diff('staging', 'production')).toEqual([]);
+    expect(p.diff('development', 'staging')).toEqual([]);
+    expect(() => p.assertPromotable('staging', 'production')).not.toThrow();
+  });
+
+  test('output files are named as the Applications expect', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-'));
+    const app = new App({ outdir });
+    platform(app);
+    app.synth();
+    expect(fs.readdirSync(outdir).sort()).toEqual(['llm-argocd.k8s.yaml', 'llm-development.k8s.yaml', 'llm-production.k8s.yaml', 'llm-staging.k8s.yaml']);
+  });
+});
+
+describe('diff', () => {
+  test('an unintended difference is reported with its object and path, and fails assertPromotable', () => {
+    const app = Testing.app();
+    const p = new ModelPlatform(app, 'llm', { environments: { staging: { namespace: 'llm-staging' }, production: { namespace: 'llm-prod' } } });
+    const models = p.addModel('llama-8b', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
+    p.addStack('assistant', { distribution: { name: 'starter' }, models: ['llama-8b'] });
+    expect(p.diff('staging', 'production')).toEqual([]);
+    models.production.deployment.metadata.addAnnotation('hotfix', 'true');
+    expect(p.diff('staging', 'production')).toEqual([
+      { object: 'Deployment/llama-8b-<environment>', path: 'metadata.annotations.hotfix', from: 'undefined', to: '"true"' },
+    ]);
+    expect(() => p.assertPromotable('staging', 'production')).toThrow(
+      'production differs from staging beyond its declared overrides:\n  Deployment/llama-8b-<environment> metadata.annotations.hotfix: undefined -> "true"',
+    );
+  });
+
+  test('a replica override is allowed; the same change made without declaring it is not', () => {
+    const make = (declared: boolean) => {
+      const p = new ModelPlatform(Testing.app(), 'llm', {
+        environments: { staging: { namespace: 'llm-staging' }, production: { namespace: 'llm-prod', overrides: declared ? { modelReplicas: { m: 2 } } : undefined } },
+      });
+      const m = p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct', cache: { size: '10Gi', accessMode: 'ReadWriteMany' } });
+      if (!declared) m.production.deployment.addJsonPatch(JsonPatch.replace('/spec/replicas', 2));
+      return p;
+    };
+    expect(make(true).diff('staging', 'production')).toEqual([]);
+    expect(make(false).diff('staging', 'production')).toEqual([{ object: 'Deployment/m-<environment>', path: 'spec.replicas', from: '1', to: '2' }]);
+  });
+});
+
+describe('validation', () => {
+  const envs: ModelPlatformProps['environments'] = { staging: { namespace: 'llm-staging' }, production: { namespace: 'llm-prod' } };
+
+  test('environments: names, shared namespaces, sync modes, quota values', () => {
+    expect(() => new ModelPlatform(Testing.app(), 'llm', {
+      environments: { Staging: { namespace: 'llm' }, production: { namespace: 'llm', sync: 'sometimes', quota: { gpus: -1, memory: 'lots' } } },
+    })).toThrow(new ValidationError('llm', [
+      { path: 'environments.Staging', message: "'Staging' is not a valid environment name", hint: 'a DNS label such as staging' },
+      { path: 'environments.production.namespace', message: "namespace 'llm' is also used by environment 'Staging'", hint: 'give every environment its own namespace (that is what isolates them)' },
+      { path: 'environments.production.sync', message: "unknown sync mode 'sometimes'", hint: 'use auto or manual' },
+      { path: 'environments.production.quota.gpus', message: 'expected a whole number of GPUs, got -1', hint: 'e.g. 8' },
+      { path: 'environments.production.quota.memory', message: "'lots' is not a quantity", hint: 'e.g. 512Gi' },
+    ]));
+  });
+
+  test('overrides naming unknown models fail the synth; unknown models in a stack fail at once', () => {
+    const app = Testing.app();
+    const p = new ModelPlatform(app, 'llm', { environments: { ...envs, production: { namespace: 'llm-prod', overrides: { modelReplicas: { lama: 2 } } } } });
+    p.addModel('llama', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
+    expect(() => p.addStack('s', { distribution: { name: 'starter' }, models: ['lama'] })).toThrow("llm/s models: no platform model named 'lama' (models: llama)");
+    expect(() => app.synth()).toThrow(/llm environments.production.overrides.modelReplicas.lama: no model named 'lama' \(models: llama\)/);
+  });
+
+  test('a quota the workloads exceed fails the synth with the totals', () => {
+    const app = Testing.app();
+    const p = new ModelPlatform(app, 'llm', { environments: { production: { namespace: 'llm-prod', quota: { gpus: 3, cpu: '100' } } } });
+    p.addModel('big', { model: 'meta-llama/Llama-3.3-70B-Instruct', tensorParallelSize: 4 });
+    expect(() => app.synth()).toThrow(/the workloads may request 4 nvidia.com\/gpu at once \(replicas, autoscaling maxima and surge pods\), above the quota of 3/);
+  });
+
+  test('a hostname override needs a stack that exposes an Ingress', () => {
+    const p = new ModelPlatform(Testing.app(), 'llm', { environments: { ...envs, production: { namespace: 'llm-prod', overrides: { hostnames: { s: 'a.example.com' } } } } });
+    expect(() => p.addStack('s', { distribution: { name: 'starter' } })).toThrow(
+      'llm/s environments.production.overrides.hostnames.s: the stack has no Ingress for a host name to go to (set networking.expose on the stack (the same in every environment), then override its hostname)',
+    );
+  });
+
+  test('per-environment target revision; a model scaled to zero is registered disabled there', () => {
+    const app = Testing.app();
+    const p = new ModelPlatform(app, 'llm', {
+      environments: { staging: { namespace: 'llm-staging' }, production: { namespace: 'llm-prod', targetRevision: 'release-42', overrides: { replicas: 0 } } },
+      gitops: { repoURL: 'https://git.example.com/llm.git' },
+      registry: { database: { connectionString: { name: 'db', key: 'url' }, host: 'pg.db.svc' } },
+    });
+    p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
+    const apps = Testing.synth(p.argoChart!) as Manifest[];
+    expect(apps.map((a) => a.spec.source.targetRevision)).toEqual(['release-42', 'main']);
+    const status = (env: string) => (Testing.synth(p.charts[env]) as Manifest[]).find((m) => m.kind === 'Job' && m.metadata.name.startsWith('m-entry-register'))!
+      .spec.template.spec.containers[0].env.find((e: any) => /STATUS/.test(e.name)).value;
+    expect([status('staging'), status('production')]).toEqual(['ready', 'disabled']);
+    expect(p.diff('staging', 'production')).toEqual([]);
+  });
+
+  test('a model added twice, or an invalid name, is refused', () => {
+    const p = new ModelPlatform(Testing.app(), 'llm', { environments: envs });
+    p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
+    expect(() => p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct' })).toThrow("a model named 'm' was already added");
+    expect(() => p.addModel('M_1', { model: 'meta-llama/Llama-3.1-8B-Instruct' })).toThrow("'M_1' is not a valid model name");
+  });
+});
