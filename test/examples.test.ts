@@ -1,4 +1,5 @@
-import { Testing } from 'cdk8s';
+import { spawnSync } from 'child_process';
+import { Testing, Yaml } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { conformanceProblems, Manifest } from './support/manifests';
 import { hostedAndSafety } from '../examples/hosted-and-safety/app';
@@ -16,6 +17,13 @@ describe.each(Object.entries(examples))('example %s', (_name, build) => {
   test('every object is schema-valid (unknown fields rejected), PSS restricted, and covered by a NetworkPolicy', () => {
     expect(objs.length).toBeGreaterThan(0);
     expect(conformanceProblems(objs)).toEqual([]);
+  });
+
+  test('the synthesized YAML, as cdk8s writes it, parses with a libyaml-family reader (PyYAML) to the same objects', () => {
+    const text = Yaml.stringify(...objs);
+    const r = spawnSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(list(yaml.safe_load_all(sys.stdin))))'], { input: text, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(objs)));
   });
 
   test('every generated config.yaml parses and names only env vars the pod has', () => {

@@ -202,10 +202,13 @@ export class ModelRegistry extends Construct {
     if (target) this.targets.push(target);
   }
 
-  /** `<model name>\t<environment>\t<health URL>` per line, sorted. */
+  /**
+   * `<model name> <environment> <health URL>` per line, sorted; none of the three can hold a space. (Not
+   * tabs: YAML emitters write a one-line value with tabs as a plain scalar, which libyaml-based readers refuse.)
+   */
   private healthTargetsText(): string {
     return this.targets
-      .map((t) => `${t.modelName}\t${t.environment}\t${t.healthUrl}`)
+      .map((t) => `${t.modelName} ${t.environment} ${t.healthUrl}`)
       .sort()
       .join('\n');
   }

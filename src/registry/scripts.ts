@@ -31,7 +31,7 @@ export const ENV = {
   healthVerified: 'REGISTRY_HEALTH_VERIFIED',
   /** Set by health-check.sh per target. */
   healthy: 'REGISTRY_HEALTHY',
-  /** Lines `<model name>\t<environment>\t<health URL>` for health-check.sh. */
+  /** Lines `<model name> <environment> <health URL>` for health-check.sh. */
   healthTargets: 'REGISTRY_HEALTH_TARGETS',
 } as const;
 
@@ -151,7 +151,7 @@ exec psql -X -d "\${${ENV.databaseUrl}}" -f "$dir/register.sql"
 
 /**
  * Checks every target's health URL (one request each, bounded) and records the result with
- * health-check.sql. Targets are tab-separated lines; their fields cannot hold tabs or newlines
+ * health-check.sql. Targets are space-separated lines; their fields cannot hold spaces or newlines
  * (validated at synth time). Exits non-zero if any database update failed, never for an unhealthy model.
  */
 export const HEALTH_CHECK_SH = `#!/bin/sh
@@ -161,10 +161,9 @@ set -u
 dir=$(dirname -- "$0")
 : "\${${ENV.databaseUrl}:?is not set}"
 probe_s=\${${ENV.probeTimeoutSeconds}:-5}
-tab=$(printf '\\t')
 failed=0
 checked=0
-while IFS=$tab read -r model environment url; do
+while read -r model environment url; do
   [ -n "$model" ] || continue
   if timeout "$probe_s" wget -q -O /dev/null -- "$url"; then
     healthy=true

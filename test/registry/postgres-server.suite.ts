@@ -11,7 +11,7 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
-import { HOSTILE } from './support';
+import { HOSTILE, HOSTILE_TARGET_NAME } from './support';
 import { ModelRegistry, ModelRegistryEntry } from '../../src';
 import { MIGRATION_LOCK_KEY, migrations } from '../../src/registry/migrations';
 import { ROUTE_LOOKUP } from '../../src/registry/statements';
@@ -245,16 +245,16 @@ suite(`real PostgreSQL server ${process.env.REGISTRY_TEST_SERVER_VERSION ?? ''}`
     });
 
     test('health-check.sh flips ready <-> degraded and leaves disabled models alone', async () => {
-      await script('register.sh', url, entryEnv());
+      await script('register.sh', url, entryEnv({ REGISTRY_MODEL_NAME: HOSTILE_TARGET_NAME }));
       await script('register.sh', url, entryEnv({ REGISTRY_MODEL_NAME: 'off', REGISTRY_STATUS: 'disabled', REGISTRY_HEALTH_URL: '' }));
       answers['/down'] = 503;
-      const targets = (p: string) => [`${HOSTILE.modelName}\tproduction\t${base}${p}`, `off\tproduction\t${base}${p}`].join('\n');
+      const targets = (p: string) => [`${HOSTILE_TARGET_NAME} production ${base}${p}`, `off production ${base}${p}`].join('\n');
       const down = await script('health-check.sh', url, { REGISTRY_HEALTH_TARGETS: targets('/down'), REGISTRY_PROBE_TIMEOUT_SECONDS: '2' });
       expect(down.code).toBe(0);
-      expect((await row()).deployment_status).toBe('degraded');
+      expect((await row(HOSTILE_TARGET_NAME)).deployment_status).toBe('degraded');
       const up = await script('health-check.sh', url, { REGISTRY_HEALTH_TARGETS: targets('/health'), REGISTRY_PROBE_TIMEOUT_SECONDS: '2' });
       expect(up.code).toBe(0);
-      expect((await row()).deployment_status).toBe('ready');
+      expect((await row(HOSTILE_TARGET_NAME)).deployment_status).toBe('ready');
       expect(await row('off')).toMatchObject({ deployment_status: 'disabled', last_health_check_at: null });
     });
 

@@ -155,8 +155,8 @@ describe('objects', () => {
     expect(cron.spec).toMatchObject({ schedule: '*/2 * * * *', concurrencyPolicy: 'Forbid', suspend: false });
     expect(cron.spec.jobTemplate.spec).toMatchObject({ backoffLimit: 0, activeDeadlineSeconds: 300 });
     expect(envOf(cron).REGISTRY_HEALTH_TARGETS).toBe([
-      'gpt-x\tproduction\thttps://api.example.com/health',
-      'llama-8b\tproduction\thttp://llama-8b-production.models.svc.cluster.local:8000/health',
+      'gpt-x production https://api.example.com/health',
+      'llama-8b production http://llama-8b-production.models.svc.cluster.local:8000/health',
     ].join('\n'));
     expect(envOf(cron).REGISTRY_PROBE_TIMEOUT_SECONDS).toBe('5');
   });
@@ -263,7 +263,7 @@ describe('entries', () => {
     expect(job.spec.activeDeadlineSeconds).toBe(600);
     expect(named(objs, 'NetworkPolicy', 'entry-0-register').spec.egress).toHaveLength(2);
     // Still health-checked (a check never changes a disabled row, but watches it once an operator enables it).
-    expect(envOf(of(objs, 'CronJob')[0]).REGISTRY_HEALTH_TARGETS).toBe('old\tstaging\thttp://old.models.svc:8000/health');
+    expect(envOf(of(objs, 'CronJob')[0]).REGISTRY_HEALTH_TARGETS).toBe('old staging http://old.models.svc:8000/health');
     // With a model: only the health-check pods are admitted, not the registration Job, which does not call it.
     const withModel = build({}, []);
     new ModelRegistryEntry(withModel.chart, 'off', { registry: withModel.registry, model: withModel.model, status: 'disabled' });

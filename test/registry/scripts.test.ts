@@ -11,7 +11,7 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
-import { HOSTILE } from './support';
+import { HOSTILE, HOSTILE_TARGET_NAME } from './support';
 import { ModelRegistry, ModelRegistryEntry } from '../../src';
 import { Manifest, podSpecOf } from '../support/manifests';
 
@@ -186,11 +186,11 @@ describe.each(TOOLSETS)('health-check.sh with %s', (_name, binDir) => {
   test('checks every target, records each result, and succeeds although a model is down', async () => {
     answers['/ok'] = [200];
     answers['/bad'] = [500];
-    const targets = [`${HOSTILE.modelName}\tproduction\t${base}/ok`, `other\tstaging\t${base}/bad`, 'gone\tproduction\thttp://127.0.0.1:1/health'].join('\n');
+    const targets = [`${HOSTILE_TARGET_NAME} production ${base}/ok`, `other staging ${base}/bad`, 'gone production http://127.0.0.1:1/health'].join('\n');
     const r = await sh('health-check.sh', { REGISTRY_HEALTH_TARGETS: targets, REGISTRY_PROBE_TIMEOUT_SECONDS: '2' });
     expect(r.code).toBe(0);
     expect(calls().map((c) => [c.env.REGISTRY_MODEL_NAME, c.env.REGISTRY_ENVIRONMENT, c.env.REGISTRY_HEALTHY, c.argv.slice(-2)])).toEqual([
-      [HOSTILE.modelName, 'production', 'true', ['-f', `${dir}/health-check.sql`]],
+      [HOSTILE_TARGET_NAME, 'production', 'true', ['-f', `${dir}/health-check.sql`]],
       ['other', 'staging', 'false', ['-f', `${dir}/health-check.sql`]],
       ['gone', 'production', 'false', ['-f', `${dir}/health-check.sql`]],
     ]);
@@ -199,7 +199,7 @@ describe.each(TOOLSETS)('health-check.sh with %s', (_name, binDir) => {
 
   test('a failed database update fails the run after the other targets were recorded', async () => {
     answers['/ok'] = [200];
-    const r = await sh('health-check.sh', { REGISTRY_HEALTH_TARGETS: `fail-db\tproduction\t${base}/ok\nnext\tproduction\t${base}/ok` });
+    const r = await sh('health-check.sh', { REGISTRY_HEALTH_TARGETS: `fail-db production ${base}/ok\nnext production ${base}/ok` });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('could not record the health of fail-db (production)');
     expect(calls().map((c) => c.env.REGISTRY_MODEL_NAME)).toEqual(['fail-db', 'next']);

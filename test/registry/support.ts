@@ -17,6 +17,12 @@ export const HOSTILE = {
   metadata: JSON.stringify({ 'note': 'it\'s "quoted"; \\ $$ :\'v\' ✓', 'x;y': '\'' }),
 };
 
+/**
+ * The hostile model name as a construct can give it to the health check: the same quotes, semicolons,
+ * psql syntax and unicode, without whitespace (model names cannot hold any; the targets are space-separated).
+ */
+export const HOSTILE_TARGET_NAME = HOSTILE.modelName.replace(/\s/g, '');
+
 /** A model server with the IModelServer surface; records allowFrom calls. */
 export class FakeModel extends Construct implements IModelServer {
   public readonly servedModelName: string;
