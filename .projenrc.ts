@@ -63,6 +63,9 @@ project.addTask('bench', {
   exec: 'ts-node --transpile-only bench/run.ts',
   receiveArgs: true,
 });
+// The registry's Job scripts against a real PostgreSQL server: starts a throwaway cluster on loopback, or
+// prints why it is skipped (no server binaries) and passes.
+project.testTask.exec('bash test/registry/postgres-server.sh', { name: 'registry suite on a real PostgreSQL server' });
 project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
 

@@ -4,8 +4,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart } from 'cdk8s';
-import { compareWithBaseline, measure, percentile } from './util';
+import { benchExternalProviders } from './external-providers';
 import { benchPlatform } from './platform';
+import { compareWithBaseline, measure, percentile } from './util';
 import { benchVllm } from './vllm';
 import { LlamaStack, LlamaStackProps, ModelSpec } from '../src';
 import { ConfigInput, generateConfig } from '../src/config/generate';
@@ -130,6 +131,8 @@ for (const v of vllmApps) console.log(`synth ${v.models} VllmModels (${v.objects
 const platformApp = benchPlatform();
 console.log(`synth platform (3 environments, 20 models, 5 stacks; ${platformApp.objects} objects): construct ${fmt(platformApp.constructMs)} ms, baseline ${fmt(platformApp.baselineMs)} ms`);
 
+const externalProviders = benchExternalProviders([1, 5, 10]);
+
 const synthMet = synth.ratio < OVERHEAD_TARGET;
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 console.log('\n| benchmark | shape | median ms | p95 ms | output bytes | target (info only) |');
@@ -155,6 +158,7 @@ const results = {
   synth,
   vllmApps,
   platform: platformApp,
+  externalProviders,
   targets: {
     generationMedianMs: { target: GEN_TARGET_MS, met: Object.fromEntries(generation.map((g) => [g.size, g.targetMet])) },
     constructOverheadRatio: { target: OVERHEAD_TARGET, actual: synth.ratio, met: synthMet },

@@ -1,10 +1,10 @@
 import { App, Chart } from 'cdk8s';
-import { GpuNodePool, LlamaStack, VllmModel } from '../../src';
+import { GpuNodePool, LlamaStack, ModelRegistry, ModelRegistryEntry, VllmModel } from '../../src';
 
 /**
  * The README's first example: a vLLM model server on a GPU node pool, and a Llama Stack server that uses
- * it, with its state in PostgreSQL. Secrets `hf` (Hugging Face token), `vllm-creds` (the model's API key)
- * and `pg` are expected in the namespace.
+ * it, with its state in PostgreSQL, and the model registered for an API router. Secrets `hf` (Hugging Face
+ * token), `vllm-creds` (the model's API key), `pg` and `registry-db` are expected in the namespace.
  */
 export function quickstart(app: App): Chart {
   const chart = new Chart(app, 'quickstart', { namespace: 'llm' });
@@ -30,5 +30,10 @@ export function quickstart(app: App): Chart {
       },
     },
   });
+  const registry = new ModelRegistry(chart, 'registry', {
+    database: { connectionString: { name: 'registry-db', key: 'url' }, host: 'pg.db.svc.cluster.local' },
+    healthCheck: { schedule: '*/2 * * * *' },
+  });
+  new ModelRegistryEntry(chart, 'llama-8b-entry', { registry, model: llama });
   return chart;
 }
