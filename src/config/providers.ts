@@ -70,7 +70,8 @@ export function applyProviders(ctx: GenerationContext, spec: ProvidersSpec | und
         return;
       }
       seenIds.set(built.id, toCamelCase(api));
-      ctx.userProviders.push({ api, id: built.id, providerType: built.entry.provider_type, path: pathIssues.path(), models: (entry as ProviderSpec).models });
+      const models = (entry as ProviderSpec).models;
+      ctx.userProviders.push({ api, id: built.id, providerType: built.entry.provider_type, path: pathIssues.path(), models });
       mergeEntry(ctx, pathIssues.path(), api, built.entry);
     });
   }

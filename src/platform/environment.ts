@@ -62,7 +62,9 @@ function checkOverrides(issues: IssueCollector, o: EnvironmentOverrides | undefi
 }
 
 /** Names the overrides refer to that were never defined (checked once every definition is in). */
-export function unknownOverrideNames(issues: IssueCollector, env: string, o: EnvironmentOverrides | undefined, models: string[], stacks: string[]): void {
+export function unknownOverrideNames(
+  issues: IssueCollector, env: string, o: EnvironmentOverrides | undefined, models: string[], stacks: string[],
+): void {
   if (o === undefined) return;
   const at = issues.at('environments').at(env).at('overrides');
   const check = (field: keyof EnvironmentOverrides, names: Record<string, unknown> | undefined, known: string[], kind: string) => {

@@ -5,11 +5,11 @@ import {
   application, checkEnvironments, modelOptionsFor, quotaProblems, renameSecrets, stackPropsFor, syncMode, unknownOverrideNames, WAVES,
 } from './environment';
 import { EnvironmentSpec, ModelPlatformProps, PlatformStackProps } from './props';
+import { ProviderSpec } from '../config/types';
 import { IssueCollector, ValidationError } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { isDns1123Label } from '../core/names';
 import { LlamaStack } from '../llama-stack/llama-stack';
-import { ProviderSpec } from '../config/types';
 import { ModelRegistry } from '../registry/model-registry';
 import { ModelRegistryEntry } from '../registry/model-registry-entry';
 import { GpuNodePool } from '../vllm/gpu-node-pool';

@@ -42,7 +42,8 @@ describe('the example platform', () => {
 
   test('Applications: each deploys only its own file; auto sync with prune/self-heal except production', () => {
     const apps = objs['llm-argocd'];
-    expect(apps.map((a) => [a.metadata.name, a.metadata.namespace, a.spec.source.directory.include, a.spec.destination.namespace, !!a.spec.syncPolicy.automated])).toEqual([
+    const summary = (a: Manifest) => [a.metadata.name, a.metadata.namespace, a.spec.source.directory.include, a.spec.destination.namespace, !!a.spec.syncPolicy.automated];
+    expect(apps.map(summary)).toEqual([
       ['llm-development', 'argocd', 'llm-development.k8s.yaml', 'llm-dev', true],
       ['llm-production', 'argocd', 'llm-production.k8s.yaml', 'llm-prod', false],
       ['llm-staging', 'argocd', 'llm-staging.k8s.yaml', 'llm-staging', true],
@@ -53,7 +54,8 @@ describe('the example platform', () => {
 
   test('sync waves: namespace basics, then migrations, models, registrations, stacks', () => {
     const o = objs['llm-staging'];
-    const wave = (kind: string, prefix: string) => Number(o.find((m) => m.kind === kind && m.metadata.name.startsWith(prefix))!.metadata.annotations[WAVE]);
+    const wave = (kind: string, prefix: string) => Number(o.find((m) => m.kind === kind && m.metadata.name.startsWith(prefix))!
+      .metadata.annotations[WAVE]);
     const order = [wave('Namespace', 'llm-staging'), wave('Job', 'registry-migrate'), wave('Deployment', 'llama-8b'), wave('Job', 'llama-8b-entry-register'), wave('Deployment', 'assistant')];
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(new Set(order).size).toBe(order.length);
