@@ -42,7 +42,9 @@ describe('the example platform', () => {
 
   test('Applications: each deploys only its own file; auto sync with prune/self-heal except production', () => {
     const apps = objs['llm-argocd'];
-    const summary = (a: Manifest) => [a.metadata.name, a.metadata.namespace, a.spec.source.directory.include, a.spec.destination.namespace, !!a.spec.syncPolicy.automated];
+    const summary = (a: Manifest) => [
+      a.metadata.name, a.metadata.namespace, a.spec.source.directory.include, a.spec.destination.namespace, !!a.spec.syncPolicy.automated,
+    ];
     expect(apps.map(summary)).toEqual([
       ['llm-development', 'argocd', 'llm-development.k8s.yaml', 'llm-dev', true],
       ['llm-production', 'argocd', 'llm-production.k8s.yaml', 'llm-prod', false],
