@@ -3,11 +3,12 @@
  * shipped, `v1alpha2` as designed in spec 002) and `LlamaStackProps`. Pure functions: no constructs.
  * Every field of a CR is either mapped or reported; nothing is dropped silently.
  */
-import { ExposeSpec, LlamaStackProps, LlamaStackWorkloadProps, WorkloadOverrides } from './props';
+import { ExposeSpec, ExternalProvidersSpec, LlamaStackProps, LlamaStackWorkloadProps, WorkloadOverrides } from './props';
 import { isObject } from '../config/schema';
 import { ModelSpec, ProviderSpec, SecretKeyRef } from '../config/types';
 import { didYouMean, IssueCollector } from '../core/errors';
 import { parseYamlMapping } from '../core/yaml';
+import { ExternalProvider } from '../external-provider/external-provider';
 
 export const GROUP = 'llamastack.io';
 export const KIND = 'LlamaStackDistribution';
@@ -109,6 +110,7 @@ function fromV1alpha1(spec: Reader, namespace: string | undefined): LlamaStackPr
   const server = spec.sub('server');
   spec.done();
   let distribution = {};
+  let externalProviders: ExternalProvidersSpec | undefined;
   if (server) {
     distribution = distributionOf(server);
     const c = server.sub('containerSpec');
@@ -141,10 +143,13 @@ function fromV1alpha1(spec: Reader, namespace: string | undefined): LlamaStackPr
       if (ca) networking.tls = { caBundle: ca };
       tls.done();
     }
+    externalProviders = externalProvidersOf(server.sub('externalProviders'));
     server.done();
   }
   workload.overrides = prune(overrides);
-  return prune({ distribution, overrideConfig, networking: prune(networking), workload: normaliseReplicas(prune(workload)) }) as LlamaStackProps;
+  return prune({
+    distribution, externalProviders, overrideConfig, networking: prune(networking), workload: normaliseReplicas(prune(workload)),
+  }) as LlamaStackProps;
 }
 
 function fromV1alpha2(spec: Reader, namespace: string | undefined): LlamaStackProps {
@@ -192,8 +197,7 @@ function fromV1alpha2(spec: Reader, namespace: string | undefined): LlamaStackPr
     }
     w.done();
   }
-  const ext = spec.take('externalProviders');
-  if (ext !== undefined) spec.at('externalProviders').add('external providers are not supported by this version of cdk8s-llama-stack', 'remove externalProviders, or deploy the providers into a custom distribution image');
+  const externalProviders = externalProvidersOf(spec.sub('externalProviders'));
   const oc = spec.sub('overrideConfig');
   const overrideConfig = oc ? { configMapName: oc.take('configMapName') } : undefined;
   oc?.done();
@@ -204,6 +208,7 @@ function fromV1alpha2(spec: Reader, namespace: string | undefined): LlamaStackPr
     resources,
     storage,
     disabled,
+    externalProviders,
     overrideConfig,
     networking: prune(networking),
     workload: workload && normaliseReplicas(prune(workload)),
@@ -305,6 +310,71 @@ function providersOf(spec: Reader): Obj | undefined {
   }
   p.done();
   return out;
+}
+
+/** The operator's external-provider sections and where they go (its `agents` and `postTraining` are gone in 0.7.1). */
+const EXTERNAL_SECTIONS: Record<string, keyof ExternalProvidersSpec | { removed: string }> = {
+  inference: 'inference',
+  safety: 'safety',
+  vectorIo: 'vectorIo',
+  toolRuntime: 'toolRuntime',
+  datasetIo: 'datasetio',
+  scoring: 'scoring',
+  eval: 'eval',
+  agents: { removed: 'the agents API is responses in Llama Stack 0.7; a provider built for agents must be rebuilt for it' },
+  postTraining: { removed: 'post-training was removed in Llama Stack 0.7' },
+};
+
+/** `externalProviders` of the operator (`{ providerId, image, imagePullPolicy, config }` refs) as ExternalProviders. */
+function externalProvidersOf(r: Reader | undefined): ExternalProvidersSpec | undefined {
+  if (!r) return undefined;
+  const out: Record<string, unknown> = { volumeSizeLimit: quantity(r.take('volumeSizeLimit')) };
+  for (const [section, target] of Object.entries(EXTERNAL_SECTIONS)) {
+    const list = r.take<unknown[]>(section);
+    if (list === undefined) continue;
+    if (typeof target !== 'string') {
+      r.at(section).add(target.removed, `remove externalProviders.${section}`);
+    } else if (!Array.isArray(list)) {
+      r.at(section).add('expected a list', undefined);
+    } else {
+      out[target] = list.map((entry, i) => {
+        const at = r.at(section).at(i);
+        if (!isObject(entry)) {
+          at.add('expected { providerId, image }', undefined);
+          return undefined;
+        }
+        const e = new Reader(entry, at);
+        const provider = ExternalProvider.fromImage(prune({
+          id: e.take('providerId'), image: e.take('image'), imagePullPolicy: e.take('imagePullPolicy'), config: e.take('config'),
+        }) as any);
+        e.done();
+        return provider;
+      });
+    }
+  }
+  r.done();
+  return prune(out) as ExternalProvidersSpec | undefined;
+}
+
+/** ExternalProviders as the operator's refs; metadata declared at synth time has no place there. */
+function externalProvidersToCr(ext: ExternalProvidersSpec, lose: (p: string, why: string) => void): Obj | undefined {
+  const back: Record<string, string> = Object.fromEntries(Object.entries(EXTERNAL_SECTIONS).filter(([, t]) => typeof t === 'string').map(([k, t]) => [t as string, k]));
+  const out: Obj = { volumeSizeLimit: ext.volumeSizeLimit };
+  if (ext.installResources !== undefined) lose('externalProviders.installResources', 'the operator has no resources for its install container');
+  for (const [key, list] of Object.entries(ext)) {
+    if (!Array.isArray(list)) continue;
+    if (back[key] === undefined) {
+      lose(`externalProviders.${key}`, 'the operator has no external-provider section for this API');
+      continue;
+    }
+    out[back[key]] = (list as ExternalProvider[]).map((p, i) => {
+      const o = p._options;
+      if (p.declared) lose(`externalProviders.${key}[${i}]`, 'the operator reads provider metadata from the image only (declared metadata and spec files are dropped)');
+      if (o.secretRefs !== undefined) lose(`externalProviders.${key}[${i}].secretRefs`, 'the operator has no secret references for external providers');
+      return prune({ providerId: o.id, image: o.image, imagePullPolicy: o.imagePullPolicy, config: o.config });
+    });
+  }
+  return prune(out);
 }
 
 function providerOf(issues: IssueCollector, entry: unknown): ProviderSpec {
@@ -414,7 +484,7 @@ const V1ALPHA2_OVERRIDES = V1ALPHA1_OVERRIDES;
 export function distributionFromProps(
   name: string, namespace: string | undefined, props: LlamaStackProps, apiVersion?: string,
 ): DistributionManifest {
-  const generated = [props.providers, props.resources, props.storage, props.disabled].some((v) => v !== undefined);
+  const generated = [props.providers, props.resources, props.storage, props.disabled, props.externalProviders].some((v) => v !== undefined);
   const needsV2 = apiVersion === V1ALPHA2 || generated
     || props.networking?.tls?.enabled !== undefined || props.networking?.tls?.secretName !== undefined
     || (isObject(props.networking?.expose) && Object.keys(props.networking!.expose as Obj).some((k) => k === 'hostname' || k === 'enabled'));
@@ -492,6 +562,7 @@ export function distributionFromProps(
     resources,
     storage: props.storage && storageToCr(props.storage, lose),
     disabled: props.disabled,
+    externalProviders: props.externalProviders && externalProvidersToCr(props.externalProviders, lose),
     networking: prune({
       port: n.port,
       tls: n.tls && prune({ enabled: n.tls.enabled, secretName: n.tls.secretName, caBundle }),

@@ -288,7 +288,7 @@ describe('fromDistributionManifest', () => {
     }
   });
 
-  test('v1alpha2 specifics: nested secretKeyRef accepted; Secret-held connection strings and external providers refused', () => {
+  test('v1alpha2 specifics: nested secretKeyRef accepted; Secret-held connection strings refused', () => {
     const cr = {
       apiVersion: 'llamastack.io/v1alpha2',
       kind: 'LlamaStackDistribution',
@@ -300,8 +300,46 @@ describe('fromDistributionManifest', () => {
     };
     expect(convert(cr).props.providers!.inference).toEqual({ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'v', key: 't' } });
     const issues = new IssueCollector();
-    propsFromDistribution(issues, { ...cr, spec: { ...cr.spec, storage: { sql: { type: 'postgres', connectionString: { name: 'db', key: 'url' } } }, externalProviders: { inference: [] } } });
-    expect(issues.issues.map((i) => i.path)).toEqual(['spec.storage.sql.connectionString', 'spec.externalProviders']);
+    propsFromDistribution(issues, { ...cr, spec: { ...cr.spec, storage: { sql: { type: 'postgres', connectionString: { name: 'db', key: 'url' } } } } });
+    expect(issues.issues.map((i) => i.path)).toEqual(['spec.storage.sql.connectionString']);
+  });
+
+  test.each([
+    ['v1alpha1 (spec.server.externalProviders)', 'llamastack.io/v1alpha1', (ext: unknown) => ({ server: { distribution: { name: 'starter' }, externalProviders: ext } })],
+    ['v1alpha2 (spec.externalProviders)', 'llamastack.io/v1alpha2', (ext: unknown) => ({ distribution: { name: 'starter' }, externalProviders: ext })],
+  ])('external providers, %s: refs become ExternalProvider.fromImage, discovered at pod start; and back', (_n, apiVersion, specOf) => {
+    const ext = {
+      volumeSizeLimit: '4Gi',
+      inference: [{ providerId: 'my-llm', image: 'quay.io/acme/my-llm:1.2.0', imagePullPolicy: 'Always', config: { base_url: 'http://x:8080' } }],
+      datasetIo: [{ providerId: 'rows', image: 'quay.io/acme/rows:0.1.0' }],
+    };
+    const cr = { apiVersion, kind: 'LlamaStackDistribution', metadata: { name: 'x' }, spec: specOf(ext) };
+    const stack = LlamaStack.fromDistributionManifest(chart('llm'), 's', cr);
+    const props = stack.props.externalProviders!;
+    expect(props.volumeSizeLimit).toBe('4Gi');
+    expect(props.inference!.map((p) => [p.id, p.image, p.declared])).toEqual([['my-llm', 'quay.io/acme/my-llm:1.2.0', false]]);
+    expect(props.datasetio!.map((p) => p.id)).toEqual(['rows']);
+    const objs = Testing.synth(Chart.of(stack)) as Manifest[];
+    const pod = objs.find((o) => o.kind === 'Deployment')!.spec.template.spec;
+    expect(pod.initContainers.map((c: any) => c.name)).toEqual(expect.arrayContaining(['provider-my-llm', 'provider-rows', 'install-providers']));
+    const back = stack.toDistributionManifest('llamastack.io/v1alpha2');
+    expect(back.manifest.spec.externalProviders).toEqual(ext);
+    expect(back.losses).toEqual([]);
+  });
+
+  test('external-provider sections the 0.7.1 server no longer has are refused', () => {
+    const issues = new IssueCollector();
+    propsFromDistribution(issues, {
+      apiVersion: 'llamastack.io/v1alpha2',
+      kind: 'LlamaStackDistribution',
+      metadata: { name: 'x' },
+      spec: { distribution: { name: 'starter' }, externalProviders: { agents: [{ providerId: 'a', image: 'a/b:1' }], postTraining: [], inferenc: [] } },
+    });
+    expect(issues.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'spec.externalProviders.agents: the agents API is responses in Llama Stack 0.7; a provider built for agents must be rebuilt for it',
+      'spec.externalProviders.postTraining: post-training was removed in Llama Stack 0.7',
+      "spec.externalProviders.inferenc: field 'inferenc' cannot be mapped to LlamaStack props",
+    ]);
   });
 
   test('namespace, apiVersion and YAML problems', () => {
