@@ -1,6 +1,7 @@
 /** Checks of Kubernetes values that every construct needs: integers in range, mount paths, labels, annotations. */
 import { IssueCollector } from './errors';
 import { isDns1123Label, isDnsSubdomain } from './names';
+import { isQuantity, quantityValue } from './quantity';
 
 export const INT32_MAX = 2147483647;
 
@@ -76,4 +77,43 @@ export function checkAllowedFrom(issues: IssueCollector, from: AllowedFrom | und
   checkLabels(issues.at('podLabels'), from.podLabels);
   if (from.namespaceLabels !== undefined && !Array.isArray(from.namespaceLabels)) issues.add('expected a list of label keys', undefined, 'namespaceLabels');
   else checkLabels(issues.at('namespaceLabels'), Object.fromEntries((from.namespaceLabels ?? []).map((k) => [k, ''])));
+}
+
+/** Container resources: requests and limits maps of resource name to quantity. */
+export interface ResourceMaps {
+  readonly requests: Record<string, string>;
+  readonly limits: Record<string, string>;
+}
+
+/**
+ * Checks `given` (maps of quantities) and merges its valid values over `defaults` key by key; a request
+ * above its limit is reported, naming a limit that came from the defaults.
+ */
+export function checkedResources(issues: IssueCollector, given: unknown, defaults: ResourceMaps): ResourceMaps {
+  const out = { requests: { ...defaults.requests }, limits: { ...defaults.limits } };
+  if (given === undefined) return out;
+  if (!isObject(given)) {
+    issues.add('expected { requests?, limits? }', 'e.g. { limits: { memory: \'2Gi\' } }');
+    return out;
+  }
+  for (const kind of ['requests', 'limits'] as const) {
+    const m = given[kind];
+    if (m === undefined) continue;
+    if (!isObject(m)) {
+      issues.add('expected a map of resource name to quantity', 'e.g. { cpu: \'500m\', memory: \'1Gi\' }', kind);
+      continue;
+    }
+    for (const [res, value] of Object.entries(m)) {
+      if (!isQuantity(value)) issues.add(`'${String(value)}' is not a Kubernetes quantity`, 'e.g. 500m, 2, 1Gi', `${kind}.${res}`);
+      else out[kind][res] = value;
+    }
+  }
+  for (const [res, req] of Object.entries(out.requests)) {
+    const lim = out.limits[res];
+    if (lim !== undefined && quantityValue(req)! > quantityValue(lim)!) {
+      const fromDefault = isObject(given.limits) && given.limits[res] !== undefined ? '' : ' (the default)';
+      issues.add(`the request ${req} is above the limit ${lim}${fromDefault}`, `raise limits.${res} too`, `requests.${res}`);
+    }
+  }
+  return out;
 }

@@ -12,7 +12,7 @@ import { didYouMean, IssueCollector } from '../core/errors';
 import { imageProblem } from '../core/images';
 import { toCamelCase, toSnakeCase } from '../core/names';
 import { isQuantity, quantityValue } from '../core/quantity';
-import { isObject } from '../core/validate';
+import { checkedResources, isObject } from '../core/validate';
 
 /** Longest ID: the init container `provider-<id>` must be a DNS-1123 label (63 characters). */
 export const MAX_PROVIDER_ID = 63 - 'provider-'.length;
@@ -160,29 +160,5 @@ function fromProps(at: IssueCollector, o: ExternalProvider['_options'], section:
 }
 
 function resolveResources(at: IssueCollector, given: unknown): ResolvedExternalProviders['installResources'] {
-  const out = { requests: { ...DEFAULT_INSTALL_RESOURCES.requests }, limits: { ...DEFAULT_INSTALL_RESOURCES.limits } };
-  if (given === undefined) return out;
-  if (!isObject(given)) {
-    at.add('expected { requests?, limits? }', 'e.g. installResources: { limits: { memory: \'2Gi\' } }');
-    return out;
-  }
-  for (const kind of ['requests', 'limits'] as const) {
-    const m = given[kind];
-    if (m === undefined) continue;
-    if (!isObject(m)) {
-      at.add('expected a map of resource name to quantity', 'e.g. { cpu: \'500m\', memory: \'1Gi\' }', kind);
-      continue;
-    }
-    for (const [res, value] of Object.entries(m)) {
-      if (!isQuantity(value)) at.add(`'${String(value)}' is not a Kubernetes quantity`, 'e.g. 500m, 2, 1Gi', `${kind}.${res}`);
-      else out[kind][res] = value;
-    }
-  }
-  for (const [res, req] of Object.entries(out.requests)) {
-    const lim = out.limits[res];
-    if (lim !== undefined && quantityValue(req)! > quantityValue(lim)!) {
-      at.add(`the request ${req} is above the limit ${lim}`, `raise limits.${res} too`, `requests.${res}`);
-    }
-  }
-  return out;
+  return checkedResources(at, given, DEFAULT_INSTALL_RESOURCES);
 }

@@ -2,8 +2,8 @@ import { ContainerResourcesSpec, LlamaStackProps, PodDisruptionBudgetSpec, Workl
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { isDnsSubdomain, isEnvVarName, looksSecret } from '../core/names';
-import { isQuantity, quantityValue } from '../core/quantity';
-import { checkAnnotations, checkInt, checkLabels, checkMountPath, INT32_MAX, isObject } from '../core/validate';
+import { isQuantity } from '../core/quantity';
+import { checkAnnotations, checkedResources, checkInt, checkLabels, checkMountPath, INT32_MAX, isObject } from '../core/validate';
 
 export const DEFAULT_DATA_DIR = '/.llama';
 export const ACCESS_MODES = ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'];
@@ -164,28 +164,7 @@ function list(issues: IssueCollector, o: Record<string, any>, field: string): an
 
 
 function checkResources(issues: IssueCollector, r: ContainerResourcesSpec | undefined): void {
-  if (r === undefined) return;
-  for (const kind of ['requests', 'limits'] as const) {
-    const m = r[kind];
-    if (m === undefined) continue;
-    if (!isObject(m)) {
-      issues.add('expected a map of resource name to quantity', 'e.g. { cpu: \'500m\', memory: \'1Gi\' }', kind);
-      continue;
-    }
-    for (const [res, value] of Object.entries(m)) {
-      if (!isQuantity(value)) issues.add(`'${String(value)}' is not a Kubernetes quantity`, 'e.g. 500m, 2, 1Gi', `${kind}.${res}`);
-    }
-  }
-  const merged = mergedResources(r);
-  for (const [res, req] of Object.entries(merged.requests)) {
-    const lim = merged.limits[res];
-    const rv = isQuantity(req) ? quantityValue(req) : undefined;
-    const lv = lim !== undefined && isQuantity(lim) ? quantityValue(lim) : undefined;
-    if (rv !== undefined && lv !== undefined && rv > lv) {
-      const fromDefault = r.limits?.[res] === undefined ? ' (the default)' : '';
-      issues.add(`the request ${req} is above the limit ${lim}${fromDefault}`, `raise limits.${res} too`, `requests.${res}`);
-    }
-  }
+  checkedResources(issues, r, DEFAULT_RESOURCES);
 }
 
 /** Given keys replace the defaults key by key. */

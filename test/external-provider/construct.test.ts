@@ -280,7 +280,7 @@ describe('synth-time errors: every problem at once, nothing emitted', () => {
       `test/stack externalProviders.safety[0]: cannot read the spec file '${bad}': the file does not exist (give the path of the provider's lls-provider-spec.yaml, absolute or relative to where cdk8s synth runs)`,
       "test/stack externalProviders.volumeSizeLimit: 'lots' is not a positive Kubernetes quantity (e.g. 4Gi: room for every provider's wheels twice (staged and installed))",
       "test/stack externalProviders.installResources.limits.cpu: 'many' is not a Kubernetes quantity (e.g. 500m, 2, 1Gi)",
-      'test/stack externalProviders.installResources.requests.memory: the request 4Gi is above the limit 1Gi (raise limits.memory too)',
+      'test/stack externalProviders.installResources.requests.memory: the request 4Gi is above the limit 1Gi (the default) (raise limits.memory too)',
     ]);
   });
 
