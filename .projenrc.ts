@@ -68,5 +68,9 @@ project.addTask('bench', {
 project.testTask.exec('bash test/registry/postgres-server.sh', { name: 'registry suite on a real PostgreSQL server' });
 project.eslint?.addLintPattern('examples');
 project.eslint?.addLintPattern('bench');
+// Output must not depend on the machine: localeCompare orders by the locale (LANG, ICU data).
+project.eslint?.addRules({
+  'no-restricted-properties': ['error', { property: 'localeCompare', message: 'locale-dependent: use compareStrings from src/core/order' }],
+});
 
 project.synth();

@@ -1,8 +1,16 @@
 export * from './config/types';
 export * from './llama-stack/props';
 export { LlamaStack } from './llama-stack/llama-stack';
+export * from './llama-stack/inference-provider';
 export type { DistributionManifest } from './llama-stack/interop';
-export * from './core/model-server';
+export { NetworkPeer } from './core/model-server';
+export type { IModelServer, INetworkPeer } from './core/model-server';
+export { ValidationError } from './core/errors';
+export type { ValidationIssue } from './core/errors';
+export { ClusterDns } from './core/dns';
+export type { CustomDnsOptions } from './core/dns';
+export { WarningCode } from './core/warnings';
+export type { SynthWarning } from './core/warnings';
 export * from './vllm/props';
 export * from './vllm/vllm-model';
 export * from './vllm/gpu-node-pool';

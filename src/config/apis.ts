@@ -5,6 +5,8 @@ import { PROVIDER_APIS } from './providers';
 import { isObject } from './schema';
 import { didYouMean } from '../core/errors';
 import { toCamelCase, toSnakeCase } from '../core/names';
+import { compareStrings } from '../core/order';
+import { WarningCode } from '../core/warnings';
 
 /** Top-level blocks that only make sense while an API is served. */
 const BLOCKS_NEEDING_API: Record<string, string[]> = {
@@ -41,7 +43,7 @@ export function applyDisabled(ctx: GenerationContext, disabled: string[] | undef
     }
     const api = toSnakeCase(name);
     if (REMOVED_APIS[api]) {
-      ctx.warn(issues.path(i), `${name} does not exist in Llama Stack 0.7.1, nothing to disable (${REMOVED_APIS[api]})`);
+      ctx.warn(WarningCode.NOTHING_TO_DISABLE, issues.path(i), `${name} does not exist in Llama Stack 0.7.1, nothing to disable (${REMOVED_APIS[api]})`);
       return;
     }
     if (!PROVIDER_APIS.includes(api)) {
@@ -61,7 +63,7 @@ export function applyDisabled(ctx: GenerationContext, disabled: string[] | undef
     const providers = ctx.config.providers as Record<string, ProviderEntry[]>;
     const apis = Array.isArray(ctx.config.apis) ? (ctx.config.apis as string[]) : undefined;
     if (!(api in providers) && !apis?.includes(api)) {
-      ctx.warn(issues.path(i), `the base config has no ${api} API; nothing to disable`);
+      ctx.warn(WarningCode.NOTHING_TO_DISABLE, issues.path(i), `the base config has no ${api} API; nothing to disable`);
       return;
     }
     const removedIds = new Set((providers[api] ?? []).map((p) => idOf(p.provider_id)?.id).filter((x): x is string => !!x));
@@ -102,7 +104,7 @@ export function checkDependencies(ctx: GenerationContext, disabledIndex: Readonl
       }
     }
   }
-  for (const [dep, who] of [...needers.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [dep, who] of [...needers.entries()].sort(([a], [b]) => compareStrings(a, b))) {
     const disabledAt = disabledIndex.get(dep);
     if (disabledAt !== undefined) {
       ctx.issues.at('disabled').add(

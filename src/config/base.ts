@@ -4,6 +4,7 @@ import { GenerationContext, ProviderEntry } from './context';
 import { idOf, placeholders } from './placeholders';
 import { isObject } from './schema';
 import { didYouMean } from '../core/errors';
+import { WarningCode } from '../core/warnings';
 
 /** Keys 0.7.1 reads but that upstream configs still carry; dropped so the file says only what is used. */
 const IGNORED_KEYS: Record<string, string> = {
@@ -71,8 +72,11 @@ export function checkStackKeys(ctx: GenerationContext): void {
   for (const key of Object.keys(reg)) {
     const reason = IGNORED_KEYS[`registered_resources.${key}`];
     if (reason) {
+      const dropped = reg[key];
       delete reg[key];
-      ctx.warn('', `dropped registered_resources.${key} from the base config: ${reason}`);
+      // The shipped base configs carry an empty vector_dbs: dropping nothing is not worth a warning.
+      const empty = dropped === null || (Array.isArray(dropped) && dropped.length === 0) || (isObject(dropped) && Object.keys(dropped).length === 0);
+      if (!empty) ctx.warn(WarningCode.BASE_RESOURCE_DROPPED, '', `dropped registered_resources.${key} from the base config: ${reason}`);
     } else if (!REGISTERED_RESOURCE_KEYS.includes(key)) {
       at.add(`unknown key 'registered_resources.${key}' (Llama Stack 0.7.1 would ignore it)`, didYouMean(key, REGISTERED_RESOURCE_KEYS) ?? 'remove it');
     }

@@ -1,6 +1,8 @@
 import { SecretKeyRef } from './types';
 import { IssueCollector } from '../core/errors';
-import { isDnsSubdomain } from '../core/names';
+import { compareStrings } from '../core/order';
+import { checkSecretRef } from '../core/secret-ref';
+import { Finding, WarningCode } from '../core/warnings';
 
 /** A provider entry in config.yaml. */
 export interface ProviderEntry {
@@ -44,7 +46,7 @@ export interface Endpoint {
 
 /** State shared by the generation steps. */
 export class GenerationContext {
-  public readonly warnings: string[] = [];
+  public readonly warnings: Finding[] = [];
   public readonly userProviders: UserProvider[] = [];
   public readonly endpoints: Endpoint[] = [];
   private readonly secretEnv = new Map<string, SecretEnvVar>();
@@ -73,32 +75,14 @@ export class GenerationContext {
   }
 
   public get secretEnvVars(): SecretEnvVar[] {
-    return [...this.secretEnv.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.secretEnv.values()].sort((a, b) => compareStrings(a.name, b.name));
   }
 
   public hasSecretEnv(name: string): boolean {
     return this.secretEnv.has(name);
   }
 
-  public warn(path: string, message: string): void {
-    this.warnings.push(path ? `${path}: ${message}` : message);
+  public warn(code: WarningCode, path: string, message: string, hint?: string): void {
+    this.warnings.push({ code, path, message, hint });
   }
-}
-
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-
-/** Reports a malformed Secret reference; true when it is usable. */
-export function checkSecretRef(issues: IssueCollector, ref: SecretKeyRef | undefined): boolean {
-  if (!ref || typeof ref !== 'object') {
-    issues.add('expected a Secret reference { name, key }', 'reference a key of a Kubernetes Secret');
-    return false;
-  }
-  const before = issues.issues.length;
-  if (!isDnsSubdomain(ref.name)) {
-    issues.add(`'${String(ref.name)}' is not a valid Secret name`, 'use a DNS-1123 subdomain (lower-case letters, digits, \'-\' and \'.\')', 'name');
-  }
-  if (typeof ref.key !== 'string' || !SECRET_KEY.test(ref.key) || ref.key.length > 253) {
-    issues.add(`'${String(ref.key)}' is not a valid Secret key`, 'use letters, digits, \'-\', \'_\' and \'.\'', 'key');
-  }
-  return issues.issues.length === before;
 }

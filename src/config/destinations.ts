@@ -4,6 +4,7 @@ import { idOf, placeholders } from './placeholders';
 import { isObject } from './schema';
 import { IssueCollector } from '../core/errors';
 import { redactUrl } from '../core/names';
+import { WarningCode } from '../core/warnings';
 
 /** URL schemes an endpoint may have, with their default ports. */
 const SCHEMES: Record<string, number> = {
@@ -54,7 +55,7 @@ export function recordDestination(
   const urlValue = cat.urlField ? config[cat.urlField] ?? cat.fields.find((f) => f.name === cat.urlField)?.default : undefined;
   if (typeof urlValue === 'string' && urlValue.length > 0) {
     if (placeholders(urlValue).length > 0) {
-      ctx.warn(source, 'the endpoint is only known at run time, so the NetworkPolicy has no egress rule for it (give a literal endpoint)');
+      ctx.warn(WarningCode.EGRESS_NOT_DERIVED, source, 'the endpoint is only known at run time, so the NetworkPolicy has no egress rule for it', 'give a literal endpoint');
       return;
     }
     // Upstream writes some endpoints without a scheme (elasticsearch `localhost:9200`).
@@ -65,7 +66,7 @@ export function recordDestination(
   }
   const host = cat.hostField ? config[cat.hostField] : undefined;
   if (typeof host === 'string' && placeholders(host).length > 0) {
-    ctx.warn(source, 'the endpoint is only known at run time, so the NetworkPolicy has no egress rule for it (give a literal endpoint)');
+    ctx.warn(WarningCode.EGRESS_NOT_DERIVED, source, 'the endpoint is only known at run time, so the NetworkPolicy has no egress rule for it', 'give a literal endpoint');
     return;
   }
   if (typeof host === 'string' && host.length > 0) {
@@ -74,7 +75,7 @@ export function recordDestination(
     return;
   }
   if ((cat.urlField || cat.hostField) && !HOSTED_WHEN_UNSET.includes(cat.providerType)) {
-    ctx.warn(source, `no endpoint is set for ${cat.providerType} (give endpoint)`);
+    ctx.warn(WarningCode.PROVIDER_WITHOUT_ENDPOINT, source, `no endpoint is set for ${cat.providerType}`, 'give endpoint');
     return;
   }
   if (cat.providerType === 'remote::model-context-protocol') return; // MCP servers are named per tool group at run time
@@ -84,7 +85,7 @@ export function recordDestination(
 /** Records a host the server connects to; loopback needs no rule (and is most likely a mistake). */
 export function addHost(ctx: GenerationContext, host: string, port: number, source: string): void {
   if (isLoopback(host)) {
-    ctx.warn(source, `the endpoint points at ${host}, which is the server's own pod`);
+    ctx.warn(WarningCode.ENDPOINT_IS_LOCAL, source, `the endpoint points at ${host}, which is the server's own pod`, 'give the address of the service in the cluster');
     return;
   }
   ctx.endpoints.push({ host, port, source });
@@ -116,7 +117,7 @@ export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<
       const source = `env.${touching[1]} (providers.${api}[${i}] '${id.id}' of the base config)`;
       const config = isObject(p.config) ? p.config : {};
       const field = (name: string | null) => (name && typeof config[name] === 'string' ? resolveEnv(config[name] as string, env) : undefined);
-      const noRule = (why: string) => ctx.warn(source, `${why}, so the NetworkPolicy has no egress rule for it`);
+      const noRule = (why: string) => ctx.warn(WarningCode.EGRESS_NOT_DERIVED, source, `${why}, so the NetworkPolicy has no egress rule for it`);
       if (cat.urlField && typeof config[cat.urlField] === 'string') {
         const url = field(cat.urlField);
         if (url === undefined || placeholders(url).length > 0) return noRule('the endpoint comes from a Secret or field reference');

@@ -7,12 +7,14 @@
 import { GenerationContext, ProviderEntry } from './context';
 import { addHost, parseEndpoint, portOf } from './destinations';
 import { envRef, idOf, placeholders, stringLeaves } from './placeholders';
-import { PROVIDER_APIS, sortDeep } from './providers';
+import { PROVIDER_APIS } from './providers';
 import { isObject } from './schema';
 import { hasLiteralSecret } from './secrets';
 import { SecretKeyRef } from './types';
 import { IssueCollector } from '../core/errors';
 import { llsdEnvName, looksSecret, toCamelCase } from '../core/names';
+import { sortDeep } from '../core/order';
+import { WarningCode } from '../core/warnings';
 
 /** Provider metadata known at synth time (from props or a spec file). */
 export interface DeclaredMetadata {
@@ -129,7 +131,7 @@ export function applyExternalProviders(
       const user = ctx.userProviders.find((u) => u.api === e.api && u.id === e.id);
       const what = user ? `the provider of ${user.path}` : `the base config's ${e.api} provider`;
       const type = e.declared ? e.declared.providerType : 'the type its image declares';
-      ctx.warn(e.path, `external provider '${e.id}' overrides ${what} '${e.id}' (${old.provider_type}) with ${type}`);
+      ctx.warn(WarningCode.EXTERNAL_PROVIDER_OVERRIDE, e.path, `external provider '${e.id}' overrides ${what} '${e.id}' (${old.provider_type}) with ${type}`);
     }
     if (e.declared) {
       const entry: ProviderEntry = { provider_id: e.id, provider_type: e.declared.providerType, module: e.declared.module, config: e.config };
@@ -226,7 +228,7 @@ function recordEndpoints(ctx: GenerationContext, at: IssueCollector, input: Exte
   (input.endpoints ?? []).forEach((url, i) => urls.push([url, at.path('endpoints') + suffix([String(i)])]));
   for (const [url, source] of urls) {
     if (placeholders(url).length > 0) {
-      ctx.warn(source, 'the endpoint is only known at run time, so the NetworkPolicy has no egress rule for it (give a literal URL in endpoints)');
+      ctx.warn(WarningCode.EGRESS_NOT_DERIVED, source, 'the endpoint is only known at run time, so the NetworkPolicy has no egress rule for it', 'give a literal URL in endpoints');
       continue;
     }
     const parsed = parseEndpoint(ctx.issues.at(source), url);

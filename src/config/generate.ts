@@ -1,6 +1,6 @@
 import { checkDependencies, applyDisabled } from './apis';
 import { checkBaseSecrets, checkBaseStructure, checkStackKeys } from './base';
-import { Endpoint, GenerationContext, SecretEnvVar, checkSecretRef } from './context';
+import { Endpoint, GenerationContext, SecretEnvVar } from './context';
 import { recordBaseDestinations } from './destinations';
 import { resolveDistribution } from './distributions';
 import { applyExternalProviders, ExternalProviderInput, ExternalProviderPlan } from './external-providers';
@@ -13,7 +13,9 @@ import { applyStorage } from './storage';
 import { LlamaStackConfigSpec } from './types';
 import { IssueCollector } from '../core/errors';
 import { isDnsSubdomain, isEnvVarName, looksSecret } from '../core/names';
+import { checkSecretRef } from '../core/secret-ref';
 import { checkShape } from '../core/shape';
+import { Finding } from '../core/warnings';
 import { sha256, toYaml } from '../core/yaml';
 
 /** Settings of the `server:` block that come from the construct's networking/workload props. */
@@ -54,7 +56,7 @@ export interface GeneratedConfig {
   readonly requiredEnv: string[];
   readonly providerCount: number;
   readonly resourceCount: number;
-  readonly warnings: string[];
+  readonly warnings: Finding[];
   /** Network destinations derived from the spec. */
   readonly endpoints: Endpoint[];
   /** The parsed final config. */

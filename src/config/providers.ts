@@ -7,6 +7,8 @@ import { hasLiteralSecret } from './secrets';
 import { ProviderSpec, ProvidersSpec } from './types';
 import { didYouMean, IssueCollector } from '../core/errors';
 import { llsdEnvName, toCamelCase, toSnakeCase } from '../core/names';
+import { sortDeep } from '../core/order';
+import { WarningCode } from '../core/warnings';
 
 /** API order of the `providers` prop: the order user providers are processed and reported in. */
 export const PROVIDER_APIS: readonly string[] = [
@@ -90,7 +92,7 @@ function buildEntry(
     return undefined;
   }
   const s = spec as ProviderSpec;
-  const known = ['id', 'provider', 'endpoint', 'apiKey', 'secretRefs', 'settings', 'models'];
+  const known = ['id', 'provider', 'endpoint', 'apiKey', 'secretRefs', 'settings', 'models', 'server'];
   for (const key of Object.keys(s)) {
     if (!known.includes(key) && (s as any)[key] !== undefined) {
       issues.add(`unknown field '${key}'`, didYouMean(key, known) ?? `fields: ${known.join(', ')}`, key);
@@ -113,7 +115,7 @@ function buildEntry(
   const cat = catalog.provider(api, providerType)!;
   if (cat.deprecated) {
     if (cat.deprecationLevel === 'error') issues.add(`${providerType} is no longer supported: ${cat.deprecated}`, 'choose another provider', 'provider');
-    else ctx.warn(issues.path('provider'), `${providerType} is deprecated: ${cat.deprecated}`);
+    else ctx.warn(WarningCode.PROVIDER_DEPRECATED, issues.path('provider'), `${providerType} is deprecated: ${cat.deprecated}`);
   }
 
   // A missing or bad ID is reported, but the rest of the entry is still checked (all errors at once).
@@ -142,7 +144,7 @@ function buildEntry(
   }
   const structured = new Set<string>();
   const setStructured = (key: string, value: unknown, from: string) => {
-    if (key in config && !structured.has(key)) ctx.warn(issues.path(from), `overrides settings.${key}`);
+    if (key in config && !structured.has(key)) ctx.warn(WarningCode.SETTING_OVERRIDDEN, issues.path(from), `overrides settings.${key}`);
     config[key] = value;
     structured.add(key);
   };
@@ -268,7 +270,7 @@ function mergeEntry(ctx: GenerationContext, path: string, api: string, entry: Pr
   const index = list.findIndex((p) => idOf(p.provider_id)?.id === entry.provider_id);
   if (index >= 0) {
     const old = list[index];
-    ctx.warn(path, `replaces the base config's ${api} provider '${String(entry.provider_id)}' (${old.provider_type})`);
+    ctx.warn(WarningCode.BASE_PROVIDER_REPLACED, path, `replaces the base config's ${api} provider '${String(entry.provider_id)}' (${old.provider_type})`);
     list[index] = entry;
   } else {
     list.push(entry);
@@ -276,13 +278,4 @@ function mergeEntry(ctx: GenerationContext, path: string, api: string, entry: Pr
   // A base without `apis` serves every API that has providers; one with the list must name the new API.
   const apis = ctx.config.apis as unknown;
   if (Array.isArray(apis) && !apis.includes(api)) apis.push(api);
-}
-
-/** Recursively sorts object keys, so the order a user wrote settings in does not change the hash. */
-export function sortDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortDeep);
-  if (isObject(value)) {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortDeep(value[k])]));
-  }
-  return value;
 }

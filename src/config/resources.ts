@@ -1,11 +1,12 @@
 import { Catalog } from './catalog';
 import { GenerationContext, ProviderEntry } from './context';
 import { idOf, placeholders } from './placeholders';
-import { sortDeep } from './providers';
 import { isObject } from './schema';
 import { ModelSpec, ResourcesSpec } from './types';
 import { didYouMean, IssueCollector } from '../core/errors';
 import { toCamelCase } from '../core/names';
+import { sortDeep } from '../core/order';
+import { WarningCode } from '../core/warnings';
 
 export const MODEL_TYPES: readonly string[] = ['llm', 'embedding', 'rerank'];
 
@@ -117,7 +118,7 @@ function applyModels(ctx: GenerationContext, issues: IssueCollector, models: Mod
       at.add(`references unknown provider ID "${provider}"; available: [${inference.all.join(', ')}]`, 'use the id of an inference provider', 'provider');
       return;
     } else if (!inference.fixed.includes(provider)) {
-      ctx.warn(at.path('provider'), `provider "${provider}" is enabled only when its environment variable is set`);
+      ctx.warn(WarningCode.PROVIDER_ENABLED_BY_ENV, at.path('provider'), `provider "${provider}" is enabled only when its environment variable is set`);
     }
     const metadata: Record<string, unknown> = isObject(m.metadata) ? (sortDeep(m.metadata) as Record<string, unknown>) : {};
     if (m.metadata !== undefined && !isObject(m.metadata)) at.add('expected an object', 'e.g. metadata: { description: \'...\' }', 'metadata');
@@ -149,14 +150,14 @@ function applyModels(ctx: GenerationContext, issues: IssueCollector, models: Mod
   const base = Array.isArray(reg.models) ? reg.models : [];
   const kept = base.filter((b) => {
     if (entries.some((e) => e.model_id === b.model_id && e.provider_id === idOf(b.provider_id)?.id)) {
-      ctx.warn(issues.path(), `replaces the base config's model '${String(b.model_id)}'`);
+      ctx.warn(WarningCode.BASE_MODEL_REPLACED, issues.path(), `replaces the base config's model '${String(b.model_id)}'`);
       return false;
     }
     // A base model whose ID is only `${env.X}` is the distribution's "your model here" slot: declared
     // models fill it unless X is supplied.
     const slot = typeof b.model_id === 'string' ? /^\$\{env\.([A-Za-z0-9_]+)\}$/.exec(b.model_id) : null;
     if (slot && !suppliedEnv.has(slot[1])) {
-      ctx.warn(issues.path(), `replaces the base config's model slot ${String(b.model_id)} (set env.${slot[1]} to keep it)`);
+      ctx.warn(WarningCode.BASE_MODEL_REPLACED, issues.path(), `replaces the base config's model slot ${String(b.model_id)} (set env.${slot[1]} to keep it)`);
       return false;
     }
     return true;

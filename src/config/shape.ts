@@ -25,6 +25,8 @@ const PROVIDER: Shape = {
     secretRefs: { map: SECRET_REF },
     settings: { map: 'any' },
     models: { arr: { oneOf: ['string', MODEL] } },
+    // An IModelServer; the construct checks it (the engine never reads it).
+    server: 'any',
   },
 };
 

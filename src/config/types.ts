@@ -2,6 +2,7 @@
  * The typed spec from which a Llama Stack `config.yaml` is generated. These structs are both the
  * `LlamaStack` construct's props and the input of the pure config engine (`generateConfig`).
  */
+import type { IModelServer } from '../core/model-server';
 
 /** A reference to one key of a Kubernetes Secret in the stack's namespace. */
 export interface SecretKeyRef {
@@ -76,6 +77,15 @@ export interface ProviderSpec {
    * @default - none
    */
   readonly models?: Array<string | ModelSpec>;
+  /**
+   * The model server of this app the provider calls (a `VllmModel`, or any `IModelServer`), usually set by
+   * `InferenceProvider.fromModelServer(server)` or `model.asInferenceProvider()`. The stack's egress then
+   * goes to exactly the server's pods on its container port, and the server's NetworkPolicy admits the
+   * stack. `endpoint` defaults to the server's URL + `/v1` and, when given, must name the server's Service.
+   * @default - none: `endpoint` is used as given (a Service of this app's model servers named by URL is an
+   *   error at synth; pass the server)
+   */
+  readonly server?: IModelServer;
 }
 
 /**

@@ -2,6 +2,7 @@
  * Path-carrying validation errors. Every check in the library reports into an `IssueCollector`
  * so that all problems are found in one pass; nothing is emitted while any are present.
  */
+import { compareStrings } from './order';
 
 /** One problem found in the user's input. */
 export interface ValidationIssue {
@@ -11,29 +12,60 @@ export interface ValidationIssue {
   readonly message: string;
   /** How to fix it. */
   readonly hint?: string;
+  /**
+   * The path of the construct the issue belongs to, when it differs from the error's scope (synth-time
+   * checks that span the app report issues of several constructs in one error).
+   * @default - the error's scope
+   */
+  readonly construct?: string;
 }
 
-/** Formats one issue as `<scope> <path>: <message> (<hint>)`. */
+/** Formats one issue as `<construct path> <field path>: <message> (<hint>)`. */
 export function formatIssue(scope: string, issue: ValidationIssue): string {
-  const where = [scope, issue.path].filter((s) => s.length > 0).join(' ');
+  const where = [issue.construct ?? scope, issue.path].filter((s) => s.length > 0).join(' ');
   const hint = issue.hint ? ` (${issue.hint})` : '';
   return `${where}: ${issue.message}${hint}`;
 }
 
-/** Thrown when props are invalid; lists every problem found, never just the first. */
-export class ValidationError extends Error {
+const VALIDATION_ERROR = Symbol.for('cdk8s-llama-stack.ValidationError');
+
+/**
+ * Thrown when props are invalid, at construction or when the app is synthesized; lists every problem
+ * found, never just the first, each as `<construct path> <field path>: <what> (<how to fix>)`.
+ *
+ * It is an `Error` at run time (`instanceof Error`, a stack trace). jsii cannot declare a subclass of
+ * `Error` for other languages, so the prototype is linked below instead of with `extends`; check for it
+ * with `ValidationError.isValidationError(x)`, which also works across copies of the library.
+ */
+export class ValidationError {
+  /** Whether `x` is a ValidationError of this library (also across copies of the library). */
+  public static isValidationError(x: any): boolean {
+    return x !== null && typeof x === 'object' && VALIDATION_ERROR in x;
+  }
+
+  /** Always `ValidationError`. */
+  public readonly name: string;
+  /** Every problem, one per line. */
+  public readonly message: string;
+  /** Where it was thrown. */
+  public readonly stack?: string;
+  /** Every problem found. */
   public readonly issues: ValidationIssue[];
+  /** The construct path the issues' field paths are relative to (`synth` for app-wide checks). */
   public readonly scope: string;
 
   constructor(scope: string, issues: ValidationIssue[]) {
     const lines = issues.map((i) => formatIssue(scope, i));
     const head = issues.length === 1 ? '' : `${issues.length} problems found:\n  `;
-    super(head + lines.join('\n  '));
     this.name = 'ValidationError';
+    this.message = head + lines.join('\n  ');
     this.scope = scope;
     this.issues = issues;
+    Object.defineProperty(this, VALIDATION_ERROR, { value: true });
+    Error.captureStackTrace?.(this, ValidationError);
   }
 }
+Object.setPrototypeOf(ValidationError.prototype, Error.prototype);
 
 /** Collects issues under a path prefix. Children share the parent's list. */
 export class IssueCollector {
@@ -92,7 +124,7 @@ export function closest(word: string, candidates: readonly string[], max = 3): s
   const scored = candidates
     .map((c) => ({ c, d: editDistance(word.toLowerCase(), c.toLowerCase()) }))
     .filter((x) => x.d <= Math.max(2, Math.floor(word.length / 3)))
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c));
+    .sort((a, b) => a.d - b.d || compareStrings(a.c, b.c));
   return scored.slice(0, max).map((x) => x.c);
 }
 

@@ -1,5 +1,7 @@
 import { isIP } from 'net';
 import { k8s } from './k8s';
+import type { INetworkPeer } from './model-server';
+import { compareStrings } from './order';
 
 /** Where an endpoint host lives, as far as a NetworkPolicy can tell. */
 export type HostKind =
@@ -34,21 +36,6 @@ function isPrivateV4(ip: string): boolean {
     || (a === 169 && b === 254);
 }
 
-/**
- * DNS (port 53 UDP and TCP) to resolvers inside the cluster: pods in any namespace (kube-dns, CoreDNS,
- * openshift-dns) and link-local addresses (NodeLocal DNSCache). Not to the internet, which would let
- * DNS tunnel data out.
- */
-export function dnsEgressRule(): k8s.NetworkPolicyEgressRule {
-  return {
-    to: [{ namespaceSelector: {} }, { ipBlock: { cidr: '169.254.0.0/16' } }],
-    ports: [
-      { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-      { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-    ],
-  };
-}
-
 /** Public internet on the given TCP ports, excluding private ranges. */
 export function internetEgressRule(ports: number[]): k8s.NetworkPolicyEgressRule {
   return {
@@ -72,7 +59,7 @@ export function egressRules(targets: EgressTarget[]): k8s.NetworkPolicyEgressRul
     byPeer.set(key, entry);
   }
   return [...byPeer.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => compareStrings(a, b))
     .map(([, e]) => ({
       to: [e.peer],
       ports: [...e.ports].sort((a, b) => a - b).map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) })),
@@ -81,4 +68,13 @@ export function egressRules(targets: EgressTarget[]): k8s.NetworkPolicyEgressRul
 
 export function namespacePeer(namespace: string): k8s.NetworkPolicyPeer {
   return { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } };
+}
+
+/**
+ * The NetworkPolicy peer for `peer`'s pods as seen from a policy in `policyNamespace`: a pod selector, with
+ * a namespace selector when the pods run elsewhere.
+ */
+export function peerOf(peer: INetworkPeer, policyNamespace: string): k8s.NetworkPolicyPeer {
+  const podSelector = { matchLabels: { ...peer.podSelectorLabels } };
+  return peer.namespace === policyNamespace ? { podSelector } : { podSelector, namespaceSelector: namespacePeer(peer.namespace).namespaceSelector };
 }

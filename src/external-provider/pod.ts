@@ -3,6 +3,7 @@
  * container per provider, the install-providers init container, the shared volume, the scripts ConfigMap
  * (hash-named), and what the server container gets (a read-only mount, PYTHONPATH, maybe RUN_CONFIG_PATH).
  */
+import * as path from 'path';
 import { ResolvedExternalProviders } from './resolve';
 import { COPY_SCRIPT, INSTALL_SCRIPT, PLAN_FILE, scriptText } from './scripts';
 import { REMOVED_APIS } from '../config/catalog';
@@ -68,8 +69,9 @@ export function planJson(input: Pick<ExternalProviderPodInput, 'plan'>): string 
       image: e.image,
       initContainer: copyContainerName(e.id),
       merge: e.mergeAtStart,
+      // A spec file by base name only: a path would make the hashed ConfigMap depend on where the app is checked out.
       ...(e.declared ? {
-        declared: { providerType: e.declared.providerType, module: e.declared.module, api: e.declared.api, source: e.declared.source },
+        declared: { providerType: e.declared.providerType, module: e.declared.module, api: e.declared.api, source: path.basename(e.declared.source) },
       } : {}),
       ...(e.mergeAtStart ? { config: e.config } : {}),
     })),

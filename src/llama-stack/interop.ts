@@ -7,6 +7,7 @@ import { ExposeSpec, ExternalProvidersSpec, LlamaStackProps, LlamaStackWorkloadP
 import { isObject } from '../config/schema';
 import { ModelSpec, ProviderSpec, SecretKeyRef } from '../config/types';
 import { didYouMean, IssueCollector } from '../core/errors';
+import { compareStrings } from '../core/order';
 import { parseYamlMapping } from '../core/yaml';
 import { ExternalProvider } from '../external-provider/external-provider';
 
@@ -505,7 +506,7 @@ export function distributionFromProps(
   const o: WorkloadOverrides = w.overrides ?? {};
   const allowed = needsV2 ? V1ALPHA2_OVERRIDES : V1ALPHA1_OVERRIDES;
   for (const k of Object.keys(o)) if ((o as Obj)[k] !== undefined && !allowed.includes(k)) lose(`workload.overrides.${k}`, 'the operator has no such pod override');
-  const env = [...(o.env ?? []), ...Object.entries(props.env ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => (
+  const env = [...(o.env ?? []), ...Object.entries(props.env ?? {}).sort(([a], [b]) => compareStrings(a, b)).map(([k, v]) => (
     typeof v === 'string' ? { name: k, value: v } : { name: k, valueFrom: { secretKeyRef: { name: v.name, key: v.key } } }))];
   const autoscaling = w.autoscaling && prune({
     minReplicas: w.autoscaling.minReplicas,
@@ -597,8 +598,10 @@ function exposeEnabled(expose: boolean | ExposeSpec | undefined): boolean | unde
   return expose.enabled !== false;
 }
 
+/** A held server becomes its endpoint: the CR has no notion of the object (nor of the wiring it gives). */
 function providerToCr(p: ProviderSpec): Obj {
-  return prune({ id: p.id, provider: p.provider, endpoint: p.endpoint, apiKey: p.apiKey, secretRefs: p.secretRefs, settings: p.settings });
+  const endpoint = p.endpoint ?? (p.server ? `${p.server.url}/v1` : undefined);
+  return prune({ id: p.id, provider: p.provider, endpoint, apiKey: p.apiKey, secretRefs: p.secretRefs, settings: p.settings });
 }
 
 /** The CR has no per-provider models: they become resources.models naming their provider. */

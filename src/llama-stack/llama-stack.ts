@@ -1,52 +1,36 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { caBundlePieces, COMBINED_CA_DIR, COMBINED_CA_FILE, CUSTOM_CA_DIR } from './ca-bundle';
+import { caBundlePieces, COMBINED_CA_DIR, COMBINED_CA_FILE } from './ca-bundle';
 import { DistributionManifest, distributionFromProps, propsFromDistribution, V1ALPHA1, V1ALPHA2 } from './interop';
-import { checkNetworking, egressTargets, exposeSpec, ingressPeers } from './networking';
+import { ingressPeers } from './networking';
+import { CACHE_DIR, CONFIG_DIR, planStack, StackPlan, TLS_DIR } from './plan';
 import { LlamaStackProps } from './props';
 import { LLAMA_STACK_PROPS_SHAPE } from './shape';
-import { checkWorkload, DEFAULT_DATA_DIR, defaultSpread, hpaMetrics, intOrString, mergedResources, planWorkload } from './workload';
-import { GeneratedConfig, generateInto } from '../config/generate';
+import { DEFAULT_DATA_DIR, defaultSpread, hpaMetrics, intOrString, mergedResources } from './workload';
+import { GeneratedConfig } from '../config/generate';
 import { SecretKeyRef } from '../config/types';
+import { ClusterDns } from '../core/dns';
 import { IssueCollector, ValidationError } from '../core/errors';
 import { parseImage } from '../core/images';
 import { k8s } from '../core/k8s';
 import { standardLabels, selectorLabels } from '../core/labels';
-import { IModelServer } from '../core/model-server';
-import { findModelServer } from '../core/model-server-directory';
-import { dnsEgressRule, egressRules, internetEgressRule, namespacePeer } from '../core/network';
+import { INetworkPeer } from '../core/model-server';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { checkShape } from '../core/shape';
-import { EXTERNAL_PROVIDERS_DIR, ExternalProviderPod, externalProviderPod, SCRIPTS_DIR_MOUNT } from '../external-provider/pod';
-import { resolveExternalProviders } from '../external-provider/resolve';
+import { namedByUrl, onSynth, reportWarnings } from '../core/synth';
+import { SynthWarning } from '../core/warnings';
+import { ExternalProviderPod, externalProviderPod } from '../external-provider/pod';
 
-const CONFIG_DIR = '/etc/llama-stack';
-const TLS_DIR = '/etc/llama-stack-tls';
-const MAX_STACK_NAME = 48;
-const CACHE_DIR = '/cache';
 const UID = 1001;
 /** Group 0: the distribution images make /.llama and /.cache group-0 writable. */
 const GID = 0;
-/** Volume names the construct uses. */
-const OWN_VOLUMES = ['config', 'data', 'cache', 'tmp', 'tls', 'ca-custom', 'ca-combined', 'external-providers', 'external-provider-scripts'];
-
-/** Names the construct sets itself, which `env` may not override, and what to use instead. */
-const RESERVED_ENV: Record<string, string> = {
-  SSL_CERT_FILE: 'use networking.tls.caBundle',
-  REQUESTS_CA_BUNDLE: 'use networking.tls.caBundle',
-  LLAMA_STACK_PORT: 'use networking.port',
-  RUN_CONFIG_PATH: 'use overrideConfig to supply your own config.yaml',
-  HOME: 'it points ~/.llama at the data volume (use workload.storage.mountPath)',
-  HF_HOME: 'the Hugging Face cache lives on the cache volume',
-  XDG_CACHE_HOME: 'caches live on the cache volume',
-};
 
 /**
  * A Llama Stack server: ServiceAccount, immutable hashed ConfigMap with the generated `config.yaml`,
  * Deployment, Service and NetworkPolicy. All props are validated at construction; any problem throws a
  * `ValidationError` that lists every issue with its field path, and nothing is emitted.
  */
-export class LlamaStack extends Construct {
+export class LlamaStack extends Construct implements INetworkPeer {
   /**
    * Context key for a map of distribution name -> image (e.g. a mirror registry), like the operator's
    * image-overrides: `app.node.setContext(LlamaStack.IMAGE_OVERRIDES_CONTEXT, { starter: 'mirror/...:0.7.1' })`.
@@ -109,8 +93,11 @@ export class LlamaStack extends Construct {
   public readonly configMapName: string;
   /** The server image. */
   public readonly image: string;
-  /** Non-fatal findings, e.g. a base provider replaced by one of yours. */
-  public readonly warnings: string[];
+  /**
+   * Non-fatal findings (e.g. a base provider replaced by one of yours), printed at synth on stderr, or
+   * synth errors with `strict`. The codes are listed in `WarningCode` and docs/warnings.md.
+   */
+  public readonly warnings: SynthWarning[];
   /** Number of providers in the config. */
   public readonly providerCount: number;
   /** Number of registered resources (models, shields, ...) in the config. */
@@ -119,6 +106,10 @@ export class LlamaStack extends Construct {
   public readonly port: number;
   /** Name of the Service. */
   public readonly serviceName: string;
+  /** The namespace the stack runs in: the chart's, or `default` when the chart has none. */
+  public readonly namespace: string;
+  /** Labels that select the server pods (a stack is an `INetworkPeer`: model servers admit it by these). */
+  public readonly podSelectorLabels: { [key: string]: string };
   /** Labels a client pod in the same namespace needs to be admitted by the NetworkPolicy. */
   public readonly clientLabels: { [key: string]: string };
   /** The Deployment (escape hatch). */
@@ -127,8 +118,8 @@ export class LlamaStack extends Construct {
   public readonly service: k8s.KubeService;
   /** The NetworkPolicy (escape hatch). */
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
-  /** The props this stack was built from. */
-  public readonly props: LlamaStackProps;
+  /** The props this stack was built from (for toDistributionManifest). */
+  private readonly props: LlamaStackProps;
   /** The CR version this stack came from (fromDistributionManifest), which toDistributionManifest keeps. */
   private sourceApiVersion?: string;
 
@@ -139,55 +130,27 @@ export class LlamaStack extends Construct {
     else checkShape(issues, props, LLAMA_STACK_PROPS_SHAPE);
     // Everything below reads the props, so wrong types stop here.
     issues.throwIfAny(this.node.path);
-    const name = props.name ?? id;
-    checkStackName(issues.at('name'), name);
-    const port = props.networking?.port ?? 8321;
-    const namespace = Chart.of(this).namespace;
-    const imageOverrides = this.node.tryGetContext(LlamaStack.IMAGE_OVERRIDES_CONTEXT) as Record<string, string> | undefined;
-    const tls = props.networking?.tls;
-    const serverTls = tls?.enabled === true;
-    const plan = planWorkload(props);
-    const external = resolveExternalProviders(issues.at('externalProviders'), props.externalProviders);
-
-    const generated = generateInto(issues, {
-      ...props,
-      extraEnv: overrideEnv(props),
-      server: {
-        port,
-        workers: props.workload?.workers,
-        tlsCertFile: serverTls ? `${TLS_DIR}/tls.crt` : undefined,
-        tlsKeyFile: serverTls ? `${TLS_DIR}/tls.key` : undefined,
-      },
-      imageOverrides,
-      dataDir: plan.dataDir,
-      external: external?.providers,
+    const chartNamespace = Chart.of(this).namespace;
+    const planned = planStack(issues, props, {
+      id,
+      namespace: chartNamespace,
+      imageOverrides: this.node.tryGetContext(LlamaStack.IMAGE_OVERRIDES_CONTEXT) as Record<string, string> | undefined,
+      dns: ClusterDns.of(this),
     });
-    checkEnvNames(issues, props.env);
-    checkWorkload(issues, props, {
-      env: RESERVED_ENV, volumes: OWN_VOLUMES, paths: [CONFIG_DIR, CACHE_DIR, '/tmp', TLS_DIR, COMBINED_CA_DIR, CUSTOM_CA_DIR, EXTERNAL_PROVIDERS_DIR, SCRIPTS_DIR_MOUNT],
-    });
-    if (external) checkPythonPath(issues, props);
-    if (props.overrideConfig !== undefined && props.workload?.workers !== undefined) {
-      issues.add('workers has no effect with overrideConfig', 'set server.workers (and server.host: 0.0.0.0) in your config.yaml, and remove workload.workers', 'workload.workers');
-    }
-    checkNetworking(issues, props);
-    const servers: IModelServer[] = [];
-    const serverPeer = (host: string, p: number) => {
-      const server = findModelServer(this, host, p, namespace);
-      if (!server) return undefined;
-      servers.push(server);
-      return { podSelector: { matchLabels: { ...server.podSelectorLabels } }, namespaceSelector: namespacePeer(server.namespace).namespaceSelector };
-    };
-    const egress = generated ? egressTargets(issues, generated, props.networking?.allowInternetEgress ?? false, serverPeer) : [];
     issues.throwIfAny(this.node.path);
-    const config = generated!;
+    const plan: StackPlan = planned!;
+    const { name, port, serverTls, config, external } = plan;
+    const workload = plan.workload;
+    const tls = props.networking?.tls;
+    const namespace = chartNamespace ?? 'default';
 
     this.name = name;
     this.port = port;
+    this.namespace = namespace;
     this.image = config.image;
     this.configYaml = config.yaml;
     this.configHash = config.hash;
-    this.warnings = config.warnings;
+    this.warnings = config.warnings.map((f) => ({ ...f, construct: this.node.path }));
     this.providerCount = config.providerCount;
     this.resourceCount = config.resourceCount;
     this.serviceName = `${name}-service`;
@@ -198,8 +161,12 @@ export class LlamaStack extends Construct {
     const version = parseImage(this.image)?.tag;
     const labelsFor = (component: string) => standardLabels({ name: 'llama-stack', instance: name, component, version });
     const selector = selectorLabels({ name: 'llama-stack', instance: name, component: 'server' });
-    // Model servers of this app the stack calls admit its pods.
-    for (const server of servers) server.allowFrom(selector, namespace ?? 'default');
+    this.podSelectorLabels = selector;
+    // The model servers the stack holds admit its pods; a server of the app named by URL is an error at synth.
+    for (const server of plan.servers) server.allowFrom(this);
+    onSynth(this, (ctx) => plan.serviceEndpoints.flatMap((e) => namedByUrl(ctx, e, this, namespace,
+      'pass the server object: providers: { inference: model.asInferenceProvider() } (any IModelServer: InferenceProvider.fromModelServer(server)), and remove the URL') ?? []));
+    reportWarnings(this, this.warnings, props.strict === true, props.acknowledgedWarnings ?? []);
     const w = props.workload ?? {};
     const o = w.overrides ?? {};
     const scheme = serverTls ? 'HTTPS' : 'HTTP';
@@ -249,7 +216,7 @@ export class LlamaStack extends Construct {
     }
 
     const ca = tls?.caBundle ? caBundlePieces(tls.caBundle, config.image) : undefined;
-    const env = containerEnv(port, plan.dataDir, config, props.env);
+    const env = containerEnv(port, workload.dataDir, config, props.env);
     if (ca) env.push({ name: 'SSL_CERT_FILE', value: COMBINED_CA_FILE }, { name: 'REQUESTS_CA_BUNDLE', value: COMBINED_CA_FILE });
     if (providerPod) withExternalProviders(env, providerPod);
     env.push(...(o.env ?? []));
@@ -264,7 +231,7 @@ export class LlamaStack extends Construct {
     ];
     const mounts: k8s.VolumeMount[] = [
       { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-      { name: 'data', mountPath: plan.dataDir },
+      { name: 'data', mountPath: workload.dataDir },
       { name: 'cache', mountPath: CACHE_DIR },
       { name: 'tmp', mountPath: '/tmp' },
     ];
@@ -283,15 +250,15 @@ export class LlamaStack extends Construct {
     volumes.push(...(o.volumes ?? []));
     mounts.push(...(o.volumeMounts ?? []));
 
-    const spreads = w.topologySpreadConstraints ?? (plan.maxPods > 1 && !plan.pinnedToOneNode ? defaultSpread(selector) : undefined);
+    const spreads = w.topologySpreadConstraints ?? (workload.maxPods > 1 && !workload.pinnedToOneNode ? defaultSpread(selector) : undefined);
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name, labels: labelsFor('server') },
       spec: {
-        replicas: plan.replicas,
+        replicas: workload.replicas,
         revisionHistoryLimit: 5,
         selector: { matchLabels: selector },
         // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
-        strategy: plan.pinnedToOneNode
+        strategy: workload.pinnedToOneNode
           ? { type: 'Recreate' }
           : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } },
         template: {
@@ -357,7 +324,7 @@ export class LlamaStack extends Construct {
 
     const given = w.podDisruptionBudget;
     const pdb = given && (given.minAvailable !== undefined || given.maxUnavailable !== undefined) ? given
-      : given || plan.maxPods > 1 ? { maxUnavailable: 1 } : undefined;
+      : given || workload.maxPods > 1 ? { maxUnavailable: 1 } : undefined;
     if (pdb) {
       new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
         metadata: { name, labels: labelsFor('server') },
@@ -369,7 +336,7 @@ export class LlamaStack extends Construct {
       });
     }
 
-    const expose = exposeSpec(props.networking?.expose);
+    const expose = plan.expose;
     if (expose) {
       new k8s.KubeIngress(this, 'Ingress', {
         metadata: {
@@ -400,11 +367,7 @@ export class LlamaStack extends Construct {
           from: ingressPeers(this.clientLabels, props, expose?.controllerNamespace),
           ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) }],
         }],
-        egress: [
-          dnsEgressRule(),
-          ...egressRules(egress.map((t) => ({ ...t, peer: t.peer ?? namespacePeer(namespace ?? 'default') }))),
-          ...(props.networking?.allowInternetEgress ? [internetEgressRule([443])] : []),
-        ],
+        egress: plan.egress,
       },
     });
   }
@@ -437,13 +400,6 @@ export class LlamaStack extends Construct {
     const scheme = this.props.networking?.tls?.enabled ? 'https' : 'http';
     return `${scheme}://${this.serviceName}${ns ? `.${ns}.svc.cluster.local` : ''}:${this.port}`;
   }
-}
-
-/** Names (and literal values) of the override env vars; malformed entries are reported by checkWorkload. */
-function overrideEnv(props: LlamaStackProps): Record<string, string | undefined> {
-  const list = props.workload?.overrides?.env;
-  if (!Array.isArray(list)) return {};
-  return Object.fromEntries(list.filter((e) => e && typeof e.name === 'string').map((e) => [e.name, typeof e.value === 'string' ? e.value : undefined]));
 }
 
 function healthProbe(port: number, scheme: string, o: { periodSeconds: number; failureThreshold: number }): k8s.Probe {
@@ -483,39 +439,6 @@ function containerResources(props: LlamaStackProps): k8s.ResourceRequirements {
   return { requests: q(r.requests), limits: q(r.limits) };
 }
 
-/**
- * 48 characters at most, as in the operator (so names move between both); a letter first, since the
- * Service name `<name>-service` must be a DNS-1035 label.
- */
-function checkStackName(issues: IssueCollector, name: unknown): void {
-  if (typeof name !== 'string' || !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
-    issues.add(`'${String(name)}' is not a valid name`, 'use lower-case letters, digits and \'-\', starting with a letter and ending with a letter or digit');
-  } else if (name.length > MAX_STACK_NAME) {
-    issues.add(`'${name}' is ${name.length} characters; at most ${MAX_STACK_NAME} are allowed`, `use a name of at most ${MAX_STACK_NAME} characters`);
-  }
-}
-
-/**
- * With external providers PYTHONPATH starts with their packages: env.PYTHONPATH (a literal) is appended to
- * it; an override or Secret would replace it, so those are errors.
- */
-function checkPythonPath(issues: IssueCollector, props: LlamaStackProps): void {
-  const given = props.env?.PYTHONPATH;
-  if (given !== undefined && typeof given !== 'string') {
-    issues.add('PYTHONPATH must be a literal value when external providers are used', 'give the extra paths as a string; they follow the provider packages', 'env.PYTHONPATH');
-  }
-  const list = props.workload?.overrides?.env;
-  (Array.isArray(list) ? list : []).forEach((e, i) => {
-    if (e?.name === 'PYTHONPATH') {
-      issues.add(
-        'PYTHONPATH is set by the construct when external providers are used (their packages come first)',
-        'set env.PYTHONPATH instead; its paths follow the provider packages',
-        `workload.overrides.env[${i}].name`,
-      );
-    }
-  });
-}
-
 /** The server reads the config the install step wrote (if it writes one) and imports external packages first. */
 function withExternalProviders(env: k8s.EnvVar[], pod: ExternalProviderPod): void {
   const runConfig = env.findIndex((e) => e.name === 'RUN_CONFIG_PATH');
@@ -525,9 +448,3 @@ function withExternalProviders(env: k8s.EnvVar[], pod: ExternalProviderPod): voi
   else env.push({ name: 'PYTHONPATH', value: pod.pythonPath });
 }
 
-function checkEnvNames(issues: IssueCollector, env: LlamaStackProps['env']): void {
-  if (env === undefined || env === null || typeof env !== 'object') return; // the engine reports a bad env
-  for (const name of Object.keys(env)) {
-    if (name in RESERVED_ENV) issues.add(`${name} is set by the construct`, `remove it from env; ${RESERVED_ENV[name]}`, `env.${name}`);
-  }
-}

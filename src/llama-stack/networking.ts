@@ -35,23 +35,24 @@ export function exposeSpec(expose: boolean | ExposeSpec | undefined): (ExposeSpe
 export type Target = Omit<EgressTarget, 'peer'> & { peer?: k8s.NetworkPolicyPeer };
 
 /**
- * Egress the providers and storage need, derived from their endpoints: servers of this app known by
- * `knownPeer` are reached by their pod labels, other in-cluster Services and private IPs get a rule each; anything outside the cluster needs `allowInternetEgress`, which opens TCP 443.
+ * Egress the providers and storage need, derived from their endpoints: model servers the stack holds
+ * (`heldServer`) are reached by their pod labels on their container port, other in-cluster Services and
+ * private IPs get a rule each; anything outside the cluster needs `allowInternetEgress`, which opens TCP 443.
  */
 export function egressTargets(
   issues: IssueCollector,
   config: GeneratedConfig,
   internet: boolean,
-  knownPeer: (host: string, port: number) => k8s.NetworkPolicyPeer | undefined = () => undefined,
+  heldServer: (host: string, port: number) => EgressTarget | undefined = () => undefined,
 ): Target[] {
   const out: Target[] = [];
   const fix = 'set networking.allowInternetEgress: true for a hosted service, or, for a Service in the cluster, write its host as <service>.<namespace>.svc';
   for (const e of config.endpoints) {
     const where = e.host === undefined ? { kind: 'external' as const } : classifyHost(e.host);
-    // A server of this app (a VllmModel) is reached by its pods' labels, not by a whole namespace.
-    const known = where.kind === 'service' && e.port !== undefined ? knownPeer(e.host!, e.port) : undefined;
-    if (known) {
-      out.push({ port: e.port!, peer: known });
+    // A server the stack holds (a VllmModel) is reached by its pods' labels, not by a whole namespace.
+    const held = where.kind === 'service' && e.port !== undefined ? heldServer(e.host!, e.port) : undefined;
+    if (held) {
+      out.push(held);
     } else if (where.kind === 'service') {
       out.push({ port: e.port!, peer: where.namespace ? namespacePeer(where.namespace) : { podSelector: {} } });
     } else if (where.kind === 'ip' && where.private) {

@@ -1,4 +1,5 @@
 import { LlamaStackConfigSpec } from '../config/types';
+import type { ClusterDns } from '../core/dns';
 import { k8s } from '../core/k8s';
 import { ExternalProvider } from '../external-provider/external-provider';
 
@@ -116,6 +117,11 @@ export interface LlamaStackNetworkingProps {
    * @default - no Ingress
    */
   readonly expose?: boolean | ExposeSpec;
+  /**
+   * The cluster DNS the pods may reach (the only egress on DNS ports).
+   * @default - the app's `ClusterDns.CONTEXT_KEY` preset, else `ClusterDns.kubeDns()`
+   */
+  readonly dns?: ClusterDns;
 }
 
 /** CPU/memory requests and limits (Kubernetes quantities). */
@@ -319,6 +325,18 @@ export interface LlamaStackProps extends LlamaStackConfigSpec {
    * @default - none
    */
   readonly externalProviders?: ExternalProvidersSpec;
+  /**
+   * Turn this stack's warnings into synth errors (for CI). The context key `cdk8s-llama-stack/strict` does
+   * the same for the whole app.
+   * @default false
+   */
+  readonly strict?: boolean;
+  /**
+   * Warning codes (`WarningCode`) this stack accepts on purpose: they are neither printed nor errors in
+   * strict mode. The context key `cdk8s-llama-stack/acknowledgedWarnings` does the same for the whole app.
+   * @default - none
+   */
+  readonly acknowledgedWarnings?: string[];
 }
 
 /**

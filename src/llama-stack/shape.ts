@@ -15,6 +15,8 @@ export const LLAMA_STACK_PROPS_SHAPE: Shape = {
   obj: {
     ...CONFIG_SPEC_FIELDS,
     name: 'string',
+    strict: 'boolean',
+    acknowledgedWarnings: { arr: 'string' },
     externalProviders: {
       obj: {
         ...Object.fromEntries(EXTERNAL_SECTIONS.map((s): [string, Shape] => [s, { arr: 'any' }])),
@@ -27,6 +29,7 @@ export const LLAMA_STACK_PROPS_SHAPE: Shape = {
         port: 'number',
         allowedFrom: { obj: { namespaces: { arr: 'string' }, podLabels: LABELS, namespaceLabels: { arr: 'string' } } },
         allowInternetEgress: 'boolean',
+        dns: 'any',
         tls: { obj: { enabled: 'boolean', secretName: 'string', caBundle: { obj: { configMapName: 'string', keys: { arr: 'string' } } } } },
         expose: {
           oneOf: ['boolean', {

@@ -6,9 +6,11 @@ import {
 } from './environment';
 import { EnvironmentSpec, ModelPlatformProps, PlatformStackProps } from './props';
 import { ProviderSpec } from '../config/types';
-import { IssueCollector, ValidationError } from '../core/errors';
+import { IssueCollector, ValidationError, ValidationIssue } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { isDns1123Label } from '../core/names';
+import { compareStrings } from '../core/order';
+import { onSynth } from '../core/synth';
 import { LlamaStack } from '../llama-stack/llama-stack';
 import { ModelRegistry } from '../registry/model-registry';
 import { ModelRegistryEntry } from '../registry/model-registry-entry';
@@ -67,7 +69,7 @@ export class ModelPlatform extends Construct {
     }
     issues.throwIfAny(this.node.path);
 
-    for (const [name, spec] of Object.entries(props.environments).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [name, spec] of Object.entries(props.environments).sort(([a], [b]) => compareStrings(a, b))) {
       const chart = new Chart(scope, `${id}-${name}`, { namespace: spec.namespace, labels: { environment: name } });
       this.charts[name] = chart;
       this.namespaceObjects(chart, name, spec);
@@ -94,7 +96,7 @@ export class ModelPlatform extends Construct {
         new ApiObject(argo, env.name, { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', ...app });
       }
     }
-    this.node.addValidation({ validate: () => this.validatePlatform() });
+    onSynth(this, () => this.validatePlatform());
   }
 
   /**
@@ -231,7 +233,7 @@ export class ModelPlatform extends Construct {
     for (const o of objects) o.metadata.addAnnotation('argocd.argoproj.io/sync-wave', String(WAVES.namespace));
   }
 
-  private validatePlatform(): string[] {
+  private validatePlatform(): ValidationIssue[] {
     const issues = new IssueCollector();
     for (const env of this.envs) {
       unknownOverrideNames(issues, env.name, env.spec.overrides, this.modelNames, this.stackNames);
@@ -240,7 +242,7 @@ export class ModelPlatform extends Construct {
         for (const p of quotaProblems(manifestsOf(env.chart), q, env.spec.gpuPool?.gpuResource ?? 'nvidia.com/gpu')) issues.add(p, 'raise the quota, or lower replicas or resources', `environments.${env.name}.quota`);
       }
     }
-    return issues.issues.map((i) => `${this.node.path} ${i.path}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`);
+    return issues.issues.map((i) => ({ ...i, construct: this.node.path }));
   }
 }
 

@@ -7,7 +7,9 @@ import { ENV } from './scripts';
 import { ENTRY_PROPS_SHAPE, EntryPlan, planEntry } from './validation';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
+import { NetworkPeer } from '../core/model-server';
 import { checkShape } from '../core/shape';
+import { namedByUrl, onSynth } from '../core/synth';
 
 const ENTRY_SYMBOL = Symbol.for('cdk8s-llama-stack.ModelRegistryEntry');
 
@@ -75,7 +77,7 @@ export class ModelRegistryEntry extends Construct {
       );
     }
     const plan = planEntry(issues, props, {
-      id, registryName: registry.name, environments: registry.environments,
+      id, registryName: registry.name, environments: registry.environments, namespace: registry.namespace,
     });
     if (plan) checkDuplicates(issues, this, registry, plan, props.model ? 'model' : 'modelName');
     issues.throwIfAny(this.node.path);
@@ -138,7 +140,7 @@ export class ModelRegistryEntry extends Construct {
       spec: {
         podSelector: { matchLabels: this.podLabels },
         policyTypes: ['Ingress', 'Egress'],
-        egress: registryEgress(destinations, waitFor ? e.internetPorts : []),
+        egress: registryEgress(registry.dns, destinations, waitFor ? e.internetPorts : []),
       },
     });
 
@@ -146,8 +148,17 @@ export class ModelRegistryEntry extends Construct {
     // enabled by an operator is watched at once, and environments that differ only in a status stay alike.
     const checked = e.healthUrl !== undefined && registry.healthChecks;
     if (props.model) {
-      if (waitFor) props.model.allowFrom({ ...this.podLabels }, registry.namespace);
-      if (checked && registry.healthCheckPodLabels) props.model.allowFrom({ ...registry.healthCheckPodLabels }, registry.namespace);
+      if (waitFor) props.model.allowFrom(NetworkPeer.pods(this.podLabels, registry.namespace));
+      if (checked && registry.healthCheckPodLabels) props.model.allowFrom(NetworkPeer.pods(registry.healthCheckPodLabels, registry.namespace));
+    }
+    // A model server of the app named by URL would not admit the Jobs: hold the server instead.
+    const called = e.serviceEndpoint;
+    if (called && (waitFor || checked)) {
+      onSynth(this, (ctx) => {
+        const issue = namedByUrl(ctx, { ...called, source: 'endpoint' }, this, registry.namespace,
+          'pass the server as model (model: server) instead of modelName, endpoint and environment');
+        return issue ? [issue] : [];
+      });
     }
     registry._addEntry(this, checked ? {
       modelName: e.modelName,

@@ -8,9 +8,10 @@ import { ModelRegistryProps } from './props';
 import { ENV, registryFiles } from './scripts';
 import { Destination, planRegistry, REGISTRY_PROPS_SHAPE, RegistryPlan } from './validation';
 import { SecretKeyRef } from '../config/types';
+import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
-import { dnsEgressRule, egressRules, internetEgressRule } from '../core/network';
+import { egressRules, internetEgressRule } from '../core/network';
 import { checkShape } from '../core/shape';
 import { sha256 } from '../core/yaml';
 
@@ -63,6 +64,8 @@ export class ModelRegistry extends Construct {
   /** The health-check CronJob (escape hatch); undefined without `healthCheck`. */
   public readonly healthCheckCronJob?: k8s.KubeCronJob;
 
+  /** The cluster DNS the Jobs reach. */
+  public readonly dns: ClusterDns;
   private readonly plan: RegistryPlan;
   private readonly targets: HealthTarget[] = [];
   private readonly entryList: Construct[] = [];
@@ -75,7 +78,9 @@ export class ModelRegistry extends Construct {
     issues.throwIfAny(this.node.path);
     const namespace = Chart.of(this).namespace ?? 'default';
     const plan = planRegistry(issues, props, id, namespace);
+    checkDns(issues.at('dns'), props.dns);
     issues.throwIfAny(this.node.path);
+    this.dns = ClusterDns.of(this, props.dns);
     this.plan = plan!;
     const p = this.plan;
     const name = p.name;
@@ -221,17 +226,17 @@ export class ModelRegistry extends Construct {
       spec: {
         podSelector: { matchLabels: podSelector(this.name, component) },
         policyTypes: ['Ingress', 'Egress'],
-        egress: Lazy.any({ produce: () => registryEgress(destinations(), internetPorts()) }),
+        egress: Lazy.any({ produce: () => registryEgress(this.dns, destinations(), internetPorts()) }),
       },
     });
   }
 }
 
 /** DNS, then one rule per destination peer (ports merged), then the internet ports if any. */
-export function registryEgress(destinations: Destination[], internetPorts: number[]): k8s.NetworkPolicyEgressRule[] {
+export function registryEgress(dns: ClusterDns, destinations: Destination[], internetPorts: number[]): k8s.NetworkPolicyEgressRule[] {
   const ports = [...new Set(internetPorts)].sort((a, b) => a - b);
   return [
-    dnsEgressRule(),
+    dnsEgressRule(dns),
     ...egressRules(destinations.map((d) => ({ peer: d.peer, port: d.port }))),
     ...(ports.length > 0 ? [internetEgressRule(ports)] : []),
   ];

@@ -1,5 +1,6 @@
 import type { ModelRegistry } from './model-registry';
 import { SecretKeyRef } from '../config/types';
+import type { ClusterDns } from '../core/dns';
 import { IModelServer } from '../core/model-server';
 import { ContainerResourcesSpec } from '../llama-stack/props';
 
@@ -128,6 +129,11 @@ export interface ModelRegistryProps {
    * @default - see RegistryJobSettings
    */
   readonly jobs?: RegistryJobSettings;
+  /**
+   * The cluster DNS the Jobs may reach (the only egress on DNS ports).
+   * @default - the app's `ClusterDns.CONTEXT_KEY` preset, else `ClusterDns.kubeDns()`
+   */
+  readonly dns?: ClusterDns;
 }
 
 /**

@@ -6,10 +6,11 @@ import { ModelRegistryEntryProps, ModelRegistryProps, RegistryDatabaseSpec } fro
 import { IssueCollector } from '../core/errors';
 import { imageProblem } from '../core/images';
 import { k8s } from '../core/k8s';
-import { IModelServer } from '../core/model-server';
+import { isModelServer } from '../core/model-server';
 import { isDns1123Label, isDnsSubdomain, redactUrl } from '../core/names';
-import { classifyHost, namespacePeer } from '../core/network';
+import { classifyHost, namespacePeer, peerOf } from '../core/network';
 import { isQuantity, quantityValue } from '../core/quantity';
+import { checkSecretRef } from '../core/secret-ref';
 import { Shape } from '../core/shape';
 import { checkInt, checkLabels, isObject } from '../core/validate';
 
@@ -45,6 +46,7 @@ export const REGISTRY_PROPS_SHAPE: Shape = {
     environments: { arr: 'string' },
     image: 'string',
     jobs: { obj: { backoffLimit: 'number', ttlSecondsAfterFinished: 'number', resources: RESOURCES, imagePullSecrets: { arr: 'string' } } },
+    dns: 'any',
   },
 };
 
@@ -158,10 +160,7 @@ function checkDatabase(issues: IssueCollector, db: RegistryDatabaseSpec, namespa
   if (!isObject(ref)) {
     issues.add('connectionString is required', 'give the Secret key holding it: { name, key }', 'connectionString');
   } else {
-    if (!isDnsSubdomain(ref.name)) issues.add(`'${String(ref.name)}' is not a valid Secret name`, 'use a DNS-1123 subdomain', 'connectionString.name');
-    if (typeof ref.key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(ref.key)) {
-      issues.add(`'${String(ref.key)}' is not a valid Secret key`, 'use letters, digits, \'-\', \'_\' and \'.\'', 'connectionString.key');
-    }
+    checkSecretRef(issues.at('connectionString'), ref);
   }
   checkInt(issues, 'port', db.port, 1, 65535);
   const port = db.port ?? 5432;
@@ -236,6 +235,8 @@ export interface EntryContext {
   readonly id: string;
   readonly registryName: string;
   readonly environments: string[];
+  /** The registry's (and the Jobs') namespace. */
+  readonly namespace: string;
 }
 
 export interface EntryPlan {
@@ -259,6 +260,8 @@ export interface EntryPlan {
   readonly modelDestination?: Destination;
   /** Internet ports the Jobs need for the model endpoint. */
   readonly internetPorts: number[];
+  /** The in-cluster Service host the Jobs call, when the endpoint is given as a URL. */
+  readonly serviceEndpoint?: { readonly host: string; readonly port: number };
 }
 
 /** Fields that follow from `model` and must not be given with it. */
@@ -329,15 +332,23 @@ export function planEntry(issues: IssueCollector, props: ModelRegistryEntryProps
   const healthCheck = props.healthCheck ?? true;
 
   let modelDestination: Destination | undefined;
+  let serviceEndpoint: { host: string; port: number } | undefined;
   const internetPorts: number[] = [];
   if (url && healthCheck) {
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
     if (model) {
-      const peer = { podSelector: { matchLabels: { ...model.podSelectorLabels } }, ...namespacePeer(model.namespace) };
-      modelDestination = { peer, port: model.port };
+      // NetworkPolicies match pod ports; the Jobs run in the registry's namespace.
+      modelDestination = { peer: peerOf(model, ctx.namespace), port: model.containerPort };
     } else {
       const where = classifyHost(url.hostname);
-      if (where.kind === 'service') {modelDestination = { peer: where.namespace ? namespacePeer(where.namespace) : { podSelector: {} }, port };} else if (where.kind === 'ip' && where.private) {modelDestination = { peer: { ipBlock: { cidr: where.cidr } }, port };} else if (props.allowInternetEgress) {internetPorts.push(port);} else {
+      if (where.kind === 'service') {
+        modelDestination = { peer: where.namespace ? namespacePeer(where.namespace) : { podSelector: {} }, port };
+        serviceEndpoint = { host: url.hostname, port };
+      } else if (where.kind === 'ip' && where.private) {
+        modelDestination = { peer: { ipBlock: { cidr: where.cidr } }, port };
+      } else if (props.allowInternetEgress) {
+        internetPorts.push(port);
+      } else {
         issues.add(
           `'${url.hostname}' is outside the cluster, and egress there is blocked by the Jobs' NetworkPolicy`,
           'set allowInternetEgress: true, or healthCheck: false if the endpoint has no health path (the Jobs then never call it)',
@@ -364,12 +375,9 @@ export function planEntry(issues: IssueCollector, props: ModelRegistryEntryProps
     waitTimeoutSeconds: props.waitTimeoutSeconds ?? 1800,
     metadataJson: JSON.stringify(Object.fromEntries(Object.keys(fullMetadata).sort().map((k) => [k, fullMetadata[k]]))),
     modelDestination,
+    serviceEndpoint,
     internetPorts,
   };
-}
-
-function isModelServer(m: unknown): m is IModelServer {
-  return isObject(m) && typeof (m as any).allowFrom === 'function' && typeof (m as any).url === 'string';
 }
 
 /** An http(s) base URL with a host, without credentials, query or fragment. */

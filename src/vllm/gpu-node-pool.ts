@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
 import { capacityProblems, GpuDemand } from './capacity';
-import { IssueCollector } from '../core/errors';
+import { IssueCollector, ValidationIssue } from '../core/errors';
 import { k8s } from '../core/k8s';
+import { compareStrings } from '../core/order';
 import { checkShape, Shape } from '../core/shape';
+import { onSynth } from '../core/synth';
 import { checkLabels } from '../core/validate';
 
 /** Props of `GpuNodePool`. */
@@ -104,7 +106,7 @@ export class GpuNodePool extends Construct {
     this.nodeSelector = { ...props.nodeSelector };
     this.gpuProducts = props.gpuProduct !== undefined ? [props.gpuProduct] : [...(props.gpuProducts ?? [])];
     this.tolerations = [...(props.tolerations ?? [])];
-    this.node.addValidation({ validate: () => this.validateCapacity() });
+    onSynth(this, () => this.validateCapacity());
   }
 
   /** GPUs in the pool. */
@@ -117,10 +119,10 @@ export class GpuNodePool extends Construct {
     this.placements.push({ demand });
   }
 
-  private validateCapacity(): string[] {
-    return capacityProblems(
-      { name: this.node.path, nodes: this.nodes, gpusPerNode: this.gpusPerNode, gpuResource: this.gpuResource },
-      this.placements.map((p) => p.demand()),
-    );
+  private validateCapacity(): ValidationIssue[] {
+    // Demands in model path order, so the message does not depend on the order models were created in.
+    const demands = this.placements.map((p) => p.demand()).sort((a, b) => compareStrings(a.model, b.model));
+    return capacityProblems({ name: this.node.path, nodes: this.nodes, gpusPerNode: this.gpusPerNode, gpuResource: this.gpuResource }, demands)
+      .map((message) => ({ construct: this.node.path, path: 'nodes', message }));
   }
 }

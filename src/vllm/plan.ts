@@ -13,7 +13,9 @@ import { IssueCollector } from '../core/errors';
 import { imageProblem, parseImage } from '../core/images';
 import { k8s } from '../core/k8s';
 import { isDns1123Label, isEnvVarName, looksSecret } from '../core/names';
+import { compareStrings, sortDeep } from '../core/order';
 import { isQuantity, quantityValue } from '../core/quantity';
+import { checkSecretRef } from '../core/secret-ref';
 import { Shape } from '../core/shape';
 import { checkInt, checkLabels, isObject } from '../core/validate';
 
@@ -73,6 +75,7 @@ export const VLLM_MODEL_PROPS_SHAPE: Shape = {
     drainSeconds: 'number',
     allowSurge: 'boolean',
     allowedFrom: { obj: { namespaces: { arr: 'string' }, podLabels: LABELS, namespaceLabels: { arr: 'string' } } },
+    dns: 'any',
     monitoring: {
       obj: {
         enabled: 'boolean',
@@ -155,14 +158,6 @@ function formatBytes(bytes: number): string {
 
 function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
-}
-
-function checkSecretRef(issues: IssueCollector, field: string, ref: SecretKeyRef | undefined): void {
-  if (ref === undefined) return;
-  if (!isDns1123Label(ref.name) && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(ref.name ?? '')) {
-    issues.add(`'${ref.name}' is not a valid Secret name`, 'a DNS subdomain such as hf-token', `${field}.name`);
-  }
-  if (typeof ref.key !== 'string' || !/^[-._a-zA-Z0-9]+$/.test(ref.key)) issues.add(`'${ref.key}' is not a valid Secret key`, 'letters, digits, \'-\', \'_\' and \'.\'', `${field}.key`);
 }
 
 /** Validates `props` (all problems into `issues`) and plans the workload; undefined when invalid. */
@@ -285,8 +280,9 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
   }
 
   // Env.
-  checkSecretRef(issues, 'hfToken', props.hfToken);
-  checkSecretRef(issues, 'apiKey', props.apiKey);
+  for (const field of ['hfToken', 'apiKey'] as const) {
+    if (props[field] !== undefined) checkSecretRef(issues.at(field), props[field]);
+  }
   const env = planEnv(issues.at('env'), props, cache, offline, startupBudgetSeconds);
 
   const configFiles: Record<string, string> = {};
@@ -294,7 +290,7 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
     if (props.chatTemplate.trim() === '') issues.add('the chat template is empty', 'give the Jinja template text, or remove chatTemplate', 'chatTemplate');
     configFiles[CHAT_TEMPLATE_KEY] = props.chatTemplate;
   }
-  if (isObject(props.generationConfig)) configFiles[GENERATION_CONFIG_KEY] = `${JSON.stringify(sortKeys(props.generationConfig), null, 2)}\n`;
+  if (isObject(props.generationConfig)) configFiles[GENERATION_CONFIG_KEY] = `${JSON.stringify(sortDeep(props.generationConfig), null, 2)}\n`;
 
   if (issues.hasIssues) return undefined;
 
@@ -482,14 +478,8 @@ function parseMirror(url: string): { host: string; port: number } | undefined {
   }
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (!isObject(v)) return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
-}
-
 function sortedEntries<T>(m: Record<string, T>): Array<[string, T]> {
-  return Object.entries(m).sort(([a], [b]) => a.localeCompare(b));
+  return Object.entries(m).sort(([a], [b]) => compareStrings(a, b));
 }
 
 /** `affinity` with the GPU products required: ANDed into every required term (terms are ORed). */

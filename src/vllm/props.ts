@@ -1,5 +1,6 @@
 import type { GpuNodePool } from './gpu-node-pool';
 import { SecretKeyRef } from '../config/types';
+import type { ClusterDns } from '../core/dns';
 import { k8s } from '../core/k8s';
 import { AllowedFromSpec, ContainerResourcesSpec } from '../llama-stack/props';
 
@@ -278,6 +279,11 @@ export interface VllmModelOptions {
    * @default - none
    */
   readonly allowedFrom?: AllowedFromSpec;
+  /**
+   * The cluster DNS the pods may reach (the only egress on DNS ports).
+   * @default - the app's `ClusterDns.CONTEXT_KEY` preset, else `ClusterDns.kubeDns()`
+   */
+  readonly dns?: ClusterDns;
   /**
    * Monitoring objects.
    * @default - enabled

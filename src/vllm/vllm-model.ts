@@ -8,30 +8,23 @@ import {
 } from './plan';
 import { VllmModelProps } from './props';
 import { PRE_STOP_SECONDS } from './sizing';
-import { ProviderSpec } from '../config/types';
+import { ProviderSpec, SecretKeyRef } from '../config/types';
+import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { selectorLabels, standardLabels } from '../core/labels';
-import { IModelServer } from '../core/model-server';
-import { registerModelServer } from '../core/model-server-directory';
+import { IModelServer, INetworkPeer } from '../core/model-server';
 import { isDns1123Label } from '../core/names';
-import { classifyHost, dnsEgressRule, egressRules, internetEgressRule, namespacePeer } from '../core/network';
+import { classifyHost, egressRules, internetEgressRule, namespacePeer, peerOf } from '../core/network';
+import { compareStrings } from '../core/order';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { checkShape } from '../core/shape';
 import { checkAllowedFrom, checkLabels } from '../core/validate';
 import { sha256 } from '../core/yaml';
+import { InferenceProvider, InferenceProviderOptions } from '../llama-stack/inference-provider';
 
 /** Label on a model's Service naming it, for selectors that must not depend on app.kubernetes.io/instance. */
 const SERVICE_LABEL = 'vllm.cdk8s-llama-stack.io/service';
-
-/** Options of `VllmModel.asInferenceProvider`. */
-export interface InferenceProviderOptions {
-  /**
-   * The provider ID in the stack's config; clients address the model as `<id>/<served model name>`.
-   * @default - the model's name
-   */
-  readonly id?: string;
-}
 
 /**
  * A vLLM OpenAI-compatible server for one model on GPU nodes: Deployment, Service `<name>-<environment>`
@@ -60,6 +53,12 @@ export class VllmModel extends Construct implements IModelServer {
   public readonly backend: string = 'vllm';
   /** The Service port, 8000. */
   public readonly port: number = VLLM_PORT;
+  /** The port vLLM listens on, 8000. */
+  public readonly containerPort: number = VLLM_PORT;
+  /** The Secret with the key clients must send (`apiKey`); undefined when none is required. */
+  public readonly apiKey?: SecretKeyRef;
+  /** `maxModelLen`, when given. */
+  public readonly contextLength?: number;
   /** The path probes and health checks call, `/health`. */
   public readonly healthPath: string = '/health';
   /** `http://<name>-<environment>.<namespace>.svc.cluster.local:8000`. */
@@ -105,6 +104,7 @@ export class VllmModel extends Construct implements IModelServer {
     checkLabels(issues.at('monitoring.labels'), monitoring.labels);
     checkLabels(issues.at('monitoring.prometheusPodLabels'), monitoring.prometheusPodLabels);
     checkAllowedFrom(issues.at('allowedFrom'), props.allowedFrom);
+    checkDns(issues.at('dns'), props.dns);
     if (monitoring.prometheusNamespace !== undefined && !isDns1123Label(monitoring.prometheusNamespace)) {
       issues.add(`'${monitoring.prometheusNamespace}' is not a valid namespace name`, 'use a DNS-1123 label', 'monitoring.prometheusNamespace');
     }
@@ -132,6 +132,8 @@ export class VllmModel extends Construct implements IModelServer {
     this.gpusPerPod = p.gpus;
     this.replicas = p.replicas;
     this.startupBudgetSeconds = p.startupBudgetSeconds;
+    this.apiKey = props.apiKey;
+    this.contextLength = props.maxModelLen;
     this.podSelectorLabels = selectorLabels({ name: 'vllm', instance: p.serviceName, component: 'model-server' });
     const labels = {
       ...standardLabels({ name: 'vllm', instance: p.serviceName, component: 'model-server', version: p.version }),
@@ -196,7 +198,7 @@ export class VllmModel extends Construct implements IModelServer {
         policyTypes: ['Ingress', 'Egress'],
         ingress: this.ingress,
         egress: [
-          dnsEgressRule(),
+          dnsEgressRule(ClusterDns.of(this, props.dns)),
           // Weights come from the Hugging Face Hub (and its CDN) over HTTPS unless offline.
           ...(p.offline ? [] : [internetEgressRule([443])]),
           ...mirrorEgress(p.mirror, ns),
@@ -212,41 +214,29 @@ export class VllmModel extends Construct implements IModelServer {
     if (monitoring.enabled !== false) this.monitoring(p, labels, ns);
 
     pool?._place(() => ({ model: this.node.path, pods: p.replicas + p.surgePods, gpusPerPod: p.gpus, surgePods: p.surgePods }));
-    registerModelServer(this);
   }
 
   /**
-   * Admits pods with these labels to port 8000.
-   * @param podLabels labels of the client pods
-   * @param namespace namespace of the client pods
-   * @default - this model's namespace
+   * Admits the peer's pods to port 8000.
+   * @param peer the client pods (a LlamaStack, or `NetworkPeer.pods(...)`)
    */
-  public allowFrom(podLabels: { [key: string]: string }, namespace?: string): void {
-    const podSelector = { matchLabels: { ...podLabels } };
-    this.addPeer(namespace === undefined || namespace === this.namespace
-      ? { podSelector }
-      : { podSelector, namespaceSelector: namespacePeer(namespace).namespaceSelector });
+  public allowFrom(peer: INetworkPeer): void {
+    this.addPeer(peerOf(peer, this.namespace));
   }
 
   /**
-   * This model as a Llama Stack inference provider: `remote::vllm` at the Service URL, the API key from
-   * its Secret, and the model registered under its served name. The stack's pods are admitted by this
-   * model's NetworkPolicy when the stack is created.
+   * This model as a Llama Stack inference provider: `remote::vllm` at the Service URL + `/v1`, the API key
+   * from its Secret, the model registered under its served name, and this model itself, so the stack's
+   * egress goes to this model's pods and this model's NetworkPolicy admits the stack.
    */
   public asInferenceProvider(options?: InferenceProviderOptions): ProviderSpec {
-    return {
-      provider: 'vllm',
-      id: options?.id ?? this.name,
-      endpoint: `${this.url}/v1`,
-      apiKey: this.props.apiKey,
-      models: [{ name: this.servedModelName, providerModelId: this.servedModelName, contextLength: this.props.maxModelLen }],
-    };
+    return InferenceProvider.fromModelServer(this, { ...options, id: options?.id ?? this.name });
   }
 
   /** Ingress peers are kept sorted and unique, so the order clients are created in does not matter. */
   private addPeer(peer: k8s.NetworkPolicyPeer): void {
     this.peers.set(JSON.stringify(peer), peer);
-    const sorted = [...this.peers.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, v]) => v);
+    const sorted = [...this.peers.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, v]) => v);
     // An ingress rule without peers would admit everyone; with none the policy admits no one.
     this.ingress.splice(0, this.ingress.length, { from: sorted, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(VLLM_PORT) }] });
   }

@@ -8,6 +8,7 @@ import { ExternalProvider, LlamaStack, LlamaStackProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import { COPY_SCRIPT, INSTALL_SCRIPT, SCRIPTS_DIR } from '../../src/external-provider/scripts';
 import { conformanceProblems, Manifest } from '../support/manifests';
+import { warningLines } from '../support/warnings';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ext-construct-'));
 
@@ -137,7 +138,7 @@ describe('the issue example: a discovered inference provider and a declared safe
         image: 'quay.io/acme/guard:0.3.1',
         initContainer: 'provider-guard',
         merge: false,
-        declared: { providerType: 'inline::acme-guard', module: 'acme_guard', api: 'safety', source: specFile },
+        declared: { providerType: 'inline::acme-guard', module: 'acme_guard', api: 'safety', source: 'lls-provider-spec.yaml' },
       },
     ]);
   });
@@ -236,7 +237,7 @@ describe('pod layout variants', () => {
 
   test('warnings of the merge reach LlamaStack.warnings', () => {
     const s = stack({ ...base, externalProviders: { inference: [ExternalProvider.fromImage({ id: 'sentence-transformers', image: 'quay.io/acme/st:1.0.0' })] } });
-    expect(s.warnings).toContain(
+    expect(warningLines(s.warnings)).toContain(
       "externalProviders.inference[0]: external provider 'sentence-transformers' overrides the base config's inference provider 'sentence-transformers' (inline::sentence-transformers) with the type its image declares",
     );
   });

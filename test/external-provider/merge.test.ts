@@ -3,6 +3,7 @@ import * as yaml from 'js-yaml';
 import { ExternalProviderInput } from '../../src/config/external-providers';
 import { ConfigInput, generateConfig } from '../../src/config/generate';
 import { ValidationError } from '../../src/core/errors';
+import { warningLines } from '../support/warnings';
 
 const declared = (api: string, id: string, extra: Partial<ExternalProviderInput> = {}): ExternalProviderInput => ({
   path: `externalProviders.${api}[0]`,
@@ -68,8 +69,8 @@ describe('declared providers are merged at synth time', () => {
     expect(inference.filter((p: any) => p.provider_id === 'sentence-transformers')).toEqual([
       { provider_id: 'sentence-transformers', provider_type: 'remote::sentence-transformers', module: 'sentence_transformers', config: {} },
     ]);
-    expect(out.warnings).toContain("externalProviders.inference[0]: external provider 'local' overrides the provider of providers.inference 'local' (remote::vllm) with remote::local");
-    expect(out.warnings).toContain("externalProviders.inference[1]: external provider 'sentence-transformers' overrides the base config's inference provider 'sentence-transformers' (inline::sentence-transformers) with remote::sentence-transformers");
+    expect(warningLines(out.warnings)).toContain("externalProviders.inference[0]: external provider 'local' overrides the provider of providers.inference 'local' (remote::vllm) with remote::local");
+    expect(warningLines(out.warnings)).toContain("externalProviders.inference[1]: external provider 'sentence-transformers' overrides the base config's inference provider 'sentence-transformers' (inline::sentence-transformers) with remote::sentence-transformers");
   });
 
   test('the merged config is deterministic and in the hash', () => {
@@ -115,7 +116,7 @@ describe('discovered providers are merged at pod start', () => {
 
   test('replacing a base provider is known at synth time: a warning', () => {
     const out = gen({ external: [discovered('inference', 'sentence-transformers')] });
-    expect(out.warnings).toContain(
+    expect(warningLines(out.warnings)).toContain(
       "externalProviders.inference[0]: external provider 'sentence-transformers' overrides the base config's inference provider 'sentence-transformers' (inline::sentence-transformers) with the type its image declares",
     );
     expect(out.yaml).toContain('provider_type: inline::sentence-transformers');
@@ -191,7 +192,7 @@ describe('checks', () => {
       { host: 'acme.models.svc', port: 8080, source: 'externalProviders.inference[0].config.base_url' },
       { host: 'api.acme.example', port: 443, source: 'externalProviders.inference[0].endpoints[0]' },
     ]));
-    expect(out.warnings).toContain('externalProviders.inference[0].config.other.url: the endpoint is only known at run time, so the NetworkPolicy has no egress rule for it (give a literal URL in endpoints)');
+    expect(warningLines(out.warnings)).toContain('externalProviders.inference[0].config.other.url: the endpoint is only known at run time, so the NetworkPolicy has no egress rule for it (give a literal URL in endpoints)');
     expect(problems({ external: [discovered('inference', 'acme-llm', { endpoints: ['not a url'] })] })).toEqual([
       'externalProviders.inference[0].endpoints[0]: \'not a url\' is not an absolute URL with a scheme and host (write it with a scheme, e.g. http://vllm.models.svc:8000/v1)',
     ]);

@@ -315,7 +315,7 @@ describe('fromDistributionManifest', () => {
     };
     const cr = { apiVersion, kind: 'LlamaStackDistribution', metadata: { name: 'x' }, spec: specOf(ext) };
     const stack = LlamaStack.fromDistributionManifest(chart('llm'), 's', cr);
-    const props = stack.props.externalProviders!;
+    const props = LlamaStack.propsFromDistributionManifest(cr, 'llm').externalProviders!;
     expect(props.volumeSizeLimit).toBe('4Gi');
     expect(props.inference!.map((p) => [p.id, p.image, p.declared])).toEqual([['my-llm', 'quay.io/acme/my-llm:1.2.0', false]]);
     expect(props.datasetio!.map((p) => p.id)).toEqual(['rows']);

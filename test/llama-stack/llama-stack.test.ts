@@ -103,7 +103,11 @@ describe('objects', () => {
     expect(np.spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(np.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { 'client.llamastack.io/stack': 'true' } } }], ports: [{ protocol: 'TCP', port: 8321 }] }]);
     expect(np.spec.egress).toEqual([
-      { to: [{ namespaceSelector: {} }, { ipBlock: { cidr: '169.254.0.0/16' } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+      // DNS to the cluster's DNS pods only, not to port 53 of every pod in every namespace.
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+      },
       { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db' } } }], ports: [{ protocol: 'TCP', port: 5432 }] },
       { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'models' } } }], ports: [{ protocol: 'TCP', port: 8000 }] },
     ]);

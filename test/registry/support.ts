@@ -3,7 +3,7 @@
  * steps executed on PGlite with exactly the SQL the psql runner (migrate.sql / rollback.sql) sends.
  */
 import { Construct } from 'constructs';
-import { IModelServer } from '../../src';
+import { IModelServer, INetworkPeer } from '../../src';
 import {
   forgetSql, guardSql, LEDGER_DDL, LOCK_STATEMENTS, Migration, migrations, pendingSql, recordSql, revertSql, UNLOCK_STATEMENT,
 } from '../../src/registry/migrations';
@@ -32,6 +32,7 @@ export class FakeModel extends Construct implements IModelServer {
   public readonly namespace: string;
   public readonly serviceName: string;
   public readonly port = 8000;
+  public readonly containerPort = 8000;
   public readonly healthPath = '/health';
   public readonly podSelectorLabels: { [key: string]: string };
   public readonly allowed: Array<{ labels: Record<string, string>; namespace?: string }> = [];
@@ -49,8 +50,8 @@ export class FakeModel extends Construct implements IModelServer {
     return `http://${this.serviceName}.${this.namespace}.svc.cluster.local:${this.port}`;
   }
 
-  public allowFrom(podLabels: { [key: string]: string }, namespace?: string): void {
-    this.allowed.push({ labels: podLabels, namespace });
+  public allowFrom(peer: INetworkPeer): void {
+    this.allowed.push({ labels: peer.podSelectorLabels, namespace: peer.namespace });
   }
 }
 

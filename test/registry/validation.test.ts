@@ -180,7 +180,7 @@ describe('ModelRegistryEntry props', () => {
   test('planEntry normalises: trailing slash dropped, defaults, sorted metadata JSON', () => {
     const issues = new IssueCollector();
     const plan = planEntry(issues, { registry: undefined as any, modelName: 'a/b:c', endpoint: 'http://a.b.svc:80/x/', environment: 'staging', metadata: { z: '1', a: '2' } }, {
-      id: 'e', registryName: 'r', environments: ['staging'],
+      id: 'e', registryName: 'r', environments: ['staging'], namespace: 'llm',
     });
     expect(issues.issues).toEqual([]);
     expect(plan).toMatchObject({

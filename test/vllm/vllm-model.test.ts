@@ -332,6 +332,25 @@ describe('GPU node pools', () => {
     expect(affinity.podAntiAffinity).toBeDefined();
   });
 
+  test('the capacity error lists the models in path order, whatever order they were created in', () => {
+    const message = (ids: string[]) => {
+      const a = Testing.app();
+      const chart = new Chart(a, 'c', { namespace: 'llm' });
+      const pool = new GpuNodePool(chart, 'a100', { gpusPerNode: 8, nodes: 1 });
+      for (const id of ids) new VllmModel(chart, id, { ...base, name: id, nodePool: pool, tensorParallelSize: 8 });
+      try {
+        a.synthYaml();
+      } catch (err) {
+        expect(ValidationError.isValidationError(err)).toBe(true);
+        return (err as ValidationError).message;
+      }
+      throw new Error('expected a capacity error');
+    };
+    const forward = message(['alpha', 'beta']);
+    expect(forward).toMatch(/\[c\/alpha: 1 pod\(s\) x 8 = 8; c\/beta: 1 pod\(s\) x 8 = 8\]/);
+    expect(message(['beta', 'alpha'])).toBe(forward);
+  });
+
   test('models that fit synthesize; too many fail synth naming every model', () => {
     expect(() => app([{ tensorParallelSize: 4 }, { replicas: 2, tensorParallelSize: 2, cache: undefined }]).synth()).not.toThrow();
     expect(() => app([{ tensorParallelSize: 4 }, { tensorParallelSize: 4, allowSurge: true }]).synth()).toThrow(
@@ -358,13 +377,16 @@ describe('with LlamaStack', () => {
 
   test('provider spec: remote::vllm at the Service URL, key from the Secret, the model registered', () => {
     const { llama } = platform();
-    expect(llama.asInferenceProvider()).toEqual({
+    const { server, ...spec } = llama.asInferenceProvider();
+    expect(spec).toEqual({
       provider: 'vllm',
       id: 'llama-8b',
       endpoint: 'http://llama-8b-production.llm.svc.cluster.local:8000/v1',
       apiKey: { name: 'vllm', key: 'key' },
       models: [{ name: 'meta-llama/Llama-3.1-8B-Instruct', providerModelId: 'meta-llama/Llama-3.1-8B-Instruct', contextLength: 8192 }],
     });
+    // The spec carries the server itself: the stack wires egress and admission from it, not from the URL.
+    expect(server).toBe(llama);
   });
 
   test('the stack config gets both providers and models; each model admits the stack and the stack reaches each model by pod labels', () => {
@@ -383,8 +405,9 @@ describe('with LlamaStack', () => {
       expect(find(objs, 'NetworkPolicy', name).spec.ingress[0].from).toContainEqual({ podSelector: { matchLabels: stackPods } });
     }
     const stackEgress = find(objs, 'NetworkPolicy', 'stack').spec.egress;
+    // Same namespace: a pod selector alone (a NetworkPolicy peer without namespaceSelector is its own namespace).
     expect(stackEgress).toContainEqual({
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'llm' } }, podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'qwen-production', 'app.kubernetes.io/name': 'vllm' } } }],
+      to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'qwen-production', 'app.kubernetes.io/name': 'vllm' } } }],
       ports: [{ protocol: 'TCP', port: 8000 }],
     });
     expect(conformanceProblems(objs)).toEqual([]);
