@@ -65,6 +65,12 @@ export interface IModelServer extends IConstruct, INetworkPeer {
    * @default - not known
    */
   readonly contextLength?: number;
+  /**
+   * Seconds a new server pod may take to load the model and answer its health path (its startup probe's
+   * budget). Clients that wait for the server (registration Jobs) wait at least this long.
+   * @default - not known: clients use their own default wait
+   */
+  readonly startupBudgetSeconds?: number;
 
   /**
    * Admits the peer's pods to the server's container port (an ingress rule on the server's NetworkPolicy).
