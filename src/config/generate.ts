@@ -7,6 +7,7 @@ import { applyExternalProviders, ExternalProviderInput, ExternalProviderPlan } f
 import { placeholders, stringLeaves } from './placeholders';
 import { applyProviders, normaliseApiName } from './providers';
 import { applyResources } from './resources';
+import { checkProviderUrls } from './runtime';
 import { isObject } from './schema';
 import { CONFIG_SPEC_FIELDS } from './shape';
 import { applyStorage } from './storage';
@@ -130,7 +131,9 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   // Checks of the final config run even when earlier steps found problems, so every problem is reported
   // at once; only the dependency check waits for the providers, which it would otherwise misjudge.
   if (providersOk) checkDependencies(ctx, disabledIndex);
-  recordBaseDestinations(ctx, containerEnv(input));
+  const env = containerEnv(input);
+  recordBaseDestinations(ctx, env);
+  checkProviderUrls(ctx, env);
   checkBaseSecrets(ctx);
   const ordered = canonical(config);
   const yaml = toYaml(ordered);

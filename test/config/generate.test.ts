@@ -24,6 +24,9 @@ function errors(input: ConfigInput): string[] {
   throw new Error('expected a ValidationError');
 }
 
+/** postgres-demo's vLLM provider has a fixed ID, so it needs a URL (VLLMInferenceAdapter.initialize). */
+const VLLM_URL = 'http://vllm.models.svc:8000/v1';
+
 function providers(doc: any, api: string): any[] {
   return doc.providers[api];
 }
@@ -248,7 +251,7 @@ describe('providers', () => {
   });
 
   test('a provider for an API the base lacks adds the API', () => {
-    const baseConfig = 'version: 2\ndistro_name: x\napis: [inference]\nproviders:\n  inference:\n  - {provider_id: v, provider_type: "remote::vllm", config: {}}\n';
+    const baseConfig = 'version: 2\ndistro_name: x\napis: [inference]\nproviders:\n  inference:\n  - {provider_id: v, provider_type: "remote::vllm", config: {base_url: "http://v.models.svc:8000/v1"}}\n';
     const { doc } = gen({ distribution: { image: 'a/b:1', baseConfig }, providers: { safety: { provider: 'llama-guard' } } });
     expect(doc.apis).toEqual(['inference', 'safety']);
   });
@@ -415,12 +418,12 @@ describe('resources', () => {
 describe('required variables', () => {
   test('a base placeholder without default must be supplied, replaced or removed', () => {
     const files = { files: { provider: 'localfs' } };
-    expect(errors({ distribution: { name: 'postgres-demo' }, providers: files })).toEqual([
+    expect(errors({ distribution: { name: 'postgres-demo' }, providers: files, env: { VLLM_URL: VLLM_URL } })).toEqual([
       'env.INFERENCE_MODEL: the config uses ${env.INFERENCE_MODEL} with no default (at registered_resources.models[0].model_id), so the server would not start without INFERENCE_MODEL (set env.INFERENCE_MODEL, or replace or remove the entry that uses it)',
     ]);
-    const supplied = gen({ distribution: { name: 'postgres-demo' }, providers: files, env: { INFERENCE_MODEL: 'meta-llama/Llama-3.1-8B-Instruct' } });
+    const supplied = gen({ distribution: { name: 'postgres-demo' }, providers: files, env: { INFERENCE_MODEL: 'meta-llama/Llama-3.1-8B-Instruct', VLLM_URL } });
     expect(supplied.requiredEnv).toEqual(['INFERENCE_MODEL']);
-    const replaced = gen({ distribution: { name: 'postgres-demo' }, providers: files, resources: { models: ['my-model'] } });
+    const replaced = gen({ distribution: { name: 'postgres-demo' }, providers: files, resources: { models: ['my-model'] }, env: { VLLM_URL } });
     expect(replaced.doc.registered_resources.models.map((m: any) => m.model_id)).toEqual(['nomic-embed-text-v1.5', 'Qwen/Qwen3-Reranker-0.6B', 'my-model']);
     expect(replaced.requiredEnv).toEqual([]);
   });
@@ -512,15 +515,16 @@ describe('disabled', () => {
   });
 
   test('disabling an API the base does not have is a warning', () => {
-    const out = gen({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, disabled: ['scoring'], env: { INFERENCE_MODEL: 'm' } });
+    const out = gen({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, disabled: ['scoring'], env: { INFERENCE_MODEL: 'm', VLLM_URL } });
     expect(warningLines(out.warnings)).toContain('disabled[0]: the base config has no scoring API; nothing to disable');
   });
 
-  test('postgres-demo as shipped lacks files, which its responses provider needs', () => {
+  test('postgres-demo as shipped lacks files, which its responses provider needs, and a URL for its vLLM provider', () => {
     expect(errors({ distribution: { name: 'postgres-demo' }, env: { INFERENCE_MODEL: 'm' } })).toEqual([
       "providers: the files API is needed by responses provider 'builtin' (inline::builtin), tool_runtime provider 'file-search' (inline::file-search), but this config has no files provider (Llama Stack would fail to start) (add providers.files, e.g. { provider: 'localfs' }, or disable the APIs that need it)",
+      expect.stringMatching(/^distribution \(providers.inference\[0\] 'vllm-inference' of the base config\): remote::vllm provider 'vllm-inference' is enabled but has no URL/),
     ]);
-    const fixed = gen({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, env: { INFERENCE_MODEL: 'm' } });
+    const fixed = gen({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, env: { INFERENCE_MODEL: 'm', VLLM_URL } });
     expect(fixed.doc.apis).toContain('files');
     expect(providers(fixed.doc, 'files')[0].config).toEqual({
       metadata_store: { backend: 'sql_default', table_name: 'files_metadata' },

@@ -229,9 +229,20 @@ describe('fromDistributionManifest', () => {
     expect(Testing.synth(a)).toEqual(Testing.synth(b));
   });
 
+  test('the operator sample\'s OLLAMA_URL has no /v1: Llama Stack 0.7.1 would answer every chat call with 404', () => {
+    // 0.7.1 remote/inference/ollama/ollama.py: get_base_url() returns config.base_url, which OpenAIMixin hands
+    // to AsyncOpenAI(base_url=...) as the API root; Ollama's OpenAI API is at /v1 (its own sample: :11434/v1).
+    const withoutStorage = operatorSample.replace(/storage:\n\s+size: "20Gi"\n\s+mountPath: "\/home\/lls\/.lls"\n/, '');
+    expect(() => LlamaStack.fromDistributionManifest(chart('llm'), 'stack', withoutStorage)).toThrow(
+      "env.OLLAMA_URL (providers.inference[1] 'ollama' of the base config): 'http://ollama-server-service.ollama-dist.svc.cluster.local:11434' does not end in /v1",
+    );
+  });
+
   test('env-configured base providers get egress rules (OLLAMA_URL)', () => {
     const c = chart('llm');
-    LlamaStack.fromDistributionManifest(c, 'stack', operatorSample.replace(/storage:\n\s+size: "20Gi"\n\s+mountPath: "\/home\/lls\/.lls"\n/, ''));
+    LlamaStack.fromDistributionManifest(c, 'stack', operatorSample
+      .replace(/storage:\n\s+size: "20Gi"\n\s+mountPath: "\/home\/lls\/.lls"\n/, '')
+      .replace('ollama-dist.svc.cluster.local:11434', 'ollama-dist.svc.cluster.local:11434/v1'));
     const objs = Testing.synth(c) as Manifest[];
     const np = objs.find((o) => o.kind === 'NetworkPolicy')!;
     expect(np.spec.egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ollama-dist' } } }], ports: [{ protocol: 'TCP', port: 11434 }] });

@@ -182,11 +182,12 @@ describe('defaults and options', () => {
   });
 
   test('user env: plain values and Secret references, after the generated ones', () => {
-    const objs = synth({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, env: { INFERENCE_MODEL: 'm', HF_TOKEN: { name: 'hf', key: 'token' } } });
+    const objs = synth({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, env: { INFERENCE_MODEL: 'm', HF_TOKEN: { name: 'hf', key: 'token' }, VLLM_URL: 'http://vllm.models.svc:8000/v1' } });
     const env = one(objs, 'Deployment').spec.template.spec.containers[0].env;
-    expect(env.slice(-2)).toEqual([
+    expect(env.slice(-3)).toEqual([
       { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf', key: 'token' } } },
       { name: 'INFERENCE_MODEL', value: 'm' },
+      { name: 'VLLM_URL', value: 'http://vllm.models.svc:8000/v1' },
     ]);
   });
 

@@ -291,7 +291,7 @@ describe('workload', () => {
   });
 
   test('override env names satisfy ${env.X}; invalid overrides are reported', () => {
-    expect(() => synth({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, workload: { overrides: { env: [{ name: 'INFERENCE_MODEL', value: 'm' }] } } })).not.toThrow();
+    expect(() => synth({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, workload: { overrides: { env: [{ name: 'INFERENCE_MODEL', value: 'm' }, { name: 'VLLM_URL', value: 'http://vllm.models.svc:8000/v1' }] } } })).not.toThrow();
     expect(errors({
       ...base,
       workload: {
