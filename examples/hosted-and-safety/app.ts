@@ -3,7 +3,9 @@ import { LlamaStack } from '../../src';
 
 /**
  * A stack that uses a hosted OpenAI-compatible API next to an in-cluster vLLM, a guard model for
- * safety, web search, and Redis + PostgreSQL state. Two replicas, callers from the `web` namespace.
+ * safety, web search, and Redis + PostgreSQL state. Two replicas, so no state may live in a pod: vector
+ * stores in pgvector (the starter's in-pod faiss and sqlite-vec are disabled) and files in S3. Callers from
+ * the `web` namespace.
  */
 export function hostedAndSafety(app: App): Chart {
   const chart = new Chart(app, 'hosted-and-safety', { namespace: 'assistants' });
@@ -16,6 +18,18 @@ export function hostedAndSafety(app: App): Chart {
       ],
       safety: { provider: 'llama-guard' },
       toolRuntime: { provider: 'tavily-search', apiKey: { name: 'tavily', key: 'api-key' } },
+      vectorIo: {
+        id: 'rag',
+        provider: 'pgvector',
+        endpoint: 'postgresql://pg.state.svc:5432',
+        settings: { db: 'assistant', user: 'assistant' },
+        secretRefs: { password: { name: 'pg', key: 'password' } },
+      },
+      files: {
+        provider: 's3',
+        settings: { bucket_name: 'assistant-files', region: 'eu-west-1' },
+        secretRefs: { aws_access_key_id: { name: 's3', key: 'access-key-id' }, aws_secret_access_key: { name: 's3', key: 'secret-access-key' } },
+      },
     },
     resources: {
       models: [
@@ -29,7 +43,7 @@ export function hostedAndSafety(app: App): Chart {
       kv: { type: 'redis', host: 'redis.state.svc' },
       sql: { type: 'postgres', host: 'pg.state.svc', user: 'assistant', db: 'assistant', password: { name: 'pg', key: 'password' } },
     },
-    disabled: ['eval'],
+    disabled: ['eval', 'vectorIo/faiss', 'vectorIo/sqlite-vec', 'files/builtin-files'],
     networking: { allowedFrom: { namespaces: ['web'] }, allowInternetEgress: true },
     workload: { replicas: 2 },
   });

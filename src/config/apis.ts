@@ -3,7 +3,7 @@ import { GenerationContext, ProviderEntry } from './context';
 import { idOf } from './placeholders';
 import { PROVIDER_APIS } from './providers';
 import { isObject } from './schema';
-import { didYouMean } from '../core/errors';
+import { didYouMean, IssueCollector } from '../core/errors';
 import { toCamelCase, toSnakeCase } from '../core/names';
 import { compareStrings } from '../core/order';
 import { WarningCode } from '../core/warnings';
@@ -39,6 +39,10 @@ export function applyDisabled(ctx: GenerationContext, disabled: string[] | undef
   disabled.forEach((name, i) => {
     if (typeof name !== 'string') {
       issues.add('expected an API name', undefined, i);
+      return;
+    }
+    if (name.includes('/')) {
+      disableProvider(ctx, issues.at(i), name, configured);
       return;
     }
     const api = toSnakeCase(name);
@@ -79,6 +83,41 @@ export function applyDisabled(ctx: GenerationContext, disabled: string[] | undef
     }
   });
   return indexOf;
+}
+
+/**
+ * `<api>/<provider id>`: removes one provider of the base config (e.g. `vectorIo/sqlite-vec`, whose index
+ * lives in each pod), the resources registered on it, and a `vector_stores.default_provider_id` naming it.
+ */
+function disableProvider(ctx: GenerationContext, issues: IssueCollector, name: string, configured: ReadonlySet<string>): void {
+  const [apiName, id, ...rest] = name.split('/');
+  const api = toSnakeCase(apiName);
+  if (rest.length > 0 || !id || !PROVIDER_APIS.includes(api)) {
+    issues.add(`'${name}' is not <api>/<provider id>`, `e.g. 'vectorIo/sqlite-vec'; APIs: ${PROVIDER_APIS.map(toCamelCase).join(', ')}`);
+    return;
+  }
+  const providers = ctx.config.providers as Record<string, ProviderEntry[]>;
+  const list = Array.isArray(providers[api]) ? providers[api] : [];
+  const ids = list.map((p) => idOf(p.provider_id)?.id).filter((x): x is string => !!x);
+  if (!ids.includes(id)) {
+    issues.add(`the base config has no ${api} provider '${id}'`, ids.length > 0 ? `its ${api} providers: ${ids.join(', ')}` : `it has no ${api} providers`);
+    return;
+  }
+  if (configured.has(api) && ctx.userProviders.some((u) => u.api === api && u.id === id)) {
+    issues.add(`${toCamelCase(api)} provider '${id}' is both in providers and disabled`, `remove it from providers.${toCamelCase(api)} or from disabled`);
+    return;
+  }
+  providers[api] = list.filter((p) => idOf(p.provider_id)?.id !== id);
+  const reg = ctx.config.registered_resources;
+  if (isObject(reg)) {
+    for (const [resources, owner] of RESOURCE_LISTS) {
+      if (owner === api && Array.isArray(reg[resources])) {
+        reg[resources] = (reg[resources] as Array<Record<string, unknown>>).filter((r) => idOf(r.provider_id)?.id !== id);
+      }
+    }
+  }
+  const stores = ctx.config.vector_stores;
+  if (api === 'vector_io' && isObject(stores) && stores.default_provider_id === id) delete stores.default_provider_id;
 }
 
 /**

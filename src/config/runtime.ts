@@ -79,3 +79,65 @@ export function checkProviderUrls(ctx: GenerationContext, env: ReadonlyMap<strin
     });
   }
 }
+
+/**
+ * Inline vector stores keep their index in the pod: faiss keeps every index it has loaded in a per-process
+ * cache (`FaissVectorIOAdapter.cache`, filled at initialize() and on a miss, never refreshed); sqlite-vec,
+ * Milvus Lite, inline Chroma and Qdrant write files under their db_path.
+ */
+const IN_POD_VECTOR_STORES = ['inline::faiss', 'inline::sqlite-vec', 'inline::milvus', 'inline::chromadb', 'inline::qdrant'];
+
+/** State the server keeps in its own pod (or in files on its volume), found in the final config. */
+export interface PodState {
+  /** Where it is configured, for messages. */
+  readonly where: string;
+  /** What it is. */
+  readonly what: string;
+  /**
+   * `sqlite`: a SQLite file on the data volume (never safe from several pods: its locks do not work on
+   * network file systems); `directory`: plain files, shared by pods on a ReadWriteMany volume; `memory`:
+   * in the server process, never shared.
+   */
+  readonly kind: 'sqlite' | 'directory' | 'memory';
+  /** What to do instead. */
+  readonly fix: string;
+}
+
+/** Every piece of state of the final config that lives in one pod or one file: SQLite backends, inline vector stores, local files. */
+export function podState(config: Record<string, unknown>, env: ReadonlyMap<string, string | undefined>): PodState[] {
+  const out: PodState[] = [];
+  const storage = isObject(config.storage) ? config.storage : {};
+  const backends = isObject(storage.backends) ? storage.backends : {};
+  for (const [name, b] of Object.entries(backends)) {
+    if (isObject(b) && (b.type === 'kv_sqlite' || b.type === 'sql_sqlite')) {
+      out.push({
+        where: `storage.backends.${name}`,
+        what: `the ${b.type} backend '${name}' (${b.type === 'kv_sqlite' ? 'the resource registry and key-value stores' : 'conversations, responses and file metadata'})`,
+        kind: 'sqlite',
+        fix: `put storage.${b.type === 'kv_sqlite' ? 'kv' : 'sql'} on PostgreSQL${b.type === 'kv_sqlite' ? ' or Redis' : ''}`,
+      });
+    }
+  }
+  const providers = isObject(config.providers) ? config.providers : {};
+  for (const [api, list] of Object.entries(providers)) {
+    if (!Array.isArray(list)) continue;
+    list.forEach((p: ProviderEntry, i) => {
+      const id = typeof p.provider_id === 'string' ? resolveEnv(p.provider_id, env) : undefined;
+      if (id === '') return; // off
+      const where = `providers.${api}[${i}] '${id ?? String(p.provider_id)}'`;
+      if (api === 'vector_io' && IN_POD_VECTOR_STORES.includes(p.provider_type)) {
+        out.push({
+          where,
+          what: p.provider_type === 'inline::faiss'
+            ? 'the vector store inline::faiss, which caches each index in its process (chunks inserted through one process are not seen by the others until they restart)'
+            : `the vector store ${p.provider_type}, whose index is a file in the pod`,
+          kind: p.provider_type === 'inline::faiss' ? 'memory' : 'sqlite',
+          fix: `use a vector store with a server (pgvector, qdrant, chromadb) and add 'vectorIo/${id}' to disabled`,
+        });
+      } else if (api === 'files' && p.provider_type === 'inline::localfs') {
+        out.push({ where, what: 'the files provider inline::localfs, which stores uploads in a local directory', kind: 'directory', fix: `use remote::s3 for files and add 'files/${id}' to disabled, or a ReadWriteMany workload.storage volume` });
+      }
+    });
+  }
+  return out;
+}

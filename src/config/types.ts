@@ -259,7 +259,9 @@ export interface LlamaStackConfigSpec {
    */
   readonly storage?: StorageSpec;
   /**
-   * APIs to remove (camelCase or snake_case): from `apis`, `providers`, and dependent resources.
+   * APIs to remove (camelCase or snake_case): from `apis`, `providers`, and dependent resources; or single
+   * providers of the base config as `<api>/<provider id>` (e.g. `vectorIo/sqlite-vec`), with the resources
+   * registered on them.
    * @default - none
    */
   readonly disabled?: string[];

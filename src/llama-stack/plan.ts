@@ -7,6 +7,7 @@ import { checkNetworking, egressTargets, exposeSpec } from './networking';
 import { LlamaStackProps } from './props';
 import { checkWorkload, planWorkload, WorkloadPlan } from './workload';
 import { GeneratedConfig, generateInto } from '../config/generate';
+import { podState, PodState } from '../config/runtime';
 import { ProviderSpec } from '../config/types';
 import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
 import { IssueCollector } from '../core/errors';
@@ -100,6 +101,7 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
   }
   checkNetworking(issues, props);
   checkDns(issues.at('networking.dns'), props.networking?.dns);
+  if (generated?.config) checkPodState(issues, props, workload, podState(generated.config, containerEnvOf(props)));
 
   // Egress: a held server by its pods and container port; other endpoints by where their host is.
   const clientNamespace = ctx.namespace ?? 'default';
@@ -187,6 +189,39 @@ function heldServers(
       : withServer(value as ProviderSpec, `providers.${api}`);
   }
   return { providers, byHost };
+}
+
+/**
+ * State kept per pod must not be served by several pods (each would answer from its own copy, so users see
+ * conversations, files and vector stores come and go), nor SQLite be opened by two pods on a shared volume.
+ */
+function checkPodState(issues: IssueCollector, props: LlamaStackProps, workload: WorkloadPlan, state: PodState[]): void {
+  const w = props.workload ?? {};
+  const shared = w.storage !== undefined && !workload.pinnedToOneNode; // ReadWriteMany
+  const workers = w.workers ?? 1;
+  const why = w.autoscaling ? `autoscaling allows up to ${workload.maxPods} pods` : `replicas is ${workload.maxPods}`;
+  const path = w.autoscaling ? 'workload.autoscaling.maxReplicas' : 'workload.replicas';
+  for (const s of state) {
+    if (workload.maxPods > 1 && (s.kind === 'memory' || (s.kind === 'directory' && !shared) || (s.kind === 'sqlite' && !shared))) {
+      issues.add(`${why}, but ${s.what} (${s.where}) is kept in each pod: every pod would answer from its own copy`, `${s.fix}, or run one replica`, path);
+    } else if (s.kind === 'sqlite' && shared) {
+      // A rolling update surges a second pod onto the same ReadWriteMany volume.
+      issues.add(
+        `${s.what} (${s.where}) would be opened by several pods on the ReadWriteMany volume (${workload.maxPods > 1 ? why : 'a rolling update starts a second pod'}); SQLite's locks do not work on network file systems`,
+        `${s.fix}, or use accessMode ReadWriteOnce (one pod, replaced with Recreate)`,
+        'workload.storage.accessMode',
+      );
+    } else if (s.kind === 'memory' && workers > 1) {
+      issues.add(`workers is ${workers}, but ${s.what} (${s.where}) is kept in each worker process: each would answer from its own copy`, `${s.fix}, or run one worker`, 'workload.workers');
+    }
+  }
+}
+
+/** The container's env as the engine resolves it: literal values, undefined for Secret-sourced ones. */
+function containerEnvOf(props: LlamaStackProps): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>(Object.entries(overrideEnv(props)));
+  for (const [k, v] of Object.entries(props.env ?? {})) out.set(k, typeof v === 'string' ? v : undefined);
+  return out;
 }
 
 /** Names (and literal values) of the override env vars; malformed entries are reported by checkWorkload. */

@@ -153,7 +153,8 @@ const v1alpha2Full = {
       shields: ['meta-llama/Llama-Guard-3-8B'],
     },
     storage: { kv: { type: 'redis', endpoint: 'redis.db.svc:6380' }, sql: { type: 'sqlite' } },
-    disabled: ['eval'],
+    // Two workers share nothing in memory: faiss keeps its indexes per process, so it is disabled.
+    disabled: ['eval', 'vectorIo/faiss', 'vectorIo/sqlite-vec'],
     networking: {
       port: 8443,
       tls: { enabled: true, secretName: 'tls', caBundle: { configMapName: 'ca', configMapKeys: ['ca.crt'] } },
@@ -161,7 +162,7 @@ const v1alpha2Full = {
       allowedFrom: { namespaces: ['web'], labels: ['team/a'] },
     },
     workload: {
-      replicas: 2,
+      replicas: 1,
       workers: 2,
       resources: { requests: { cpu: '500m' } },
       podDisruptionBudget: { maxUnavailable: '50%' },
@@ -240,13 +241,15 @@ describe('fromDistributionManifest', () => {
 
   test('env-configured base providers get egress rules (OLLAMA_URL)', () => {
     const c = chart('llm');
+    // docs/migrating-from-the-operator.md, Fix A: one replica, one worker, its PVC; OLLAMA_URL with /v1.
     LlamaStack.fromDistributionManifest(c, 'stack', operatorSample
-      .replace(/storage:\n\s+size: "20Gi"\n\s+mountPath: "\/home\/lls\/.lls"\n/, '')
+      .replace(/ {4}autoscaling:\n(\s{6}.*\n)+/, '')
+      .replace(/ {4}workers: 2\n/, '')
       .replace('ollama-dist.svc.cluster.local:11434', 'ollama-dist.svc.cluster.local:11434/v1'));
     const objs = Testing.synth(c) as Manifest[];
     const np = objs.find((o) => o.kind === 'NetworkPolicy')!;
     expect(np.spec.egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ollama-dist' } } }], ports: [{ protocol: 'TCP', port: 11434 }] });
-    expect(objs.find((o) => o.kind === 'HorizontalPodAutoscaler')!.spec.maxReplicas).toBe(5);
+    expect(objs.find((o) => o.kind === 'Deployment')!.spec.strategy).toEqual({ type: 'Recreate' });
     expect(conformanceProblems(objs)).toEqual([]);
   });
 
@@ -371,10 +374,10 @@ describe('toDistributionManifest', () => {
   });
 
   test('v1alpha1 when representable; v1alpha2 for generated-config props; losses listed', () => {
-    const a = new LlamaStack(chart('llm'), 'a', { distribution: { name: 'starter' }, workload: { replicas: 2 } });
+    const a = new LlamaStack(chart('llm'), 'a', { distribution: { name: 'starter' }, workload: { replicas: 0 } });
     expect(a.toDistributionManifest()).toEqual({
       apiVersion: 'llamastack.io/v1alpha1',
-      manifest: { apiVersion: 'llamastack.io/v1alpha1', kind: 'LlamaStackDistribution', metadata: { name: 'a', namespace: 'llm' }, spec: { replicas: 2, server: { distribution: { name: 'starter' } } } },
+      manifest: { apiVersion: 'llamastack.io/v1alpha1', kind: 'LlamaStackDistribution', metadata: { name: 'a', namespace: 'llm' }, spec: { replicas: 0, server: { distribution: { name: 'starter' } } } },
       losses: [],
     });
     const b = new LlamaStack(chart('llm'), 'b', {

@@ -5,6 +5,7 @@ import * as yaml from 'js-yaml';
 import { LlamaStack, LlamaStackProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import { conformanceProblems, Manifest } from '../support/manifests';
+import { multiPod } from '../support/stacks';
 
 const quickstart: LlamaStackProps = {
   distribution: { name: 'starter' },
@@ -169,12 +170,12 @@ describe('defaults and options', () => {
   });
 
   test('workers go to the config, with host 0.0.0.0', () => {
-    const cm = one(synth({ distribution: { name: 'starter' }, workload: { workers: 4 } }), 'ConfigMap');
+    const cm = one(synth({ ...multiPod, workload: { workers: 4 } }), 'ConfigMap');
     expect((yaml.load(cm.data['config.yaml']) as any).server).toEqual({ port: 8321, workers: 4, host: '0.0.0.0' });
   });
 
   test('workload replicas and resources', () => {
-    const objs = synth({ distribution: { name: 'starter' }, workload: { replicas: 3, resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '8Gi' } } } });
+    const objs = synth({ ...multiPod, workload: { replicas: 3, resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '8Gi' } } } });
     const d = one(objs, 'Deployment');
     expect(d.spec.replicas).toBe(3);
     // Given keys replace the defaults key by key.
@@ -281,10 +282,10 @@ describe('determinism', () => {
   });
 
   test('a Deployment-only change (resources, replicas) leaves the config hash alone; a config change moves it', () => {
-    const base = chartWith(quickstart).stack;
-    const resized = chartWith({ ...quickstart, workload: { replicas: 2, resources: { limits: { memory: '8Gi' } } } }).stack;
+    const base = chartWith(multiPod).stack;
+    const resized = chartWith({ ...multiPod, workload: { replicas: 3, resources: { limits: { memory: '8Gi' } } } }).stack;
     expect(resized.configHash).toBe(base.configHash);
-    const changed = chartWith({ ...quickstart, resources: { models: ['other-model'] } }).stack;
+    const changed = chartWith({ ...multiPod, resources: { models: ['other-model'] } }).stack;
     expect(changed.configHash).not.toBe(base.configHash);
     expect(changed.configMapName).not.toBe(base.configMapName);
   });

@@ -8,6 +8,7 @@ import { LlamaStack, LlamaStackProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import { CA_BUNDLE_SCRIPT } from '../../src/llama-stack/ca-bundle';
 import { conformanceProblems, Manifest } from '../support/manifests';
+import { multiPod } from '../support/stacks';
 
 const base: LlamaStackProps = { distribution: { name: 'starter' } };
 
@@ -181,7 +182,7 @@ describe('allowedFrom', () => {
 
 describe('workload', () => {
   test('autoscaling: HPA, no fixed replicas, default CPU target, PDB and spread by default', () => {
-    const objs = synth({ ...base, workload: { autoscaling: { maxReplicas: 4 } } });
+    const objs = synth({ ...multiPod, workload: { autoscaling: { maxReplicas: 4 } } });
     expect(find(objs, 'Deployment')!.spec.replicas).toBeUndefined();
     const hpa = find(objs, 'HorizontalPodAutoscaler')!;
     expect(hpa.apiVersion).toBe('autoscaling/v2');
@@ -196,7 +197,7 @@ describe('workload', () => {
   });
 
   test('memory and CPU targets', () => {
-    const hpa = find(synth({ ...base, workload: { autoscaling: { minReplicas: 2, maxReplicas: 5, targetCpu: 75, targetMemory: 70 } } }), 'HorizontalPodAutoscaler')!;
+    const hpa = find(synth({ ...multiPod, workload: { autoscaling: { minReplicas: 2, maxReplicas: 5, targetCpu: 75, targetMemory: 70 } } }), 'HorizontalPodAutoscaler')!;
     expect(hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([['cpu', 75], ['memory', 70]]);
   });
 
@@ -204,9 +205,9 @@ describe('workload', () => {
     const one = synth(base);
     expect(find(one, 'PodDisruptionBudget')).toBeUndefined();
     expect(pod(one).topologySpreadConstraints).toBeUndefined();
-    const three = synth({ ...base, workload: { replicas: 3 } });
+    const three = synth({ ...multiPod, workload: { replicas: 3 } });
     expect(find(three, 'PodDisruptionBudget')!.spec).toEqual({ selector: { matchLabels: { 'app.kubernetes.io/name': 'llama-stack', 'app.kubernetes.io/instance': 'stack' } }, maxUnavailable: 1 });
-    expect(find(synth({ ...base, workload: { replicas: 3, podDisruptionBudget: { minAvailable: '50%' } } }), 'PodDisruptionBudget')!.spec.minAvailable).toBe('50%');
+    expect(find(synth({ ...multiPod, workload: { replicas: 3, podDisruptionBudget: { minAvailable: '50%' } } }), 'PodDisruptionBudget')!.spec.minAvailable).toBe('50%');
   });
 
   test('storage: PVC mounted as the data directory, Recreate for ReadWriteOnce, SQLite files on it', () => {
@@ -226,15 +227,15 @@ describe('workload', () => {
 
   test('a ReadWriteOnce PVC with several replicas or autoscaling above one is an error', () => {
     const fix = '(keep state in PostgreSQL (storage.sql/kv type postgres) and drop workload.storage, or use accessMode ReadWriteMany, or run one replica)';
-    expect(errors({ ...base, workload: { replicas: 2, storage: {} } })).toEqual([`workload.storage: a ReadWriteOnce volume can serve only one pod, but replicas is 2 ${fix}`]);
-    expect(errors({ ...base, workload: { autoscaling: { maxReplicas: 3 }, storage: {} } })).toEqual([`workload.storage: a ReadWriteOnce volume can serve only one pod, but autoscaling allows up to 3 ${fix}`]);
-    const rwx = synth({ ...base, workload: { replicas: 2, storage: { accessMode: 'ReadWriteMany' } } });
+    expect(errors({ ...multiPod, workload: { replicas: 2, storage: {} } })).toEqual([`workload.storage: a ReadWriteOnce volume can serve only one pod, but replicas is 2 ${fix}`]);
+    expect(errors({ ...multiPod, workload: { autoscaling: { maxReplicas: 3 }, storage: {} } })).toEqual([`workload.storage: a ReadWriteOnce volume can serve only one pod, but autoscaling allows up to 3 ${fix}`]);
+    const rwx = synth({ ...multiPod, workload: { replicas: 2, storage: { accessMode: 'ReadWriteMany' } } });
     expect(find(rwx, 'Deployment')!.spec.strategy.type).toBe('RollingUpdate');
     expect(pod(rwx).topologySpreadConstraints).toHaveLength(2);
   });
 
   test('HPA and PDB rules', () => {
-    expect(errors({ ...base, workload: { replicas: 2, autoscaling: { minReplicas: 5, maxReplicas: 3, targetCpu: 120 } } })).toEqual([
+    expect(errors({ ...multiPod, workload: { replicas: 2, autoscaling: { minReplicas: 5, maxReplicas: 3, targetCpu: 120 } } })).toEqual([
       'workload.replicas: replicas and autoscaling are mutually exclusive (remove replicas: the HorizontalPodAutoscaler sets them (minReplicas is the floor))',
       'workload.autoscaling.minReplicas: minReplicas (5) must be less than or equal to maxReplicas (3) (raise maxReplicas or lower minReplicas)',
       'workload.autoscaling.targetCpu: targetCpu must be a percentage from 1 to 100, got 120 (e.g. 75)',
@@ -247,7 +248,7 @@ describe('workload', () => {
 
   test('topology spread constraints given replace the default', () => {
     const tsc = [{ maxSkew: 2, topologyKey: 'topology.kubernetes.io/region', whenUnsatisfiable: 'DoNotSchedule' }];
-    expect(pod(synth({ ...base, workload: { replicas: 3, topologySpreadConstraints: tsc } })).topologySpreadConstraints).toEqual(tsc);
+    expect(pod(synth({ ...multiPod, workload: { replicas: 3, topologySpreadConstraints: tsc } })).topologySpreadConstraints).toEqual(tsc);
   });
 
   test('overrides reach the pod and container', () => {
@@ -313,7 +314,7 @@ describe('workload', () => {
 
 test('a stack with everything is schema-valid, restricted and covered', () => {
   const objs = synth({
-    ...base,
+    ...multiPod,
     networking: { tls: { enabled: true, secretName: 't', caBundle: { configMapName: 'ca' } }, expose: { hostname: 'a.example.com', tlsSecretName: 'p' }, allowedFrom: { namespaces: ['x'], namespaceLabels: ['k'] } },
     workload: { workers: 2, autoscaling: { minReplicas: 2, maxReplicas: 4, targetMemory: 70 }, storage: { accessMode: 'ReadWriteMany' }, podDisruptionBudget: { minAvailable: 1 } },
   });
