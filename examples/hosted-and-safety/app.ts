@@ -15,6 +15,8 @@ export function hostedAndSafety(app: App): Chart {
       inference: [
         { id: 'local', provider: 'vllm', endpoint: 'http://llama-70b.models.svc.cluster.local:8000/v1', settings: { max_tokens: 8192 } },
         { id: 'openai', provider: 'openai', apiKey: { name: 'openai', key: 'api-key' } },
+        // The guard model Llama Guard calls through the inference API.
+        { id: 'guard', provider: 'vllm', endpoint: 'http://llama-guard.models.svc.cluster.local:8000/v1', models: ['meta-llama/Llama-Guard-3-8B'] },
       ],
       safety: { provider: 'llama-guard' },
       toolRuntime: { provider: 'tavily-search', apiKey: { name: 'tavily', key: 'api-key' } },
@@ -36,7 +38,8 @@ export function hostedAndSafety(app: App): Chart {
         { name: 'llama-3.3-70b', providerModelId: 'meta-llama/Llama-3.3-70B-Instruct', contextLength: 131072 },
         { name: 'gpt-4o-mini', provider: 'openai' },
       ],
-      shields: ['meta-llama/Llama-Guard-3-8B'],
+      // Checked with guard/meta-llama/Llama-Guard-3-8B, the model registered above.
+      shields: [{ id: 'content-safety', provider: 'llama-guard', providerShieldId: 'meta-llama/Llama-Guard-3-8B' }],
       tools: ['builtin::websearch'],
     },
     storage: {

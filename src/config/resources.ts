@@ -2,7 +2,7 @@ import { Catalog } from './catalog';
 import { GenerationContext, ProviderEntry } from './context';
 import { idOf, placeholders } from './placeholders';
 import { isObject } from './schema';
-import { ModelSpec, ResourcesSpec } from './types';
+import { ModelSpec, ResourcesSpec, ShieldSpec } from './types';
 import { didYouMean, IssueCollector } from '../core/errors';
 import { toCamelCase } from '../core/names';
 import { sortDeep } from '../core/order';
@@ -194,35 +194,91 @@ function checkTools(ctx: GenerationContext, issues: IssueCollector, tools: strin
   });
 }
 
-function applyShields(ctx: GenerationContext, issues: IssueCollector, shields: string[]): void {
+/**
+ * Shields: each on its safety provider (given, or the only one the user declared); a llama-guard shield's
+ * guard model must be a model registered on an inference provider of the stack, since Llama Guard's
+ * run_shield sends it to the inference API, which resolves it by identifier (`<provider id>/<model>`).
+ */
+function applyShields(ctx: GenerationContext, issues: IssueCollector, shields: Array<string | ShieldSpec>): void {
   if (!Array.isArray(shields)) {
-    issues.add('expected a list of shield IDs', 'e.g. shields: [\'meta-llama/Llama-Guard-3-8B\']');
+    issues.add('expected a list of shields', 'e.g. shields: [\'meta-llama/Llama-Guard-3-8B\']');
     return;
   }
   if (shields.length === 0) return;
-  const userSafety = ctx.userProviders.filter((p) => p.api === 'safety').map((p) => p.id);
-  const provider = userSafety[0] ?? providerIds(ctx.config, 'safety').fixed[0];
-  if (provider === undefined) {
+  const safety = (ctx.config.providers?.safety ?? []) as ProviderEntry[];
+  const typeOf = new Map(safety.map((p) => [idOf(p.provider_id)?.id, p.provider_type]));
+  const declared = [...new Set([
+    ...ctx.userProviders.filter((p) => p.api === 'safety').map((p) => p.id),
+    ...safety.filter((p) => p.module !== undefined || p.provider_type === 'external::pending').map((p) => idOf(p.provider_id)?.id ?? ''),
+  ])].filter((id) => id !== '');
+  const fallback = providerIds(ctx.config, 'safety').fixed[0];
+  if (declared.length === 0 && fallback === undefined) {
     issues.add('resources.shields requires at least one safety provider to be configured', 'add providers.safety, e.g. { provider: \'llama-guard\' }');
     return;
   }
+  const models = registeredModels(ctx.config);
   const entries: Array<Record<string, unknown>> = [];
-  shields.forEach((s, i) => {
-    if (typeof s !== 'string' || s.trim().length === 0 || placeholders(s).length > 0) {
-      issues.add(`'${String(s)}' is not a valid shield ID`, 'give the shield model ID, e.g. meta-llama/Llama-Guard-3-8B', i);
+  shields.forEach((raw, i) => {
+    const at = issues.at(i);
+    const s: ShieldSpec = typeof raw === 'string' ? { id: raw } : raw;
+    if (typeof s.id !== 'string' || s.id.trim().length === 0 || placeholders(s.id).length > 0) {
+      at.add(`'${String(s.id)}' is not a valid shield ID`, 'give the shield ID, e.g. meta-llama/Llama-Guard-3-8B', typeof raw === 'string' ? undefined : 'id');
       return;
     }
-    if (entries.some((e) => e.shield_id === s)) {
-      issues.add(`shield "${s}" is listed twice`, 'remove the duplicate', i);
+    if (entries.some((e) => e.shield_id === s.id)) {
+      at.add(`shield "${s.id}" is listed twice`, 'remove the duplicate');
       return;
     }
-    entries.push({ shield_id: s, provider_id: provider, provider_shield_id: s });
+    let provider = s.provider;
+    if (provider === undefined && declared.length > 1) {
+      at.add(`several safety providers could run shield "${s.id}" (${declared.join(', ')})`, `give { id: '${s.id}', provider: '<one of them>' }`);
+      return;
+    }
+    provider ??= declared[0] ?? fallback;
+    if (!typeOf.has(provider)) {
+      at.add(`references unknown safety provider "${provider}"; available: [${[...typeOf.keys()].join(', ')}]`, 'use the id of a safety provider', 'provider');
+      return;
+    }
+    let target = s.providerShieldId ?? s.id;
+    if (typeOf.get(provider) === 'inline::llama-guard') {
+      const resolved = guardModel(models, target);
+      if (resolved === undefined) {
+        const known = [...models.keys()];
+        at.add(
+          `the guard model '${target}' of llama-guard shield "${s.id}" is not registered on any inference provider of the stack, so every safety check would fail with "model not found" (Llama Guard sends it to the inference API)`,
+          `register it (resources.models, or a VllmModel serving it through asInferenceProvider()), or set providerShieldId to one of: ${known.length > 0 ? known.join(', ') : '(no models are registered)'}`,
+          typeof raw === 'string' || s.providerShieldId === undefined ? undefined : 'providerShieldId',
+        );
+        return;
+      }
+      target = resolved;
+    }
+    entries.push({ shield_id: s.id, provider_id: provider, provider_shield_id: target });
   });
   if (entries.length === 0) return;
   const reg = registered(ctx.config);
   const base = Array.isArray(reg.shields) ? reg.shields : [];
   reg.shields = [...base.filter((b) => !entries.some((e) => e.shield_id === b.shield_id)), ...entries];
   // 0.7.1 refuses to start when default_shield_id names a shield that is not registered.
-  const safety = isObject(ctx.config.safety) ? ctx.config.safety : (ctx.config.safety = {});
-  safety.default_shield_id = entries[0].shield_id;
+  const safetyBlock = isObject(ctx.config.safety) ? ctx.config.safety : (ctx.config.safety = {});
+  safetyBlock.default_shield_id = entries[0].shield_id;
+}
+
+/** Registered models by the identifier the inference router resolves: `<provider_id>/<provider_model_id>`. */
+function registeredModels(config: Record<string, any>): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  const models = Array.isArray(config.registered_resources?.models) ? config.registered_resources.models as Array<Record<string, unknown>> : [];
+  for (const m of models) {
+    const provider = idOf(m.provider_id)?.id;
+    const resource = m.provider_model_id ?? m.model_id;
+    if (provider && typeof resource === 'string' && placeholders(resource).length === 0) out.set(`${provider}/${resource}`, m);
+  }
+  return out;
+}
+
+/** The identifier of the guard model: given as one, or as the name of exactly one registered model. */
+function guardModel(models: ReadonlyMap<string, Record<string, unknown>>, name: string): string | undefined {
+  if (models.has(name)) return name;
+  const named = [...models.entries()].filter(([, m]) => m.model_id === name || m.provider_model_id === name).map(([id]) => id);
+  return named.length === 1 ? named[0] : undefined;
 }

@@ -35,7 +35,13 @@ export const CONFIG_SPEC_FIELDS: Record<string, Shape> = {
   distribution: { obj: { name: 'string', image: 'string', baseConfig: 'string' } },
   // API names are checked by the engine, which knows which exist and which were removed.
   providers: { map: { oneOf: [PROVIDER, { arr: PROVIDER }] } },
-  resources: { obj: { models: { arr: { oneOf: ['string', MODEL] } }, tools: { arr: 'string' }, shields: { arr: 'string' } } },
+  resources: {
+    obj: {
+      models: { arr: { oneOf: ['string', MODEL] } },
+      tools: { arr: 'string' },
+      shields: { arr: { oneOf: ['string', { obj: { id: 'string', provider: 'string', providerShieldId: 'string' } }] } },
+    },
+  },
   storage: { obj: { kv: BACKEND, sql: BACKEND } },
   disabled: { arr: 'string' },
   overrideConfig: { obj: { configMapName: 'string' } },

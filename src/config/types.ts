@@ -188,10 +188,31 @@ export interface ResourcesSpec {
    */
   readonly tools?: string[];
   /**
-   * Shield IDs, registered on the first safety provider. The first becomes `safety.default_shield_id`.
+   * Shields to register: an ID (registered on the default safety provider, checking with the model of that
+   * name), or `{ id, provider, providerShieldId }`. The first becomes `safety.default_shield_id`.
    * @default - the base config's shields
    */
-  readonly shields?: string[];
+  readonly shields?: Array<string | ShieldSpec>;
+}
+
+/** A shield to register (`registered_resources.shields`). */
+export interface ShieldSpec {
+  /** The shield ID clients use (`shield_id`). */
+  readonly id: string;
+  /**
+   * The ID of the safety provider that runs it.
+   * @default - the only safety provider you declared (in `providers.safety` or `externalProviders.safety`);
+   *   without one, the base config's first; several are an error
+   */
+  readonly provider?: string;
+  /**
+   * What the provider checks with (`provider_shield_id`). For `llama-guard` it is the guard model, which
+   * Llama Guard calls through the inference API: the identifier of a model registered on an inference
+   * provider of the stack (`<inference provider id>/<model>`), or the model's name when exactly one
+   * registered model has it.
+   * @default - the shield's id
+   */
+  readonly providerShieldId?: string;
 }
 
 /** One storage backend. */

@@ -399,13 +399,39 @@ describe('resources', () => {
     ]);
   });
 
-  test('shields go to the first safety provider and set default_shield_id', () => {
-    const { doc } = gen({ distribution: starter, providers: { safety: { id: 'guard', provider: 'llama-guard' } }, resources: { shields: ['meta-llama/Llama-Guard-3-8B', 'other'] } });
-    expect(doc.registered_resources.shields.slice(-2)).toEqual([
-      { shield_id: 'meta-llama/Llama-Guard-3-8B', provider_id: 'guard', provider_shield_id: 'meta-llama/Llama-Guard-3-8B' },
-      { shield_id: 'other', provider_id: 'guard', provider_shield_id: 'other' },
+  test('shields go to the safety provider you declared, check with a registered guard model, and set default_shield_id', () => {
+    const { doc } = gen({
+      distribution: starter,
+      providers: { safety: { id: 'guard', provider: 'llama-guard' }, inference: { id: 'lg', provider: 'vllm', endpoint: 'http://lg.m.svc:8000/v1', models: ['meta-llama/Llama-Guard-3-8B'] } },
+      resources: { shields: ['meta-llama/Llama-Guard-3-8B', { id: 'strict', providerShieldId: 'lg/meta-llama/Llama-Guard-3-8B' }, { id: 'code', provider: 'code-scanner' }] },
+    });
+    expect(doc.registered_resources.shields.slice(-3)).toEqual([
+      // The guard model's name becomes the identifier the inference router resolves.
+      { shield_id: 'meta-llama/Llama-Guard-3-8B', provider_id: 'guard', provider_shield_id: 'lg/meta-llama/Llama-Guard-3-8B' },
+      { shield_id: 'strict', provider_id: 'guard', provider_shield_id: 'lg/meta-llama/Llama-Guard-3-8B' },
+      { shield_id: 'code', provider_id: 'code-scanner', provider_shield_id: 'code' },
     ]);
     expect(doc.safety.default_shield_id).toBe('meta-llama/Llama-Guard-3-8B');
+  });
+
+  test('a llama-guard shield whose guard model is not registered is an error', () => {
+    // 0.7.1 inline/safety/llama_guard/llama_guard.py run_shield: model_id = shield.provider_resource_id, sent as
+    // `model` to inference_api.openai_chat_completion; core/routers/inference.py _get_model_provider looks it up
+    // by identifier (`<provider_id>/<provider_model_id>`, routing_tables/models.py register_model), and its
+    // fallback splits '<provider>/<resource>' and raises ModelNotFoundError when no such provider exists.
+    expect(errors({ distribution: starter, providers: { safety: { id: 'guard', provider: 'llama-guard' } }, resources: { shields: ['meta-llama/Llama-Guard-3-8B'] } })).toEqual([
+      "resources.shields[0]: the guard model 'meta-llama/Llama-Guard-3-8B' of llama-guard shield \"meta-llama/Llama-Guard-3-8B\" is not registered on any inference provider of the stack, so every safety check would fail with \"model not found\" (Llama Guard sends it to the inference API) (register it (resources.models, or a VllmModel serving it through asInferenceProvider()), or set providerShieldId to one of: (no models are registered))",
+    ]);
+  });
+
+  test('with several safety providers declared, a shield must name its provider', () => {
+    const external = { safety: [{ id: 'acme-guard', provider: 'llama-guard' }, { id: 'other', provider: 'llama-guard' }] };
+    expect(errors({ distribution: starter, providers: external, resources: { shields: ['acme-guard-default'] } })).toEqual([
+      "resources.shields[0]: several safety providers could run shield \"acme-guard-default\" (acme-guard, other) (give { id: 'acme-guard-default', provider: '<one of them>' })",
+    ]);
+    expect(errors({ distribution: starter, providers: external, resources: { shields: [{ id: 'x', provider: 'nope' }] } })).toEqual([
+      'resources.shields[0].provider: references unknown safety provider "nope"; available: [llama-guard, code-scanner, acme-guard, other] (use the id of a safety provider)',
+    ]);
   });
 
   test('shields without any safety provider fail with the seed message', () => {

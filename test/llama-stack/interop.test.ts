@@ -148,7 +148,7 @@ const v1alpha2Full = {
       vectorIo: { provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', settings: { db: 'v', user: 'u' }, secretRefs: { password: { name: 'pg', key: 'pw' } } },
     },
     resources: {
-      models: ['m1', { name: 'm2', provider: 'vllm-b', contextLength: 8192, modelType: 'llm', quantization: 'fp8' }],
+      models: ['m1', { name: 'm2', provider: 'vllm-b', contextLength: 8192, modelType: 'llm', quantization: 'fp8' }, { name: 'meta-llama/Llama-Guard-3-8B', provider: 'vllm-b' }],
       tools: ['builtin::file_search'],
       shields: ['meta-llama/Llama-Guard-3-8B'],
     },
