@@ -25,7 +25,9 @@ const URL_REQUIRED_AT_START: Record<string, string> = {
 };
 
 /** Where a provider entry of the final config came from, for messages. */
-function sourceOf(ctx: GenerationContext, api: string, index: number, entry: ProviderEntry, field: string, env: ReadonlyMap<string, string | undefined>): string {
+function sourceOf(
+  ctx: GenerationContext, api: string, index: number, entry: ProviderEntry, field: string, env: ReadonlyMap<string, string | undefined>,
+): string {
   const id = idOf(entry.provider_id)?.id;
   const user = ctx.userProviders.find((u) => u.api === api && u.id === id);
   if (user) return `${user.path}.endpoint`;
