@@ -155,3 +155,32 @@ export function resolveEnv(text: string, env: ReadonlyMap<string, string | undef
   });
   return unknown ? undefined : out;
 }
+
+/**
+ * Variables whose value is a URL the server (or a library it loads) connects to: OpenTelemetry's OTLP
+ * exporter endpoints, and the proxies httpx and requests honour (which then carry every outbound call).
+ */
+const URL_VARIABLES = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT',
+  'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy',
+];
+
+/**
+ * Destinations named by the container's env (`env` and the override env): each literal URL of a known
+ * variable is recorded like a provider endpoint; one from a Secret or field reference cannot be, and warns.
+ */
+export function recordEnvDestinations(ctx: GenerationContext, env: ReadonlyMap<string, string | undefined>): void {
+  for (const name of URL_VARIABLES) {
+    if (!env.has(name)) continue;
+    const value = env.get(name);
+    const source = `env.${name}`;
+    if (value === undefined) {
+      ctx.warn(WarningCode.EGRESS_NOT_DERIVED, source, 'the URL comes from a Secret or field reference, so the NetworkPolicy has no egress rule for it', 'give it as a literal value');
+      continue;
+    }
+    if (value === '') continue;
+    // OTLP gRPC endpoints are often written without a scheme (collector:4317).
+    const url = parseEndpoint(ctx.issues.at(source), /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+    if (url) addHost(ctx, url.hostname, portOf(url), source);
+  }
+}

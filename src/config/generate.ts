@@ -1,7 +1,7 @@
 import { checkDependencies, applyDisabled } from './apis';
 import { checkBaseSecrets, checkBaseStructure, checkStackKeys } from './base';
 import { Endpoint, GenerationContext, SecretEnvVar } from './context';
-import { recordBaseDestinations } from './destinations';
+import { recordBaseDestinations, recordEnvDestinations } from './destinations';
 import { resolveDistribution } from './distributions';
 import { applyExternalProviders, ExternalProviderInput, ExternalProviderPlan } from './external-providers';
 import { placeholders, stringLeaves } from './placeholders';
@@ -16,7 +16,7 @@ import { IssueCollector } from '../core/errors';
 import { isDnsSubdomain, isEnvVarName, looksSecret } from '../core/names';
 import { checkSecretRef } from '../core/secret-ref';
 import { checkShape } from '../core/shape';
-import { Finding } from '../core/warnings';
+import { Finding, WarningCode } from '../core/warnings';
 import { sha256, toYaml } from '../core/yaml';
 
 /** Settings of the `server:` block that come from the construct's networking/workload props. */
@@ -96,6 +96,12 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
     const ctx = new GenerationContext(issues, { providers: {} }, '', input.dataDir ?? '/.llama');
     const supplied = new Set([...Object.keys(input.env ?? {}), ...Object.keys(input.extraEnv ?? {})]);
     const external = applyExternalProviders(ctx, input.external, { mergeAllAtStart: true, suppliedEnv: supplied });
+    recordEnvDestinations(ctx, containerEnv(input));
+    ctx.warn(
+      WarningCode.EGRESS_NOT_DERIVED, 'overrideConfig',
+      'the config is your own, so the NetworkPolicy allows no egress to its providers and storage (only DNS and what env and external providers name)',
+      'add networking.allowInternetEgress for hosted services, or egress rules through stack.networkPolicy.addJsonPatch',
+    );
     if (!dist || issues.issues.length > before) return undefined;
     return {
       image: dist.image,
@@ -133,6 +139,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   if (providersOk) checkDependencies(ctx, disabledIndex);
   const env = containerEnv(input);
   recordBaseDestinations(ctx, env);
+  recordEnvDestinations(ctx, env);
   checkProviderUrls(ctx, env);
   checkBaseSecrets(ctx);
   const ordered = canonical(config);
