@@ -42,6 +42,16 @@ export interface Endpoint {
   readonly source: string;
   /** Why it is needed, when there is no host. */
   readonly note?: string;
+  /** The address range the host resolves to, when the user gave it (a database outside the cluster). */
+  readonly cidr?: string;
+}
+
+/** A literal env var the container needs for the config to work (e.g. PGSSLMODE for sql_postgres). */
+export interface PlainEnvVar {
+  readonly name: string;
+  readonly value: string;
+  /** The prop path it comes from. */
+  readonly source: string;
 }
 
 /** State shared by the generation steps. */
@@ -49,6 +59,7 @@ export class GenerationContext {
   public readonly warnings: Finding[] = [];
   public readonly userProviders: UserProvider[] = [];
   public readonly endpoints: Endpoint[] = [];
+  public readonly plainEnv: PlainEnvVar[] = [];
   private readonly secretEnv = new Map<string, SecretEnvVar>();
 
   constructor(

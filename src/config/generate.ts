@@ -1,6 +1,6 @@
 import { checkDependencies, applyDisabled } from './apis';
 import { checkBaseSecrets, checkBaseStructure, checkStackKeys } from './base';
-import { Endpoint, GenerationContext, SecretEnvVar } from './context';
+import { Endpoint, GenerationContext, PlainEnvVar, SecretEnvVar } from './context';
 import { recordBaseDestinations, recordEnvDestinations } from './destinations';
 import { resolveDistribution } from './distributions';
 import { applyExternalProviders, ExternalProviderInput, ExternalProviderPlan } from './external-providers';
@@ -14,6 +14,7 @@ import { applyStorage } from './storage';
 import { LlamaStackConfigSpec } from './types';
 import { IssueCollector } from '../core/errors';
 import { isDnsSubdomain, isEnvVarName, looksSecret } from '../core/names';
+import { compareStrings } from '../core/order';
 import { checkSecretRef } from '../core/secret-ref';
 import { checkShape } from '../core/shape';
 import { Finding, WarningCode } from '../core/warnings';
@@ -53,6 +54,8 @@ export interface GeneratedConfig {
   readonly hash: string;
   /** Secret-backed env vars the container needs, sorted by name. */
   readonly envVars: SecretEnvVar[];
+  /** Literal env vars the config needs (sorted by name), e.g. PGSSLMODE for storage.sql.sslMode. */
+  readonly plainEnv: PlainEnvVar[];
   /** Variables config.yaml uses with no default; all are supplied (else generation fails). */
   readonly requiredEnv: string[];
   readonly providerCount: number;
@@ -107,6 +110,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
       image: dist.image,
       hash: sha256(`override:${input.overrideConfig.configMapName}`),
       envVars: ctx.secretEnvVars,
+      plainEnv: [],
       requiredEnv: [],
       providerCount: 0,
       resourceCount: 0,
@@ -151,6 +155,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
     yaml,
     hash: sha256(yaml),
     envVars: ctx.secretEnvVars,
+    plainEnv: [...ctx.plainEnv].sort((a, b) => compareStrings(a.name, b.name)),
     requiredEnv,
     providerCount: countProviders(config),
     resourceCount: countResources(config),

@@ -2,7 +2,18 @@ import { Shape } from '../core/shape';
 
 const SECRET_REF: Shape = { obj: { name: 'string', key: 'string' } };
 const BACKEND: Shape = {
-  obj: { type: 'string', connectionString: 'string', host: 'string', port: 'number', db: 'string', user: 'string', password: SECRET_REF },
+  obj: {
+    type: 'string',
+    connectionString: 'string',
+    host: 'string',
+    port: 'number',
+    db: 'string',
+    user: 'string',
+    password: SECRET_REF,
+    cidr: 'string',
+    sslMode: 'string',
+    caCertPath: 'string',
+  },
 };
 const MODEL: Shape = {
   obj: {

@@ -5,10 +5,14 @@ import { isObject } from './schema';
 import { StorageBackendSpec, StorageSpec } from './types';
 import { didYouMean, IssueCollector } from '../core/errors';
 import { llsdEnvName, redactUrl } from '../core/names';
+import { isCidr } from '../core/network';
 
 const KV_TYPES = ['sqlite', 'redis', 'postgres'];
 const SQL_TYPES = ['sqlite', 'postgres'];
-const BACKEND_FIELDS = ['type', 'connectionString', 'host', 'port', 'db', 'user', 'password'];
+const BACKEND_FIELDS = ['type', 'connectionString', 'host', 'port', 'db', 'user', 'password', 'cidr', 'sslMode', 'caCertPath'];
+/** libpq's sslmode values, which psycopg2 (kv_postgres) and asyncpg (sql_postgres, through PGSSLMODE) accept. */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+const POSTGRES_ONLY = ['cidr', 'sslMode', 'caCertPath'] as const;
 
 /**
  * `storage.kv` / `storage.sql` -> `storage.backends.kv_default` / `sql_default`. The stores of the base
@@ -72,14 +76,14 @@ function backend(
     return undefined;
   }
   if (spec.type === 'sqlite') {
-    for (const f of ['connectionString', 'host', 'port', 'db', 'user', 'password'] as const) {
+    for (const f of ['connectionString', 'host', 'port', 'db', 'user', 'password', ...POSTGRES_ONLY] as const) {
       if (spec[f] !== undefined) issues.add(`${f} is not used by sqlite`, `remove ${f}, or use type: 'postgres'`, f);
     }
     const file = kind === 'kv' ? 'kvstore.db' : 'sql_store.db';
     return { type: `${kind}_sqlite`, db_path: `${ctx.dataDir}/${file}` };
   }
   if (spec.type === 'redis') {
-    for (const f of ['connectionString', 'db', 'user'] as const) {
+    for (const f of ['connectionString', 'db', 'user', ...POSTGRES_ONLY] as const) {
       if (spec[f] !== undefined) issues.add(`${f} is not used by redis`, 'give host and port', f);
     }
     if (spec.password !== undefined) {
@@ -120,8 +124,41 @@ function postgres(ctx: GenerationContext, issues: IssueCollector, spec: StorageB
     if (ctx.addSecretEnv(issues.at('password'), name, spec.password, issues.path('password'))) out.password = envRef(name);
   }
   if (kind === 'kv') out.table_name = 'llamastack_kvstore';
+  applyTls(ctx, issues, spec, kind, out);
+  if (spec.cidr !== undefined && !isCidr(spec.cidr)) {
+    issues.add(`'${spec.cidr}' is not a CIDR block`, 'e.g. 10.20.0.0/16 or 10.20.3.4/32', 'cidr');
+  } else if (spec.cidr !== undefined) {
+    ctx.endpoints.push({ host, port, source: issues.path(), cidr: spec.cidr });
+    return out;
+  }
   addHost(ctx, host, port, issues.path());
   return out;
+}
+
+/**
+ * TLS to PostgreSQL. 0.7.1's kv_postgres passes ssl_mode and ca_cert_path to psycopg2.connect (as sslmode
+ * and sslrootcert); sql_postgres builds an asyncpg URL with neither, and asyncpg then reads PGSSLMODE and
+ * PGSSLROOTCERT from the environment, so those are set in the container.
+ */
+function applyTls(ctx: GenerationContext, issues: IssueCollector, spec: StorageBackendSpec, kind: 'kv' | 'sql', out: Record<string, unknown>): void {
+  if (spec.sslMode !== undefined && !SSL_MODES.includes(spec.sslMode)) {
+    issues.add(`'${spec.sslMode}' is not an sslmode`, `use one of: ${SSL_MODES.join(', ')}`, 'sslMode');
+    return;
+  }
+  if (spec.caCertPath !== undefined && (typeof spec.caCertPath !== 'string' || !spec.caCertPath.startsWith('/') || /[\s\0]/.test(spec.caCertPath))) {
+    issues.add(`'${String(spec.caCertPath)}' is not an absolute path`, 'give the path of the CA file in the container, e.g. /etc/llama-stack-ca/combined/ca-bundle.crt', 'caCertPath');
+    return;
+  }
+  if (spec.caCertPath !== undefined && spec.sslMode === 'disable') {
+    issues.add('caCertPath has no effect with sslMode disable', 'remove caCertPath, or use sslMode verify-full', 'caCertPath');
+  }
+  if (kind === 'kv') {
+    if (spec.sslMode !== undefined) out.ssl_mode = spec.sslMode;
+    if (spec.caCertPath !== undefined) out.ca_cert_path = spec.caCertPath;
+    return;
+  }
+  if (spec.sslMode !== undefined) ctx.plainEnv.push({ name: 'PGSSLMODE', value: spec.sslMode, source: issues.path('sslMode') });
+  if (spec.caCertPath !== undefined) ctx.plainEnv.push({ name: 'PGSSLROOTCERT', value: spec.caCertPath, source: issues.path('caCertPath') });
 }
 
 function checkPort(issues: IssueCollector, port: number | undefined): number | undefined {

@@ -238,6 +238,26 @@ export interface StorageBackendSpec {
    * @default - none
    */
   readonly password?: SecretKeyRef;
+  /**
+   * PostgreSQL only: the address range the database host resolves to, for a database outside the cluster
+   * (RDS, Cloud SQL): the NetworkPolicy then allows that range on the port, instead of refusing the host.
+   * @default - the host must be an in-cluster Service or an IP
+   */
+  readonly cidr?: string;
+  /**
+   * PostgreSQL only: libpq's `sslmode` (`disable`, `allow`, `prefer`, `require`, `verify-ca`, `verify-full`).
+   * For `kv` it is the backend's `ssl_mode`; Llama Stack 0.7.1's `sql_postgres` has no TLS setting, so for
+   * `sql` it is set as `PGSSLMODE` in the container, which its driver (asyncpg) reads when no TLS is configured.
+   * @default - the drivers' default (`prefer`)
+   */
+  readonly sslMode?: string;
+  /**
+   * PostgreSQL only: path of the CA certificate file in the container, for `verify-ca`/`verify-full` (for
+   * example the combined bundle of `networking.tls.caBundle`, `/etc/llama-stack-ca/combined/ca-bundle.crt`). For
+   * `kv` it is `ca_cert_path`; for `sql`, `PGSSLROOTCERT`.
+   * @default - the drivers' default
+   */
+  readonly caCertPath?: string;
 }
 
 /** Where the server keeps its state. */

@@ -78,3 +78,12 @@ export function peerOf(peer: INetworkPeer, policyNamespace: string): k8s.Network
   const podSelector = { matchLabels: { ...peer.podSelectorLabels } };
   return peer.namespace === policyNamespace ? { podSelector } : { podSelector, namespaceSelector: namespacePeer(peer.namespace).namespaceSelector };
 }
+
+/** An IPv4 or IPv6 CIDR block: a valid address (as Node parses it) and a prefix length in range. */
+export function isCidr(text: string): boolean {
+  const m = /^([^/]+)\/([0-9]{1,3})$/.exec(text);
+  if (!m) return false;
+  const family = isIP(m[1]);
+  const bits = Number(m[2]);
+  return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
+}

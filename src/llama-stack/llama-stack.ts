@@ -422,6 +422,7 @@ function containerEnv(port: number, dataDir: string, config: GeneratedConfig, en
     { name: 'XDG_CACHE_HOME', value: CACHE_DIR },
   ];
   for (const v of config.envVars) out.push(secretEnv(v.name, v.secretKeyRef));
+  for (const v of config.plainEnv) out.push({ name: v.name, value: v.value });
   for (const name of Object.keys(env ?? {}).sort()) {
     const value = env![name];
     out.push(typeof value === 'string' ? { name, value } : secretEnv(name, value));

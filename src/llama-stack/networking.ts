@@ -53,6 +53,8 @@ export function egressTargets(
     const held = where.kind === 'service' && e.port !== undefined ? heldServer(e.host!, e.port) : undefined;
     if (held) {
       out.push(held);
+    } else if (e.cidr !== undefined && e.port !== undefined) {
+      out.push({ port: e.port, peer: { ipBlock: { cidr: e.cidr } } });
     } else if (where.kind === 'service') {
       out.push({ port: e.port!, peer: where.namespace ? namespacePeer(where.namespace) : { podSelector: {} } });
     } else if (where.kind === 'ip' && where.private) {
@@ -61,7 +63,7 @@ export function egressTargets(
       const what = e.host === undefined ? e.note! : `'${e.host}' is outside the cluster`;
       issues.add(`${what}, and egress there is blocked by the stack's NetworkPolicy`, fix, e.source);
     } else if (e.port !== undefined && e.port !== 443) {
-      issues.add(`'${e.host}' is outside the cluster on port ${e.port}; allowInternetEgress opens TCP 443 only`, 'use an https endpoint on port 443', e.source);
+      issues.add(`'${e.host}' is outside the cluster on port ${e.port}; allowInternetEgress opens TCP 443 only`, 'use an https endpoint on port 443 (for a PostgreSQL database outside the cluster, give storage.<kv|sql>.cidr)', e.source);
     }
   }
   return out;

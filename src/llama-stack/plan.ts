@@ -102,6 +102,9 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
   checkNetworking(issues, props);
   checkDns(issues.at('networking.dns'), props.networking?.dns);
   if (generated?.config) checkPodState(issues, props, workload, podState(generated.config, containerEnvOf(props)));
+  for (const v of generated?.plainEnv ?? []) {
+    if (containerEnvOf(props).has(v.name)) issues.add(`${v.name} is set from ${v.source}`, `remove it from env (or workload.overrides.env) and keep ${v.source}`, `env.${v.name}`);
+  }
 
   // Egress: a held server by its pods and container port; other endpoints by where their host is.
   const clientNamespace = ctx.namespace ?? 'default';
