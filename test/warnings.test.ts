@@ -10,6 +10,8 @@ import { WARNINGS } from '../src/core/warnings';
 const replacing: LlamaStackProps = {
   distribution: { name: 'starter' },
   providers: { inference: { provider: 'vllm', endpoint: 'http://vllm.models.svc:8000/v1' } },
+  // The starter's embedding model and reranker download from the Hub: with internet egress, no warning there.
+  networking: { allowInternetEgress: true },
 };
 const LINE = "[warning base-provider-replaced] c/stack providers.inference: replaces the base config's inference provider 'vllm' (remote::vllm)";
 

@@ -32,9 +32,20 @@ export function platform(app: App): ModelPlatform {
     cache: { size: '100Gi', accessMode: 'ReadWriteMany' },
   });
   p.addModel('qwen-small', { model: 'Qwen/Qwen2.5-0.5B-Instruct', servedModelName: 'qwen-small', disabledIn: ['production'] });
+  // Production runs three stack pods, so no state may live in a pod: PostgreSQL, Redis, pgvector and S3
+  // (MinIO), each reached as a Service of the environment's own namespace.
   p.addStack('assistant', {
     distribution: { name: 'starter' },
     models: ['llama-8b', 'qwen-small'],
+    storage: {
+      kv: { type: 'redis', host: 'redis' },
+      sql: { type: 'postgres', host: 'postgres', user: 'assistant', db: 'assistant', password: { name: 'postgres', key: 'password' } },
+    },
+    providers: {
+      vectorIo: { id: 'rag', provider: 'pgvector', endpoint: 'postgresql://postgres:5432', settings: { db: 'assistant', user: 'assistant' }, secretRefs: { password: { name: 'postgres', key: 'password' } } },
+      files: { id: 's3', provider: 's3', endpoint: 'http://minio:9000', settings: { bucket_name: 'assistant-files' } },
+    },
+    disabled: ['vectorIo/faiss', 'vectorIo/sqlite-vec', 'files/builtin-files'],
     networking: { expose: { hostname: 'assistant.dev.example.com' } },
   });
   return p;

@@ -12,6 +12,7 @@ import { isObject } from './schema';
 import { CONFIG_SPEC_FIELDS } from './shape';
 import { applyStorage } from './storage';
 import { LlamaStackConfigSpec } from './types';
+import { applyVectorStores } from './vector-stores';
 import { IssueCollector } from '../core/errors';
 import { isDnsSubdomain, isEnvVarName, looksSecret } from '../core/names';
 import { compareStrings } from '../core/order';
@@ -136,6 +137,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   applyResources(ctx, input.resources, supplied);
   external.finish();
   applyStorage(ctx, input.storage);
+  applyVectorStores(ctx, input.vectorStores);
   applyServer(config, input.server);
 
   // Checks of the final config run even when earlier steps found problems, so every problem is reported
@@ -179,7 +181,7 @@ function checkOverride(issues: IssueCollector, input: ConfigInput): void {
   if (!isDnsSubdomain(name)) {
     issues.add(`'${String(name)}' is not a valid ConfigMap name`, 'use a DNS-1123 subdomain', 'overrideConfig.configMapName');
   }
-  for (const field of ['providers', 'resources', 'storage', 'disabled'] as const) {
+  for (const field of ['providers', 'resources', 'storage', 'disabled', 'vectorStores'] as const) {
     if (input[field] !== undefined) {
       issues.add(`overrideConfig and ${field} are mutually exclusive`, `remove ${field}: the override ConfigMap is used verbatim, or remove overrideConfig to generate the config`, field);
     }

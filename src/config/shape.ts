@@ -56,5 +56,12 @@ export const CONFIG_SPEC_FIELDS: Record<string, Shape> = {
   storage: { obj: { kv: BACKEND, sql: BACKEND } },
   disabled: { arr: 'string' },
   overrideConfig: { obj: { configMapName: 'string' } },
+  vectorStores: {
+    obj: {
+      defaultProvider: 'string',
+      embeddingModel: { obj: { provider: 'string', model: 'string', dimension: 'number' } },
+      rerankerModel: { obj: { provider: 'string', model: 'string' } },
+    },
+  },
   env: { map: { oneOf: ['string', SECRET_REF] } },
 };

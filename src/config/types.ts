@@ -195,6 +195,39 @@ export interface ResourcesSpec {
   readonly shields?: Array<string | ShieldSpec>;
 }
 
+/** A model of an inference provider, by the provider's ID and the model's ID on it. */
+export interface QualifiedModelSpec {
+  /** The inference provider ID. */
+  readonly provider: string;
+  /** The model's ID on that provider (its provider model ID). */
+  readonly model: string;
+  /**
+   * The embedding dimension (embedding models).
+   * @default - the one registered with the model
+   */
+  readonly dimension?: number;
+}
+
+/** The `vector_stores` block: defaults for vector stores (Llama Stack 0.7.1 VectorStoresConfig). */
+export interface VectorStoresSpec {
+  /**
+   * The vector_io provider used when a request names none (`default_provider_id`).
+   * @default - the base config's (`faiss` for the starter)
+   */
+  readonly defaultProvider?: string;
+  /**
+   * The embedding model for new vector stores (`default_embedding_model`): a registered embedding model, or a
+   * model of an inline provider that downloads it (sentence-transformers).
+   * @default - the base config's (the starter's sentence-transformers/nomic-ai/nomic-embed-text-v1.5, downloaded on first use)
+   */
+  readonly embeddingModel?: QualifiedModelSpec;
+  /**
+   * The reranker (`default_reranker_model`).
+   * @default - the base config's (the starter's transformers/Qwen/Qwen3-Reranker-0.6B, downloaded on first use)
+   */
+  readonly rerankerModel?: QualifiedModelSpec;
+}
+
 /** A shield to register (`registered_resources.shields`). */
 export interface ShieldSpec {
   /** The shield ID clients use (`shield_id`). */
@@ -312,6 +345,11 @@ export interface LlamaStackConfigSpec {
    * @default - config.yaml is generated
    */
   readonly overrideConfig?: OverrideConfigSpec;
+  /**
+   * Defaults for vector stores: provider, embedding model and reranker (`vector_stores`).
+   * @default - the base config's
+   */
+  readonly vectorStores?: VectorStoresSpec;
   /**
    * Extra container environment: plain values, or Secret references. Names used as `${env.X}` in the
    * config (without a default) must be supplied here.

@@ -27,6 +27,8 @@ export enum WarningCode {
   PROVIDER_WITHOUT_ENDPOINT = 'provider-without-endpoint',
   /** An endpoint points at the server's own pod (localhost). */
   ENDPOINT_IS_LOCAL = 'endpoint-is-local',
+  /** A default model is downloaded on first use, but the NetworkPolicy blocks the internet. */
+  DOWNLOAD_BLOCKED = 'download-blocked',
 }
 
 /** Every code with a one-line description (the source of docs/warnings.md's table, checked by a test). */
@@ -42,6 +44,7 @@ export const WARNINGS: Record<string, string> = {
   [WarningCode.EGRESS_NOT_DERIVED]: 'an endpoint is only known at run time, so no egress rule was derived for it',
   [WarningCode.PROVIDER_WITHOUT_ENDPOINT]: 'a remote provider has no endpoint',
   [WarningCode.ENDPOINT_IS_LOCAL]: 'an endpoint points at the server\'s own pod',
+  [WarningCode.DOWNLOAD_BLOCKED]: 'a default model is downloaded on first use, but the NetworkPolicy blocks the internet',
 };
 
 /** A warning of one construct. */

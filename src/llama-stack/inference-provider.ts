@@ -13,6 +13,17 @@ export interface InferenceProviderOptions {
    * @default - the server's backend (`vllm` for a VllmModel)
    */
   readonly provider?: string;
+  /**
+   * What the model is: `llm`, `embedding` or `rerank`. Remote providers list a server's models as `llm`, so
+   * an embedding model must be registered as one to be usable for vector stores.
+   * @default 'llm'
+   */
+  readonly modelType?: string;
+  /**
+   * The embedding dimension, required for `embedding` models.
+   * @default - none
+   */
+  readonly embeddingDimension?: number;
 }
 
 /** Inference providers built from model servers. */
@@ -29,7 +40,13 @@ export class InferenceProvider {
       id: options?.id ?? server.node.id,
       endpoint: `${server.url}/v1`,
       apiKey: server.apiKey,
-      models: [{ name: server.servedModelName, providerModelId: server.servedModelName, contextLength: server.contextLength }],
+      models: [{
+        name: server.servedModelName,
+        providerModelId: server.servedModelName,
+        modelType: options?.modelType,
+        embeddingDimension: options?.embeddingDimension,
+        contextLength: options?.modelType === 'embedding' ? undefined : server.contextLength,
+      }],
       server,
     };
   }

@@ -150,7 +150,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
     this.image = config.image;
     this.configYaml = config.yaml;
     this.configHash = config.hash;
-    this.warnings = config.warnings.map((f) => ({ ...f, construct: this.node.path }));
+    this.warnings = plan.warnings.map((f) => ({ ...f, construct: this.node.path }));
     this.providerCount = config.providerCount;
     this.resourceCount = config.resourceCount;
     this.serviceName = `${name}-service`;

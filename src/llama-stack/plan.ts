@@ -9,11 +9,13 @@ import { checkWorkload, planWorkload, WorkloadPlan } from './workload';
 import { GeneratedConfig, generateInto } from '../config/generate';
 import { podState, PodState } from '../config/runtime';
 import { ProviderSpec } from '../config/types';
+import { modelDownloads } from '../config/vector-stores';
 import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { endpointHostKey, IModelServer, isModelServer, serviceHostKeys } from '../core/model-server';
 import { classifyHost, egressRules, internetEgressRule, namespacePeer, peerOf } from '../core/network';
+import { Finding } from '../core/warnings';
 import { EXTERNAL_PROVIDERS_DIR, SCRIPTS_DIR_MOUNT } from '../external-provider/pod';
 import { resolveExternalProviders, ResolvedExternalProviders } from '../external-provider/resolve';
 
@@ -65,6 +67,8 @@ export interface StackPlan {
   readonly serviceEndpoints: ServiceEndpoint[];
   readonly egress: k8s.NetworkPolicyEgressRule[];
   readonly expose?: ReturnType<typeof exposeSpec>;
+  /** Warnings of the engine and of the plan. */
+  readonly warnings: Finding[];
 }
 
 /** Every check of the props (all issues collected); undefined when any was found. */
@@ -138,6 +142,7 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
       ...(internet ? [internetEgressRule([443])] : []),
     ],
     expose: exposeSpec(props.networking?.expose),
+    warnings: [...generated.warnings, ...(generated.config && !internet ? modelDownloads(generated.config, containerEnvOf(props)) : [])],
   };
 }
 
