@@ -73,7 +73,8 @@ export function applyVectorStores(ctx: GenerationContext, spec: VectorStoresSpec
     if (m.dimension !== undefined && (!Number.isInteger(m.dimension) || m.dimension <= 0)) {
       at.add(`dimension must be a positive integer, got ${m.dimension}`, 'e.g. 768', 'dimension');
     }
-    block.default_embedding_model = { provider_id: m.provider, model_id: m.model, ...(m.dimension !== undefined ? { embedding_dimensions: m.dimension } : {}) };
+    const dimension = m.dimension !== undefined ? { embedding_dimensions: m.dimension } : {};
+    block.default_embedding_model = { provider_id: m.provider, model_id: m.model, ...dimension };
   }
   if (spec.rerankerModel !== undefined) {
     const m = spec.rerankerModel;
