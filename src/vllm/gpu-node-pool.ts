@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { capacityProblems, GpuDemand } from './capacity';
+import { GpuMemory, gpuMemoryOf } from './gpu-products';
 import { IssueCollector, ValidationIssue } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { compareStrings } from '../core/order';
@@ -40,6 +41,15 @@ export interface GpuNodePoolProps {
    * @default 'nvidia.com/gpu'
    */
   readonly gpuResource?: string;
+  /**
+   * Memory of one GPU (of one slice, with a MIG `gpuResource`), in GiB, as `nvidia.com/gpu.memory`
+   * shows it divided by 1024. Models placed on the pool are checked against it: their weights, a minimal
+   * KV cache and vLLM's overhead must fit in this x `gpuMemoryUtilization` x their GPUs.
+   * @default - from the MIG profile of `gpuResource` (`nvidia.com/mig-3g.40gb`: 40), else from the GPU
+   * product(s), the smallest when there are several (see docs/vllm-models.md for the known products);
+   * when neither says, GPU memory is not checked
+   */
+  readonly gpuMemoryGiB?: number;
 }
 
 const GPU_NODE_POOL_SHAPE: Shape = {
@@ -51,6 +61,7 @@ const GPU_NODE_POOL_SHAPE: Shape = {
     nodeSelector: { map: 'string' },
     tolerations: { arr: { obj: {}, open: true } },
     gpuResource: 'string',
+    gpuMemoryGiB: 'number',
   },
 };
 
@@ -76,6 +87,13 @@ export class GpuNodePool extends Construct {
   public readonly gpuProducts: string[];
   /** Tolerations pods get. */
   public readonly tolerations: k8s.Toleration[];
+  /**
+   * Memory of one GPU (or MIG slice) in GiB: `gpuMemoryGiB`, or what the MIG profile or GPU product says;
+   * undefined when unknown (models on the pool are then not checked against GPU memory).
+   */
+  public readonly gpuMemoryGiB?: number;
+  /** @internal The memory and the device it is of, for the models' fit check. */
+  public readonly _gpuMemory?: GpuMemory;
   private readonly placements: Placement[] = [];
 
   constructor(scope: Construct, id: string, props: GpuNodePoolProps) {
@@ -99,6 +117,10 @@ export class GpuNodePool extends Construct {
     if (props?.gpuResource !== undefined && !/^[a-z0-9.-]+\/[a-z0-9._-]+$/i.test(props.gpuResource)) {
       issues.add(`'${props.gpuResource}' is not an extended resource name`, 'e.g. nvidia.com/gpu, amd.com/gpu or nvidia.com/mig-3g.40gb', 'gpuResource');
     }
+    const mem = props?.gpuMemoryGiB;
+    if (mem !== undefined && !(Number.isFinite(mem) && mem > 0 && mem <= 4096)) {
+      issues.add(`expected GiB of one GPU, above 0 and at most 4096, got ${String(mem)}`, 'e.g. 80 for an 80 GB GPU; see nvidia.com/gpu.memory (MiB) on the nodes', 'gpuMemoryGiB');
+    }
     issues.throwIfAny(this.node.path);
     this.gpusPerNode = props.gpusPerNode;
     this.nodes = props.nodes;
@@ -106,6 +128,8 @@ export class GpuNodePool extends Construct {
     this.nodeSelector = { ...props.nodeSelector };
     this.gpuProducts = props.gpuProduct !== undefined ? [props.gpuProduct] : [...(props.gpuProducts ?? [])];
     this.tolerations = [...(props.tolerations ?? [])];
+    this._gpuMemory = gpuMemoryOf({ gpuMemoryGiB: props.gpuMemoryGiB, gpuResource: this.gpuResource, gpuProducts: this.gpuProducts });
+    this.gpuMemoryGiB = this._gpuMemory?.gib;
     onSynth(this, () => this.validateCapacity());
   }
 

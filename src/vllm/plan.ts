@@ -2,11 +2,13 @@
  * VllmModel props -> a validated plan (names, flags, sizing, env, volumes), as a pure function. The
  * construct only turns the plan into objects.
  */
-import { checkExtraArgs, DEFAULT_VLLM_VERSION, KNOWN_VLLM_VERSIONS } from './flags';
+import { checkExtraArgs, DEFAULT_VLLM_VERSION, flagName, KNOWN_VLLM_VERSIONS, SHORT_FLAGS } from './flags';
+import { GpuMemory, gpuMemoryOf } from './gpu-products';
+import { DEFAULT_GPU_MEMORY_UTILIZATION, fitProblem, weightPrecision } from './memory-fit';
 import { VllmModelProps } from './props';
 import {
-  defaultSharedMemoryGi, parametersFromModelName, parseParameters, sizeClass, SizeClass, progressDeadlineSeconds,
-  startupProbeTiming, terminationGracePeriodSeconds,
+  defaultResources, defaultSharedMemoryGi, parametersForMemory, parametersFromModelName, parseParameters, PodResources, sizeClass, SizeClass,
+  progressDeadlineSeconds, startupProbeTiming, terminationGracePeriodSeconds,
 } from './sizing';
 import { SecretKeyRef } from '../config/types';
 import { IssueCollector } from '../core/errors';
@@ -160,8 +162,16 @@ function secretEnv(name: string, ref: SecretKeyRef): k8s.EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
 }
 
+/** What the plan needs of the pool a model is placed on (a `GpuNodePool`). */
+export interface PoolForPlan {
+  readonly gpuResource: string;
+  readonly gpusPerNode?: number;
+  /** The memory of one of its GPUs, when known. */
+  readonly _gpuMemory?: GpuMemory;
+}
+
 /** Validates `props` (all problems into `issues`) and plans the workload; undefined when invalid. */
-export function planModel(issues: IssueCollector, props: VllmModelProps, id: string, pool?: { gpuResource: string }): VllmPlan | undefined {
+export function planModel(issues: IssueCollector, props: VllmModelProps, id: string, pool?: PoolForPlan): VllmPlan | undefined {
   const name = props.name ?? id;
   const environment = props.environment;
   if (!isDns1123Label(name) || !/^[a-z]/.test(name)) {
@@ -249,18 +259,19 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
   if (props.parameters !== undefined && billions === undefined) {
     issues.add(`'${props.parameters}' is not a parameter count`, 'e.g. 8B, 70B, 0.5B or 8x7B', 'parameters');
   } else if (billions === undefined) {
-    issues.add(`the parameter count cannot be read from '${model}'`, 'set parameters (e.g. \'8B\'); it sizes the startup budget, CPU and memory', 'parameters');
+    issues.add(`the parameter count cannot be read from '${model}'`, 'set parameters (e.g. \'8B\'); it sizes the startup budget and memory, and checks GPU memory', 'parameters');
   }
   const size = sizeClass(billions ?? 8);
+  checkMemoryFit(issues, props, model, tp, pp, version, pool);
   checkInt(issues, 'startupBudgetSeconds', props.startupBudgetSeconds, 60, 86400);
   checkInt(issues, 'drainSeconds', props.drainSeconds, 0, 3600);
   const startupBudgetSeconds = props.startupBudgetSeconds ?? size.startupBudgetSeconds;
   const drainSeconds = props.drainSeconds ?? 30;
 
-  // Resources: CPU and memory by size unless given; /dev/shm on top of memory; GPUs derived.
+  // Resources: CPU by GPUs, memory by GPUs and size, unless given; /dev/shm on top of memory; GPUs derived.
   const shm = props.sharedMemorySize ?? `${defaultSharedMemoryGi(gpus)}Gi`;
   if (!isQuantity(shm) || !(quantityValue(shm)! > 0)) issues.add(`'${shm}' is not a memory size`, 'e.g. 2Gi', 'sharedMemorySize');
-  const resources = planResources(issues.at('resources'), props, size, shm, gpuResource, gpus);
+  const resources = planResources(issues.at('resources'), props, defaultResources(billions ?? 8, gpus), shm, gpuResource, gpus);
 
   // Cache.
   const cache = planCache(issues.at('cache'), props, serviceName, replicas);
@@ -363,8 +374,59 @@ export function buildArgs(
   return [...args, ...(props.extraArgs ?? [])];
 }
 
+/**
+ * extraArgs that change what the GPUs hold (weights offloaded to the CPU, a fixed KV-cache size, an
+ * online quantization config, a loader that quantizes or reads GGUF): the fit check then cannot know.
+ */
+const MEMORY_FLAGS = [
+  '--cpu-offload-gb', '--cpu-offload-params', '--offload-backend', '--offload-group-size', '--offload-num-in-group', '--offload-params',
+  '--offload-prefetch-step', '--kv-cache-memory-bytes', '--quantization-config',
+];
+
+function memoryFlagGiven(args: readonly string[]): boolean {
+  return args.some((arg, i) => {
+    if (typeof arg !== 'string') return false;
+    const name = SHORT_FLAGS[flagName(arg)] ?? flagName(arg);
+    if (MEMORY_FLAGS.includes(name)) return true;
+    if (name !== '--load-format') return false;
+    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[i + 1];
+    return value === 'gguf' || value === 'bitsandbytes';
+  });
+}
+
+/**
+ * GPU memory at synth time (src/vllm/memory-fit.ts): only when the GPU's memory, the parameter count and
+ * the weights' width are all known, and no extraArgs change what the GPUs hold. Otherwise nothing is said.
+ */
+function checkMemoryFit(
+  issues: IssueCollector, props: VllmModelProps, model: string, tp: number, pp: number, version: string | undefined, pool: PoolForPlan | undefined,
+): void {
+  // Inputs reported elsewhere when wrong are not second-guessed here.
+  const count = (n: number) => Number.isInteger(n) && n >= 1 && n <= 64;
+  const util = props.gpuMemoryUtilization;
+  if (!count(tp) || !count(pp) || (util !== undefined && !(typeof util === 'number' && util > 0 && util <= 1))) return;
+  if (props.dtype !== undefined && !DTYPES.includes(props.dtype)) return;
+  const gpu = pool !== undefined ? pool._gpuMemory : gpuMemoryOf({ gpuResource: props.gpuResource });
+  if (gpu === undefined || memoryFlagGiven(props.extraArgs ?? [])) return;
+  const billions = parametersForMemory(model, props.parameters);
+  const precision = weightPrecision(model, props.dtype, props.quantization);
+  if (billions === undefined || precision === undefined) return;
+  const problem = fitProblem({
+    model,
+    billions,
+    precision,
+    tensorParallelSize: tp,
+    pipelineParallelSize: pp,
+    utilization: util ?? DEFAULT_GPU_MEMORY_UTILIZATION[version ?? DEFAULT_VLLM_VERSION] ?? DEFAULT_GPU_MEMORY_UTILIZATION[DEFAULT_VLLM_VERSION],
+    utilizationGiven: props.gpuMemoryUtilization !== undefined,
+    gpu,
+    gpusPerNode: gpu.mig ? undefined : pool?.gpusPerNode,
+  });
+  if (problem) issues.add(problem.message, problem.hint, problem.path);
+}
+
 function planResources(
-  issues: IssueCollector, props: VllmModelProps, size: SizeClass, shm: string, gpuResource: string, gpus: number,
+  issues: IssueCollector, props: VllmModelProps, size: PodResources, shm: string, gpuResource: string, gpus: number,
 ): VllmPlan['resources'] {
   const given = props.resources ?? {};
   for (const kind of ['requests', 'limits'] as const) {

@@ -86,7 +86,9 @@ export interface VllmModelOptions {
    */
   readonly servedModelName?: string;
   /**
-   * Total parameter count (`8B`, `70B`, `0.5B`, `8x7B`); sizes the startup budget, CPU and memory.
+   * Total parameter count (`8B`, `70B`, `0.5B`, `8x7B`); sizes the startup budget and memory, and with a
+   * node pool whose GPU memory is known, checks that the weights fit (`8x7B` is not checked: it overstates
+   * the total; give it as e.g. `47B`).
    * @default - read from the model name (`Llama-3.1-8B-Instruct` -> 8B); required when the name does not say
    * (or names only active parameters, like `17B-16E`)
    */
@@ -249,7 +251,9 @@ export interface VllmModelOptions {
   /**
    * CPU and memory; GPUs are always tensorParallelSize x pipelineParallelSize. /dev/shm is added to
    * the memory request and limit.
-   * @default - by model size, from the seed's 8-16 CPUs and 32-48Gi for models up to 34B
+   * @default - CPU from the GPU count N (request 2 + N, limit twice that: vLLM's API server, engine core
+   * and one worker per GPU); memory request 6Gi + 2Gi x N + 0.25Gi per billion parameters (rounded up),
+   * limit twice that
    */
   readonly resources?: ContainerResourcesSpec;
   /**
@@ -304,8 +308,9 @@ export interface VllmModelProps extends VllmModelOptions {
    */
   readonly name?: string;
   /**
-   * The GPU node pool to run on: its node selector, affinity and tolerations are used, and its capacity
-   * is checked against every model placed on it.
+   * The GPU node pool to run on: its node selector, affinity and tolerations are used, its capacity
+   * is checked against every model placed on it, and when its GPU memory is known (`gpuMemoryGiB`, a
+   * known GPU product or a MIG resource) the model must fit in it.
    * @default - any node with the GPU resource
    */
   readonly nodePool?: GpuNodePool;

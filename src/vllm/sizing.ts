@@ -1,7 +1,7 @@
 /**
- * Sizing from the model's parameter count: start-up budget (probes, deadlines), CPU and memory,
- * /dev/shm, and the shutdown timings. Estimates, documented in docs/model-initialization.md; every
- * figure can be overridden by a prop.
+ * Sizing from the model's parameter count and GPUs: start-up budget (probes, deadlines), CPU and
+ * memory, /dev/shm, and the shutdown timings. Estimates, documented in docs/model-initialization.md and
+ * docs/vllm-models.md §4; every figure can be overridden by a prop.
  */
 
 /** Parameter counts in billions: `8B`, `0.5B`, `500M`, `1.5T`, and mixture-of-experts `8x7B`. */
@@ -33,33 +33,72 @@ export function parametersFromModelName(model: string): number | undefined {
   return plain[2].toUpperCase() === 'M' ? Number(plain[1]) / 1000 : Number(plain[1]);
 }
 
+/**
+ * The total parameter count the GPU-memory check uses: as read, except `<N>x<M>B` (N experts of M
+ * billion), which counts the layers the experts share N times and so overstates the total
+ * (Mixtral-8x7B has 46.7B parameters, not 56B); undefined then, and the check is skipped.
+ */
+export function parametersForMemory(model: string, parameters?: string): number | undefined {
+  if (parameters !== undefined) return /^\s*\d+x/i.test(parameters) ? undefined : parseParameters(parameters);
+  const name = model.split('/').pop() ?? model;
+  if (/(?:^|[-_.])\d+x\d+(?:\.\d+)?B(?=$|[-_.])/i.test(name)) return undefined;
+  return parametersFromModelName(model);
+}
+
 /** One size class: up to `maxBillions` parameters. */
 export interface SizeClass {
   readonly maxBillions: number;
   /** Seconds from container start to the first `/health` 200, cold Hub download included. */
   readonly startupBudgetSeconds: number;
-  readonly cpuRequest: string;
-  readonly cpuLimit: string;
-  /** Memory for the server process, without /dev/shm (which is added). */
-  readonly memoryRequestGi: number;
-  readonly memoryLimitGi: number;
 }
 
 /**
  * Budgets bracket the references (research/vllm.md §1g) and are never below the seed's (600 s for
- * 7B-13B, 1200 s for 70B). CPU and memory start at the seed's ranges (8-16 CPUs, 32-48Gi).
+ * 7B-13B, 1200 s for 70B).
  */
 export const SIZE_CLASSES: readonly SizeClass[] = [
-  { maxBillions: 3, startupBudgetSeconds: 600, cpuRequest: '8', cpuLimit: '16', memoryRequestGi: 32, memoryLimitGi: 48 },
-  { maxBillions: 9, startupBudgetSeconds: 900, cpuRequest: '8', cpuLimit: '16', memoryRequestGi: 32, memoryLimitGi: 48 },
-  { maxBillions: 34, startupBudgetSeconds: 1500, cpuRequest: '8', cpuLimit: '16', memoryRequestGi: 32, memoryLimitGi: 48 },
-  { maxBillions: 110, startupBudgetSeconds: 2400, cpuRequest: '16', cpuLimit: '32', memoryRequestGi: 64, memoryLimitGi: 96 },
-  { maxBillions: 400, startupBudgetSeconds: 5400, cpuRequest: '32', cpuLimit: '64', memoryRequestGi: 128, memoryLimitGi: 192 },
-  { maxBillions: Infinity, startupBudgetSeconds: 7200, cpuRequest: '32', cpuLimit: '64', memoryRequestGi: 256, memoryLimitGi: 384 },
+  { maxBillions: 3, startupBudgetSeconds: 600 },
+  { maxBillions: 9, startupBudgetSeconds: 900 },
+  { maxBillions: 34, startupBudgetSeconds: 1500 },
+  { maxBillions: 110, startupBudgetSeconds: 2400 },
+  { maxBillions: 400, startupBudgetSeconds: 5400 },
+  { maxBillions: Infinity, startupBudgetSeconds: 7200 },
 ];
 
 export function sizeClass(billions: number): SizeClass {
   return SIZE_CLASSES.find((c) => billions <= c.maxBillions)!;
+}
+
+/** CPU and memory of the vLLM container, before /dev/shm (which is added to memory). */
+export interface PodResources {
+  readonly cpuRequest: string;
+  readonly cpuLimit: string;
+  readonly memoryRequestGi: number;
+  readonly memoryLimitGi: number;
+}
+
+/** Host memory for the API server and engine-core processes (Python, PyTorch, CUDA libraries, tokenizer). */
+export const MEMORY_BASE_GI = 6;
+/** Host memory per GPU worker process (its CUDA context, NCCL and pinned buffers, torch.compile). */
+export const MEMORY_PER_GPU_GI = 2;
+/**
+ * Host memory per billion parameters (an eighth of the 16-bit weights): checkpoint pages and staging
+ * buffers while the weights pass through on their way to the GPUs.
+ */
+export const MEMORY_PER_BILLION_GI = 0.25;
+
+/**
+ * CPU follows vLLM's processes, not the model's size: one API server, one engine core and one worker per
+ * GPU, each busy when the server is (vLLM docs, configuration/optimization.md, "CPU Resources for GPU
+ * Deployments": at least `2 + N` physical cores, `2 x (2 + N)` vCPUs with hyperthreading). The request is
+ * `2 + N`, so a one-GPU model fits a 4-vCPU GPU node; the limit is `2 x (2 + N)`.
+ * Memory is `MEMORY_BASE_GI + MEMORY_PER_GPU_GI x N + MEMORY_PER_BILLION_GI x billions`, rounded up; the
+ * limit is twice that. Estimates; `resources` overrides them.
+ */
+export function defaultResources(billions: number, gpus: number): PodResources {
+  const cpu = 2 + gpus;
+  const memory = Math.ceil(MEMORY_BASE_GI + MEMORY_PER_GPU_GI * gpus + MEMORY_PER_BILLION_GI * billions);
+  return { cpuRequest: String(cpu), cpuLimit: String(2 * cpu), memoryRequestGi: memory, memoryLimitGi: 2 * memory };
 }
 
 /** Probe period of the startup probe; its failureThreshold carries the budget. */

@@ -53,11 +53,12 @@ describe('defaults', () => {
     expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
   });
 
-  test('GPU request = limit; CPU/memory from the seed plus /dev/shm; toleration; no service links', () => {
+  test('GPU request = limit; CPU from the GPU count, memory from size and GPUs, plus /dev/shm; toleration; no service links', () => {
     const c = container(objs);
+    // CPU 2 + 1 GPU (limit twice); memory 6 + 2 x 1 + 0.25 x 8 = 10Gi (limit 20Gi), each + 2Gi /dev/shm.
     expect(c.resources).toEqual({
-      requests: { 'cpu': '8', 'memory': '34Gi', 'nvidia.com/gpu': '1' },
-      limits: { 'cpu': '16', 'memory': '50Gi', 'nvidia.com/gpu': '1' },
+      requests: { 'cpu': '3', 'memory': '12Gi', 'nvidia.com/gpu': '1' },
+      limits: { 'cpu': '6', 'memory': '22Gi', 'nvidia.com/gpu': '1' },
     });
     const pod = find(objs, 'Deployment').spec.template.spec;
     expect(pod.tolerations).toEqual([{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
@@ -159,7 +160,8 @@ describe('props', () => {
       '--disable-access-log-for-endpoints', '/health,/metrics', '--shutdown-timeout', '45', '--enable-chunked-prefill',
     ]);
     expect(container(objs).resources.limits['nvidia.com/gpu']).toBe('4');
-    expect(container(objs).resources.limits.memory).toBe('56Gi'); // 48Gi + 8Gi shm for more than one GPU
+    // 2 x (6 + 2 x 4 GPUs + 0.25 x 8)Gi + 8Gi shm for more than one GPU.
+    expect(container(objs).resources.limits.memory).toBe('40Gi');
     const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('llama-8b-production-config-'))!;
     expect(cm.immutable).toBe(true);
     expect(cm.data).toEqual({ 'chat-template.jinja': '{{ messages }}', 'generation_config.json': '{\n  "temperature": 0.6,\n  "top_p": 0.9\n}\n' });
@@ -209,7 +211,8 @@ describe('props', () => {
     const objs = synth({ ...base, model: 'meta-llama/Llama-3.3-70B-Instruct', tensorParallelSize: 4 });
     const c = container(objs);
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBe(2400);
-    expect(c.resources.requests).toEqual({ 'cpu': '16', 'memory': '72Gi', 'nvidia.com/gpu': '4' });
+    // CPU 2 + 4 GPUs; memory 6 + 2 x 4 + 0.25 x 70 = 31.5 -> 32Gi, + 8Gi /dev/shm.
+    expect(c.resources.requests).toEqual({ 'cpu': '6', 'memory': '40Gi', 'nvidia.com/gpu': '4' });
     // Waits out a whole rollout: 2400 s budget + 600 s for scheduling and pull, plus 5 minutes.
     expect(find(objs, 'PrometheusRule').spec.groups[0].rules[1].for).toBe('55m');
   });
@@ -287,7 +290,7 @@ describe('validation', () => {
       ': the chart has no namespace, so the Service URL cannot be known (create the model in a Chart with a namespace (new Chart(app, id, { namespace })))',
     ]);
     expect(errors({ ...base, model: 'org/custom-model' })).toEqual([
-      "parameters: the parameter count cannot be read from 'org/custom-model' (set parameters (e.g. '8B'); it sizes the startup budget, CPU and memory)",
+      "parameters: the parameter count cannot be read from 'org/custom-model' (set parameters (e.g. '8B'); it sizes the startup budget and memory, and checks GPU memory)",
     ]);
     expect(errors({ ...base, model: '/models/x', parameters: '8B' })).toEqual([
       "model: '/models/x' is not on the cache volume (weights given as a path must be under /cache/ (the cache volume), e.g. /cache/models/llama-8b)",
