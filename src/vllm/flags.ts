@@ -95,6 +95,8 @@ export const OWNED_FLAGS: Readonly<Record<string, string>> = {
   '--node-rank': 'multi-node serving is not supported by VllmModel',
   '--headless': 'multi-node serving is not supported by VllmModel',
   '--max-model-len': 'use maxModelLen',
+  '--runner': 'use runner',
+  '--convert': 'use convert',
   '--gpu-memory-utilization': 'use gpuMemoryUtilization',
   '--api-key': 'use apiKey (a Secret; a flag would put the key in the pod spec)',
   '--hf-token': 'use hfToken (a Secret; a flag would put the token in the pod spec)',

@@ -46,6 +46,8 @@ export const VLLM_MODEL_PROPS_SHAPE: Shape = {
     tensorParallelSize: 'number',
     pipelineParallelSize: 'number',
     maxModelLen: 'number',
+    runner: 'string',
+    convert: 'string',
     gpuMemoryUtilization: 'number',
     dtype: 'string',
     quantization: 'string',
@@ -239,6 +241,16 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
 
   // Typed flags.
   checkInt(issues, 'maxModelLen', props.maxModelLen, 1, 100_000_000);
+  // vllm/config/model.py RunnerOption and ConvertOption (v0.21.0).
+  if (props.runner !== undefined && !['auto', 'generate', 'pooling', 'draft'].includes(props.runner)) {
+    issues.add(`unknown runner '${props.runner}'`, 'use generate or pooling (auto, the default, lets vLLM decide)', 'runner');
+  }
+  if (props.convert !== undefined && !['auto', 'none', 'embed', 'classify'].includes(props.convert)) {
+    issues.add(`unknown convert '${props.convert}'`, 'use embed or classify', 'convert');
+  }
+  if (props.convert !== undefined && props.convert !== 'none' && props.runner === 'generate') {
+    issues.add(`convert '${props.convert}' adapts a model to the pooling runner, but runner is generate`, 'set runner: \'pooling\', or remove convert', 'convert');
+  }
   checkInt(issues, 'maxNumSeqs', props.maxNumSeqs, 1, 1_000_000);
   const util = props.gpuMemoryUtilization;
   if (util !== undefined && !(typeof util === 'number' && util > 0 && util <= 1)) {
@@ -357,6 +369,8 @@ export function buildArgs(
   if (tp > 1) add('--tensor-parallel-size', tp);
   if (pp > 1) add('--pipeline-parallel-size', pp);
   add('--max-model-len', props.maxModelLen);
+  add('--runner', props.runner);
+  add('--convert', props.convert);
   add('--gpu-memory-utilization', props.gpuMemoryUtilization);
   add('--dtype', props.dtype);
   add('--quantization', props.quantization);

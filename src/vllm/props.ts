@@ -124,6 +124,19 @@ export interface VllmModelOptions {
    */
   readonly maxModelLen?: number;
   /**
+   * `--runner`: `generate` (text generation) or `pooling` (embedding, classification and reward models,
+   * served on /v1/embeddings). Register a pooling model with a stack as an embedding model:
+   * `asInferenceProvider({ modelType: 'embedding', embeddingDimension })`.
+   * @default - vLLM detects it from the model's architecture (`auto`)
+   */
+  readonly runner?: string;
+  /**
+   * `--convert`: how vLLM adapts a model to the pooling runner (`embed`, `classify`), e.g. a generative
+   * checkpoint used for embeddings.
+   * @default - vLLM decides from the architecture
+   */
+  readonly convert?: string;
+  /**
    * `--gpu-memory-utilization`: fraction of GPU memory vLLM may use (0 < x <= 1).
    * @default - vLLM's default (0.92 in v0.21)
    */

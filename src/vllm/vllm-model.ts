@@ -10,7 +10,7 @@ import { VllmModelProps } from './props';
 import { PRE_STOP_SECONDS } from './sizing';
 import { ProviderSpec, SecretKeyRef } from '../config/types';
 import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
-import { IssueCollector } from '../core/errors';
+import { IssueCollector, ValidationError } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { selectorLabels, standardLabels } from '../core/labels';
 import { IModelServer, INetworkPeer } from '../core/model-server';
@@ -74,7 +74,7 @@ export class VllmModel extends Construct implements IModelServer {
   /** Pods. */
   public readonly replicas: number;
   /** Seconds a pod may take to start serving before it is restarted. */
-  public readonly startupBudgetSeconds: number;
+  public readonly startupBudgetSeconds?: number;
   /** The Deployment (escape hatch). */
   public readonly deployment: k8s.KubeDeployment;
   /** The Service (escape hatch). */
@@ -230,6 +230,15 @@ export class VllmModel extends Construct implements IModelServer {
    * egress goes to this model's pods and this model's NetworkPolicy admits the stack.
    */
   public asInferenceProvider(options?: InferenceProviderOptions): ProviderSpec {
+    const type = options?.modelType ?? 'llm';
+    const runner = this.props.runner ?? 'auto';
+    if ((type === 'embedding' && runner === 'generate') || (type === 'llm' && runner === 'pooling')) {
+      throw new ValidationError(this.node.path, [{
+        path: 'asInferenceProvider.modelType',
+        message: `a ${type} model cannot be served by runner '${runner}' (vLLM serves ${runner === 'pooling' ? '/v1/embeddings, not chat completions' : 'generation, not /v1/embeddings'})`,
+        hint: type === 'embedding' ? 'set runner: \'pooling\' on the model' : 'register it with modelType: \'embedding\'',
+      }]);
+    }
     return InferenceProvider.fromModelServer(this, { ...options, id: options?.id ?? this.name });
   }
 

@@ -429,3 +429,33 @@ describe('with LlamaStack', () => {
     });
   });
 });
+
+describe('pooling models (embeddings)', () => {
+  // vllm/config/model.py (v0.21.0): RunnerOption = Literal["auto", RunnerType] with RunnerType generate | pooling
+  // | draft; ConvertOption = Literal["auto", ConvertType] with ConvertType none | embed | classify.
+  const bge = { model: 'BAAI/bge-m3', parameters: '568M', environment: 'production' };
+
+  test('runner and convert become flags, owned by the construct', () => {
+    const args = container(synth({ ...bge, runner: 'pooling', convert: 'embed' })).args;
+    expect(args.join(' ')).toContain('--runner pooling --convert embed');
+    expect(errors({ ...bge, runner: 'embed', convert: 'reward' })).toEqual([
+      "runner: unknown runner 'embed' (use generate or pooling (auto, the default, lets vLLM decide))",
+      "convert: unknown convert 'reward' (use embed or classify)",
+    ]);
+    expect(errors({ ...bge, runner: 'generate', convert: 'embed' })).toEqual([
+      "convert: convert 'embed' adapts a model to the pooling runner, but runner is generate (set runner: 'pooling', or remove convert)",
+    ]);
+    expect(errors({ ...bge, extraArgs: ['--runner', 'pooling'] })).toEqual(['extraArgs[0]: --runner is set by the construct (use runner)']);
+  });
+
+  test('asInferenceProvider refuses a model type the runner cannot serve', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    const pooled = new VllmModel(chart, 'bge', { ...bge, runner: 'pooling' });
+    expect(pooled.asInferenceProvider({ modelType: 'embedding', embeddingDimension: 1024 }).models).toEqual([
+      expect.objectContaining({ name: 'BAAI/bge-m3', modelType: 'embedding', embeddingDimension: 1024 }),
+    ]);
+    expect(() => pooled.asInferenceProvider()).toThrow("c/bge asInferenceProvider.modelType: a llm model cannot be served by runner 'pooling'");
+    const generating = new VllmModel(chart, 'gen', { ...bge, runner: 'generate' });
+    expect(() => generating.asInferenceProvider({ modelType: 'embedding', embeddingDimension: 8 })).toThrow(/set runner: 'pooling' on the model/);
+  });
+});
