@@ -1,4 +1,5 @@
 /** Pod, label and annotation builders shared by the registry's Jobs and CronJob. */
+import { Lazy } from 'cdk8s';
 import { ENV } from './scripts';
 import { IMAGE_UID, RegistryPlan } from './validation';
 import { k8s } from '../core/k8s';
@@ -9,14 +10,15 @@ import { sha256 } from '../core/yaml';
 /** Where the ConfigMap with the SQL and scripts is mounted. */
 export const SCRIPTS_DIR = '/etc/model-registry';
 
-/** Argo CD sync waves: migrations, then (wave 0) the model servers, then registrations. */
+/** Argo CD sync waves: migrations, then (wave 0) the model servers, then registrations, then the reconcile step. */
 export const MIGRATION_WAVE = -10;
 export const REGISTRATION_WAVE = 10;
+export const RECONCILE_WAVE = 20;
 
 /** Label of a registration pod naming its entry, so that each entry's NetworkPolicy selects only its pods. */
 export const ENTRY_LABEL = 'registry.llamastack.io/entry';
 
-export type Component = 'migration' | 'registration' | 'health-check' | 'registry';
+export type Component = 'migration' | 'registration' | 'health-check' | 'reconcile' | 'registry';
 
 /** Labels that select the pods of one component of one registry. */
 export function podSelector(registry: string, component: Component, entry?: string): Record<string, string> {
@@ -56,11 +58,22 @@ export interface PodOptions {
   readonly script: string;
   readonly appName: string;
   readonly env: k8s.EnvVar[];
+  /** Variables only known at synth (they depend on constructs made later), after `env`. */
+  readonly lateEnv?: () => k8s.EnvVar[];
 }
 
 /** The pod of every registry Job: psql image, non-root, read-only root, the scripts ConfigMap, the Secret as env. */
 export function jobPod(o: PodOptions): k8s.PodTemplateSpec {
   const q = (m: Record<string, string>) => Object.fromEntries(Object.keys(m).sort().map((k) => [k, k8s.Quantity.fromString(m[k])]));
+  const env: k8s.EnvVar[] = [
+    { name: ENV.databaseUrl, valueFrom: { secretKeyRef: { name: o.plan.database.secretName, key: o.plan.database.secretKey } } },
+    { name: 'PGAPPNAME', value: o.appName },
+    { name: 'PGCONNECT_TIMEOUT', value: '10' },
+    { name: 'PGCLIENTENCODING', value: 'UTF8' },
+    { name: 'HOME', value: '/tmp' },
+    ...o.env,
+  ];
+  const lateEnv = o.lateEnv;
   return {
     metadata: { labels: o.labels },
     spec: {
@@ -75,14 +88,7 @@ export function jobPod(o: PodOptions): k8s.PodTemplateSpec {
         image: o.plan.image,
         imagePullPolicy: 'IfNotPresent',
         command: ['/bin/sh', `${SCRIPTS_DIR}/${o.script}`],
-        env: [
-          { name: ENV.databaseUrl, valueFrom: { secretKeyRef: { name: o.plan.database.secretName, key: o.plan.database.secretKey } } },
-          { name: 'PGAPPNAME', value: o.appName },
-          { name: 'PGCONNECT_TIMEOUT', value: '10' },
-          { name: 'PGCLIENTENCODING', value: 'UTF8' },
-          { name: 'HOME', value: '/tmp' },
-          ...o.env,
-        ],
+        env: lateEnv ? Lazy.any({ produce: () => [...env, ...lateEnv()] }) : env,
         resources: { requests: q(o.plan.resources.requests), limits: q(o.plan.resources.limits) },
         securityContext: restrictedContainerSecurityContext(),
         volumeMounts: [
@@ -101,4 +107,17 @@ export function jobPod(o: PodOptions): k8s.PodTemplateSpec {
 /** `<base>-<first 8 hex of sha256(content)>`: a change of content is a new object name. */
 export function hashedName(base: string, content: unknown): string {
   return `${base}-${sha256(JSON.stringify(content)).slice(0, 8)}`;
+}
+
+/**
+ * An object name that is only known at synth, because it hashes content that constructs created later
+ * add to (the reconcile Job's declared entries). cdk8s resolves it like any Lazy; it also reads as the
+ * final string where a name is used as text or as a key (messages, the app's duplicate-object check), so
+ * that it is never compared as an object.
+ */
+export function lateName(produce: () => string): string {
+  const name = Lazy.any({ produce });
+  Object.defineProperty(name, 'toString', { value: produce });
+  Object.defineProperty(name, 'toJSON', { value: produce });
+  return name as string;
 }

@@ -4,7 +4,9 @@ import { hashedName, hookAnnotations, jobPod, objectLabels, podSelector, REGISTR
 import { ModelRegistry, registryEgress } from './model-registry';
 import { ModelRegistryEntryProps } from './props';
 import { ENV } from './scripts';
-import { ENTRY_PROPS_SHAPE, EntryPlan, planEntry } from './validation';
+import {
+  DEFAULT_WAIT_SECONDS, ENTRY_PROPS_SHAPE, EntryPlan, JOB_DEADLINE_MARGIN_SECONDS, planEntry, REGISTRATION_MARGIN_SECONDS,
+} from './validation';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { NetworkPeer } from '../core/model-server';
@@ -15,7 +17,8 @@ const ENTRY_SYMBOL = Symbol.for('cdk8s-llama-stack.ModelRegistryEntry');
 
 /**
  * One model in a `ModelRegistry`. Emits a registration Job (Argo CD Sync hook in wave 10, after the
- * model servers of wave 0) that waits, boundedly, for the model's health URL and then upserts its row
+ * model servers of wave 0) that waits, boundedly (with `model`, its startup budget plus
+ * `WAIT_MARGIN_SECONDS`), for the model's health URL and then upserts its row
  * (`ready`, or `disabled` without waiting); the Job's name is a hash of its content, so any change
  * registers again, also with plain `kubectl apply`. Also emits the Job's NetworkPolicy (egress to the
  * database and the model only), admits the Job (and the registry's health checks) on the model's
@@ -24,6 +27,16 @@ const ENTRY_SYMBOL = Symbol.for('cdk8s-llama-stack.ModelRegistryEntry');
  * Two entries for the same model name and environment writing to one database are a synth error.
  */
 export class ModelRegistryEntry extends Construct {
+  /** How long registration waits for a model that does not say how long it takes to start, in seconds. */
+  public static readonly DEFAULT_WAIT_SECONDS = DEFAULT_WAIT_SECONDS;
+  /**
+   * Added to a model's `startupBudgetSeconds` for the registration wait: scheduling and image pull (as
+   * VllmModel's progressDeadlineSeconds allows) plus the readiness probe and rollout.
+   */
+  public static readonly WAIT_MARGIN_SECONDS = REGISTRATION_MARGIN_SECONDS;
+  /** Added to the wait for the registration Job's activeDeadlineSeconds. */
+  public static readonly DEADLINE_MARGIN_SECONDS = JOB_DEADLINE_MARGIN_SECONDS;
+
   /** Whether `x` is a ModelRegistryEntry (also across copies of this library). */
   public static isModelRegistryEntry(x: any): x is ModelRegistryEntry {
     return x !== null && typeof x === 'object' && ENTRY_SYMBOL in x;
@@ -49,6 +62,11 @@ export class ModelRegistryEntry extends Construct {
   public readonly modelId: string;
   /** The URL the Jobs check; undefined when health checks are off. */
   public readonly healthUrl?: string;
+  /**
+   * How long the registration Job waits for the health URL, in seconds; undefined when it does not wait
+   * (disabled, or health checks off). The Job's activeDeadlineSeconds is this plus 600.
+   */
+  public readonly waitTimeoutSeconds?: number;
   /** Labels of the registration Job's pods. */
   public readonly podLabels: { [key: string]: string };
   /** The registration Job (escape hatch). */
@@ -96,6 +114,7 @@ export class ModelRegistryEntry extends Construct {
     // A disabled model is registered without waiting for it: disabling must work when it is down.
     const waitFor = e.status === 'ready' ? e.healthUrl : undefined;
     this.healthUrl = e.healthUrl;
+    this.waitTimeoutSeconds = waitFor ? e.timing.waitSeconds : undefined;
     this.podLabels = podSelector(registry.name, 'registration', e.name);
 
     const env: k8s.EnvVar[] = [
@@ -108,14 +127,17 @@ export class ModelRegistryEntry extends Construct {
       { name: ENV.status, value: e.status },
       { name: ENV.metadata, value: e.metadataJson },
       { name: ENV.healthUrl, value: waitFor ?? '' },
-      { name: ENV.waitSeconds, value: String(e.waitTimeoutSeconds) },
+      { name: ENV.waitSeconds, value: String(e.timing.waitSeconds) },
       { name: ENV.probeTimeoutSeconds, value: '5' },
       { name: ENV.probeIntervalSeconds, value: '10' },
+      ...(waitFor && e.healthCheckApiKey ? [{ name: ENV.healthAuth, valueFrom: { secretKeyRef: { ...e.healthCheckApiKey } } }] : []),
     ];
     const spec: k8s.JobSpec = {
       backoffLimit: rp.backoffLimit,
       ttlSecondsAfterFinished: rp.ttlSecondsAfterFinished,
-      activeDeadlineSeconds: (waitFor ? e.waitTimeoutSeconds : 0) + 600,
+      // Created together with the model under kubectl apply: neither the wait (from the pod's start) nor
+      // the deadline (from the Job's) ends before the model's startup budget plus the margin has passed.
+      activeDeadlineSeconds: waitFor ? e.timing.deadlineSeconds : JOB_DEADLINE_MARGIN_SECONDS,
       template: jobPod({
         plan: rp,
         configMapName: registry.configMapName,
@@ -160,12 +182,13 @@ export class ModelRegistryEntry extends Construct {
         return issue ? [issue] : [];
       });
     }
-    registry._addEntry(this, checked ? {
+    registry._addEntry(this, { modelName: e.modelName, environment: e.environment }, checked ? {
       modelName: e.modelName,
       environment: e.environment,
       healthUrl: e.healthUrl!,
       destination: e.modelDestination,
       internetPorts: e.internetPorts,
+      apiKey: e.healthCheckApiKey,
     } : undefined);
   }
 }

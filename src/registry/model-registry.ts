@@ -1,18 +1,21 @@
 import { Chart, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
-  Component, hashedName, hookAnnotations, jobPod, MIGRATION_WAVE, objectLabels, podSelector, REGISTRATION_WAVE, waveAnnotations,
+  Component, hashedName, hookAnnotations, jobPod, lateName, MIGRATION_WAVE, objectLabels, podSelector, RECONCILE_WAVE, REGISTRATION_WAVE,
+  waveAnnotations,
 } from './jobs';
 import { latestVersion } from './migrations';
-import { ModelRegistryProps } from './props';
+import { ModelRegistryProps, RegistryEntryKey } from './props';
 import { ENV, registryFiles } from './scripts';
-import { Destination, planRegistry, REGISTRY_PROPS_SHAPE, RegistryPlan } from './validation';
+import { Destination, JOB_DEADLINE_MARGIN_SECONDS, planRegistry, REGISTRY_PROPS_SHAPE, RegistryPlan } from './validation';
 import { SecretKeyRef } from '../config/types';
 import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
-import { IssueCollector } from '../core/errors';
+import { IssueCollector, ValidationIssue } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { egressRules, internetEgressRule } from '../core/network';
+import { compareStrings, compareTuples } from '../core/order';
 import { checkShape } from '../core/shape';
+import { onSynth } from '../core/synth';
 import { sha256 } from '../core/yaml';
 
 /** What an entry contributes to the registry's health checks. */
@@ -22,7 +25,11 @@ export interface HealthTarget {
   readonly healthUrl: string;
   readonly destination?: Destination;
   readonly internetPorts: number[];
+  /** The Secret key with the API key the health requests send. */
+  readonly apiKey?: SecretKeyRef;
 }
+
+const REGISTRY_SYMBOL = Symbol.for('cdk8s-llama-stack.ModelRegistry');
 
 /**
  * A model registry in PostgreSQL (table `model_registry_entries`) that API routers read to route requests
@@ -36,6 +43,13 @@ export class ModelRegistry extends Construct {
   public static readonly MIGRATION_SYNC_WAVE = MIGRATION_WAVE;
   /** Argo CD sync wave of registration Jobs and the health-check CronJob; model servers sit in between (wave 0). */
   public static readonly REGISTRATION_SYNC_WAVE = REGISTRATION_WAVE;
+  /** Argo CD sync wave of the reconcile Job: after every registration. */
+  public static readonly RECONCILE_SYNC_WAVE = RECONCILE_WAVE;
+
+  /** Whether `x` is a ModelRegistry (also across copies of this library). */
+  public static isModelRegistry(x: any): x is ModelRegistry {
+    return x !== null && typeof x === 'object' && REGISTRY_SYMBOL in x;
+  }
 
   /** Base name of the emitted objects. */
   public readonly name: string;
@@ -63,15 +77,24 @@ export class ModelRegistry extends Construct {
   public readonly migrationJob: k8s.KubeJob;
   /** The health-check CronJob (escape hatch); undefined without `healthCheck`. */
   public readonly healthCheckCronJob?: k8s.KubeCronJob;
+  /**
+   * The reconcile Job (escape hatch); undefined with `reconcile: { enabled: false }`. Its spec and name are
+   * computed at synth, from the entries that exist then.
+   */
+  public readonly reconcileJob?: k8s.KubeJob;
+  /** Labels of the reconcile Job's pods (undefined without it). */
+  public readonly reconcilePodLabels?: { [key: string]: string };
 
   /** The cluster DNS the Jobs reach. */
   public readonly dns: ClusterDns;
   private readonly plan: RegistryPlan;
   private readonly targets: HealthTarget[] = [];
   private readonly entryList: Construct[] = [];
+  private readonly declared: RegistryEntryKey[] = [];
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
     super(scope, id);
+    Object.defineProperty(this, REGISTRY_SYMBOL, { value: true });
     const issues = new IssueCollector();
     if (!props || typeof props !== 'object') issues.add('props are required', 'give at least { database: { connectionString: { name, key }, host } }');
     else checkShape(issues, props, REGISTRY_PROPS_SHAPE);
@@ -161,6 +184,7 @@ export class ModelRegistry extends Construct {
                   { name: ENV.probeTimeoutSeconds, value: String(h.timeoutSeconds) },
                   { name: ENV.healthTargets, value: targetsText },
                 ],
+                lateEnv: () => this.healthAuthEnv(),
               }),
             },
           },
@@ -172,6 +196,37 @@ export class ModelRegistry extends Construct {
         () => this.targets.flatMap((t) => t.internetPorts),
       );
     }
+
+    // Reconcile Job: its content (the declared entries) is only complete at synth, so its spec is a Lazy
+    // and its name hashes that spec when it is produced.
+    if (p.reconcile) {
+      this.reconcilePodLabels = podSelector(name, 'reconcile');
+      this.policy('ReconcilePolicy', `${name}-reconcile`, 'reconcile', RECONCILE_WAVE, () => [this.plan.database.destination], () => []);
+      this.reconcileJob = new k8s.KubeJob(this, 'Reconcile', {
+        metadata: {
+          name: lateName(() => hashedName(`${name}-reconcile`, this.reconcileSpec())),
+          labels: objectLabels(name, 'reconcile'),
+          annotations: hookAnnotations(RECONCILE_WAVE),
+        },
+        spec: Lazy.any({ produce: () => this.reconcileSpec() }),
+      });
+      onSynth(this, () => this.sameNameIssues());
+    }
+  }
+
+  /**
+   * The environments the reconcile Job changes rows in: those of the registry's entries and those given
+   * in `reconcile.environments`, sorted; empty without the reconcile Job.
+   */
+  public get reconciledEnvironments(): string[] {
+    const r = this.plan.reconcile;
+    if (!r) return [];
+    return [...new Set([...this.declared.map((d) => d.environment), ...r.environments])].sort(compareStrings);
+  }
+
+  /** The (model name, environment) pairs of the registry's entries, sorted by environment, then name. */
+  public get declaredEntries(): RegistryEntryKey[] {
+    return [...this.declared].sort((a, b) => compareTuples([a.environment, a.modelName], [b.environment, b.modelName]));
   }
 
   /** The entries registered in this registry so far, in creation order. */
@@ -202,18 +257,79 @@ export class ModelRegistry extends Construct {
    * Called by ModelRegistryEntry: adds the entry to the health checks (and their egress).
    * @internal
    */
-  public _addEntry(entry: Construct, target?: HealthTarget): void {
+  public _addEntry(entry: Construct, declared: RegistryEntryKey, target?: HealthTarget): void {
     this.entryList.push(entry);
+    this.declared.push({ modelName: declared.modelName, environment: declared.environment });
     if (target) this.targets.push(target);
   }
 
+  /** The reconcile Job's spec for the entries that exist now. */
+  private reconcileSpec(): k8s.JobSpec {
+    const p = this.plan;
+    return {
+      backoffLimit: p.backoffLimit,
+      ttlSecondsAfterFinished: p.ttlSecondsAfterFinished,
+      activeDeadlineSeconds: JOB_DEADLINE_MARGIN_SECONDS,
+      template: jobPod({
+        plan: p,
+        configMapName: this.configMapName,
+        serviceAccountName: this.serviceAccountName,
+        labels: { ...objectLabels(this.name, 'reconcile'), ...podSelector(this.name, 'reconcile') },
+        script: 'reconcile.sh',
+        appName: `${this.name}-reconcile`,
+        env: [
+          { name: ENV.registryName, value: this.name },
+          { name: ENV.reconcileEnvironments, value: JSON.stringify(this.reconciledEnvironments) },
+          { name: ENV.declared, value: JSON.stringify(this.declaredEntries.map((d) => ({ model_name: d.modelName, environment: d.environment }))) },
+          { name: ENV.reconcileAction, value: p.reconcile?.deleteUndeclared ? 'delete' : 'disable' },
+        ],
+      }),
+    };
+  }
+
   /**
-   * `<model name> <environment> <health URL>` per line, sorted; none of the three can hold a space. (Not
-   * tabs: YAML emitters write a one-line value with tabs as a plain scalar, which libyaml-based readers refuse.)
+   * Rows record the registry's name, not its namespace or database: a registry of the same name elsewhere
+   * in the app with rows in an environment this one reconciles would have them disabled, if both write to
+   * one database. The library cannot see whether they do (their Secrets live in different namespaces).
+   */
+  private sameNameIssues(): ValidationIssue[] {
+    const mine = this.reconciledEnvironments;
+    const issues: ValidationIssue[] = [];
+    const isOther = (c: IConstruct): c is ModelRegistry => c !== this && ModelRegistry.isModelRegistry(c);
+    for (const other of this.node.root.node.findAll().filter(isOther)) {
+      if (other.name !== this.name) continue;
+      const theirs = new Set([...other.declared.map((d) => d.environment), ...other.reconciledEnvironments]);
+      const shared = mine.filter((e) => theirs.has(e));
+      if (shared.length === 0) continue;
+      issues.push({
+        construct: this.node.path,
+        path: 'name',
+        message: `the registry ${other.node.path} has the same name '${this.name}' and rows in ${shared.map((e) => `'${e}'`).join(', ')}, `
+          + 'which this registry\'s reconcile Job would disable if both write to one database (rows record the registry\'s name only)',
+        hint: 'give one of the registries another name (the name prop), or turn its reconcile Job off (reconcile: { enabled: false })',
+      });
+    }
+    return issues;
+  }
+
+  /** One variable per Secret key of the targets' API keys, named after the reference. */
+  private healthAuthEnv(): k8s.EnvVar[] {
+    const refs = new Map<string, SecretKeyRef>();
+    for (const t of this.targets) if (t.apiKey) refs.set(healthAuthVariable(t.apiKey), t.apiKey);
+    return [...refs.keys()].sort(compareStrings).map((n) => {
+      const ref = refs.get(n)!;
+      return { name: n, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
+    });
+  }
+
+  /**
+   * `<model name> <environment> <health URL> [<API key variable>]` per line, sorted; none of the fields can
+   * hold a space. (Not tabs: YAML emitters write a one-line value with tabs as a plain scalar, which
+   * libyaml-based readers refuse.)
    */
   private healthTargetsText(): string {
     return this.targets
-      .map((t) => `${t.modelName} ${t.environment} ${t.healthUrl}`)
+      .map((t) => `${t.modelName} ${t.environment} ${t.healthUrl}${t.apiKey ? ` ${healthAuthVariable(t.apiKey)}` : ''}`)
       .sort()
       .join('\n');
   }
@@ -240,4 +356,9 @@ export function registryEgress(dns: ClusterDns, destinations: Destination[], int
     ...egressRules(destinations.map((d) => ({ peer: d.peer, port: d.port }))),
     ...(ports.length > 0 ? [internetEgressRule(ports)] : []),
   ];
+}
+
+/** The health-check CronJob's variable for an API key Secret key: the prefix and a hash of the reference. */
+export function healthAuthVariable(ref: SecretKeyRef): string {
+  return `${ENV.healthAuth}_${sha256(JSON.stringify([ref.name, ref.key])).slice(0, 8).toUpperCase()}`;
 }

@@ -98,6 +98,42 @@ export interface RegistryJobSettings {
   readonly imagePullSecrets?: string[];
 }
 
+/**
+ * The reconcile step of a registry: a Job that runs after the registrations (Argo CD wave 20) and takes
+ * the rows of models that were removed from the code out of routing. It touches only rows this registry
+ * wrote (`metadata.managed_by` is the library and `metadata.registry` the registry's name), only in the
+ * environments this app declares for the registry, and only those no entry declares any more.
+ */
+export interface RegistryReconcileSpec {
+  /**
+   * Run the reconcile Job. Without it, the row of a removed entry stays as it was (a `ready` row keeps
+   * receiving traffic for a model that no longer exists).
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Delete the undeclared rows instead of setting them to `disabled`. Routers then answer "does not exist"
+   * instead of "is disabled", and the row's history (created_at, metadata) is gone.
+   * @default false
+   */
+  readonly deleteUndeclared?: boolean;
+  /**
+   * Environments (of the registry's `environments`) to reconcile even when none of the registry's entries
+   * is in them, e.g. an environment whose last model was removed. Environments with entries are always
+   * reconciled.
+   * @default - only the environments of the registry's entries
+   */
+  readonly environments?: string[];
+}
+
+/** A model name in an environment: the key of a row in `model_registry_entries`. */
+export interface RegistryEntryKey {
+  /** The model name clients ask for. */
+  readonly modelName: string;
+  /** The environment. */
+  readonly environment: string;
+}
+
 /** Props of a `ModelRegistry`. */
 export interface ModelRegistryProps {
   /** The registry database. */
@@ -119,8 +155,14 @@ export interface ModelRegistryProps {
    */
   readonly environments?: string[];
   /**
-   * The image the Jobs run: it needs psql 15 or newer, a POSIX sh, `wget` and `timeout`, and must run as
-   * UID 70 (the postgres Alpine images' `postgres` user).
+   * The reconcile Job, which disables (or deletes) the rows of entries removed from the code.
+   * @default - on: undeclared rows of this registry, in the environments of its entries, are disabled
+   */
+  readonly reconcile?: RegistryReconcileSpec;
+  /**
+   * The image the Jobs run: it needs psql 15 or newer, a POSIX sh, `wget` and `timeout`, and
+   * must run as UID 70 (the postgres Alpine images' `postgres` user). Entries with `healthCheckApiKey` also
+   * need `bash` (with `/dev/tcp`) and, for https endpoints, `ssl_client`, as the postgres Alpine images have.
    * @default 'docker.io/library/postgres:18.4-alpine3.23'
    */
   readonly image?: string;
@@ -198,10 +240,21 @@ export interface ModelRegistryEntryProps {
    */
   readonly healthCheck?: boolean;
   /**
-   * How long the registration Job waits for the health path, in seconds.
-   * @default 1800
+   * How long the registration Job waits for the health path, in seconds. With `model`, it may not be
+   * shorter than the model's `startupBudgetSeconds` (registration would give up before the model may be
+   * ready). The Job's `activeDeadlineSeconds` is this plus 600.
+   * @default - the model's startupBudgetSeconds + 900 (scheduling, image pull and rollout), else 1800
    */
   readonly waitTimeoutSeconds?: number;
+  /**
+   * A Secret key holding an API key for the health checks of an endpoint that refuses anonymous requests
+   * (a hosted OpenAI-compatible API answers 401). The registration wait and the registry's health checks
+   * send it as `Authorization: Bearer <key>`; it reaches the Jobs only as a `secretKeyRef` environment
+   * variable and never appears on a command line or in a log. The Secret must be in the registry's
+   * namespace. Redirects are not followed with a key (a 3xx counts as unhealthy).
+   * @default - no Authorization header
+   */
+  readonly healthCheckApiKey?: SecretKeyRef;
   /**
    * Extra string metadata stored in the row's `metadata` (the keys `managed_by`, `registry` and
    * `health_path` are set by the library).

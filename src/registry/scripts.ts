@@ -5,7 +5,9 @@
  * variable that reaches the server as a bound parameter (statements.ts). No script is built from values.
  */
 import { failSql, latestVersion, migrateScript, migrations, PSQL_HEADER, rollbackScript, schemaCheckSql } from './migrations';
-import { DISABLE, ENABLE, HEALTH_UPDATE, psqlPrepared, REGISTER, ROUTE_LOOKUP, Statement } from './statements';
+import {
+  DISABLE, ENABLE, HEALTH_UPDATE, psqlPrepared, RECONCILE_DELETE, RECONCILE_DISABLE, REGISTER, ROUTE_LOOKUP, Statement,
+} from './statements';
 
 /** Environment variables the scripts read. */
 export const ENV = {
@@ -31,9 +33,28 @@ export const ENV = {
   healthVerified: 'REGISTRY_HEALTH_VERIFIED',
   /** Set by health-check.sh per target. */
   healthy: 'REGISTRY_HEALTHY',
-  /** Lines `<model name> <environment> <health URL>` for health-check.sh. */
+  /**
+   * Lines `<model name> <environment> <health URL> [<API key variable>]` for health-check.sh; the
+   * fourth field names the environment variable that holds the entry's API key.
+   */
   healthTargets: 'REGISTRY_HEALTH_TARGETS',
+  /**
+   * The API key register.sh sends with its health requests (from the entry's `healthCheckApiKey`
+   * Secret); health-check.sh reads one variable per Secret, named with this prefix and a hash.
+   */
+  healthAuth: 'REGISTRY_HEALTH_AUTH',
+  /** The reconcile Job: the registry's name, as rows record it in `metadata.registry`. */
+  registryName: 'REGISTRY_NAME',
+  /** The reconcile Job: JSON array of the environments it reconciles. */
+  reconcileEnvironments: 'REGISTRY_RECONCILE_ENVIRONMENTS',
+  /** The reconcile Job: JSON array of the declared `{"model_name", "environment"}` pairs. */
+  declared: 'REGISTRY_DECLARED',
+  /** The reconcile Job: `disable` or `delete`. */
+  reconcileAction: 'REGISTRY_RECONCILE_ACTION',
 } as const;
+
+/** Exit code of http-probe.sh when it cannot send the request at all (empty or unusable key, bad URL). */
+export const PROBE_UNUSABLE = 64;
 
 /** psql variable -> environment variable, for `\getenv`. */
 const VARIABLES: Record<string, string> = {
@@ -47,6 +68,9 @@ const VARIABLES: Record<string, string> = {
   metadata: ENV.metadata,
   health_verified: ENV.healthVerified,
   healthy: ENV.healthy,
+  registry: ENV.registryName,
+  environments: ENV.reconcileEnvironments,
+  declared: ENV.declared,
 };
 
 function getenvLines(s: Statement): string[] {
@@ -87,6 +111,18 @@ export const HEALTH_CHECK_SQL = (): string => statementScript(
   HEALTH_UPDATE, true,
 );
 
+export const RECONCILE_DISABLE_SQL = (): string => statementScript(
+  'Takes the rows of this registry\'s environments that no entry declares any more out of routing (run by\n'
+  + 'reconcile.sh). Rows written by hand, by other registries or in other environments are never touched.',
+  RECONCILE_DISABLE, true,
+);
+
+export const RECONCILE_DELETE_SQL = (): string => statementScript(
+  'Deletes the rows of this registry\'s environments that no entry declares any more (run by reconcile.sh\n'
+  + 'with reconcile.deleteUndeclared). Rows written by hand, by other registries or in other environments are never touched.',
+  RECONCILE_DELETE, true,
+);
+
 const OPERATOR_USAGE = 'Usage: psql -v model_name=<name> -v environment=<environment> -f';
 
 function operatorScript(comment: string, file: string, s: Statement): string {
@@ -117,7 +153,10 @@ exec psql -X -d "\${${ENV.databaseUrl}}" -f "$dir/migrate.sql"
 
 /**
  * Waits (bounded) for the model's health URL unless it is empty, then runs register.sql. The model name
- * and URL are only ever quoted arguments; `--` keeps a URL from being read as an option.
+ * and URL are only ever quoted arguments; `--` keeps a URL from being read as an option. With an API key
+ * (REGISTRY_HEALTH_AUTH set), the requests go through http-probe.sh, which gets the key on its standard
+ * input from the shell's built-in printf (no process, so no argv); psql does not inherit the key. The
+ * wait never gives up before REGISTRY_WAIT_SECONDS have passed since the pod started.
  */
 export const REGISTER_SH = `#!/bin/sh
 # Registration Job of a ModelRegistryEntry: wait for the model to answer its health URL, then upsert
@@ -132,10 +171,26 @@ if [ -n "\${${ENV.healthUrl}:-}" ]; then
   probe_s=\${${ENV.probeTimeoutSeconds}:-5}
   pause_s=\${${ENV.probeIntervalSeconds}:-10}
   start=$(date +%s)
-  echo "waiting up to \${wait_s}s for \${${ENV.healthUrl}}"
-  until timeout "$probe_s" wget -q -O /dev/null -- "\${${ENV.healthUrl}}"; do
+  if [ -n "\${${ENV.healthAuth}+set}" ]; then
+    echo "waiting up to \${wait_s}s for \${${ENV.healthUrl}} (with the API key of healthCheckApiKey)"
+  else
+    echo "waiting up to \${wait_s}s for \${${ENV.healthUrl}}"
+  fi
+  while :; do
+    rc=0
+    if [ -n "\${${ENV.healthAuth}+set}" ]; then
+      printf '%s' "$${ENV.healthAuth}" | timeout "$probe_s" bash "$dir/http-probe.sh" "\${${ENV.healthUrl}}" || rc=$?
+    else
+      timeout "$probe_s" wget -q -O /dev/null -- "\${${ENV.healthUrl}}" || rc=$?
+    fi
+    [ "$rc" -ne 0 ] || break
+    if [ "$rc" -eq ${PROBE_UNUSABLE} ]; then
+      echo "cannot send the health request (see above); not registering the model" >&2
+      exit 1
+    fi
     now=$(date +%s)
-    if [ $((now - start)) -ge "$wait_s" ]; then
+    # Whole seconds: -gt keeps the wait from ending before wait_s have passed.
+    if [ $((now - start)) -gt "$wait_s" ]; then
       echo "the model did not answer \${${ENV.healthUrl}} within \${wait_s}s; not registering it" >&2
       exit 1
     fi
@@ -144,6 +199,7 @@ if [ -n "\${${ENV.healthUrl}:-}" ]; then
   verified=true
   echo "the model answers \${${ENV.healthUrl}}"
 fi
+unset ${ENV.healthAuth}
 ${ENV.healthVerified}=$verified
 export ${ENV.healthVerified}
 exec psql -X -d "\${${ENV.databaseUrl}}" -f "$dir/register.sql"
@@ -152,7 +208,9 @@ exec psql -X -d "\${${ENV.databaseUrl}}" -f "$dir/register.sql"
 /**
  * Checks every target's health URL (one request each, bounded) and records the result with
  * health-check.sql. Targets are space-separated lines; their fields cannot hold spaces or newlines
- * (validated at synth time). Exits non-zero if any database update failed, never for an unhealthy model.
+ * (validated at synth time). A fourth field names the environment variable with the target's API key
+ * (checked to be such a name before it is expanded); the shell's built-in printf hands the key to
+ * http-probe.sh on standard input. Exits non-zero if any database update failed, never for an unhealthy model.
  */
 export const HEALTH_CHECK_SH = `#!/bin/sh
 # Health-check CronJob of a ModelRegistry: for each registered model, GET its health URL and record the
@@ -163,13 +221,21 @@ dir=$(dirname -- "$0")
 probe_s=\${${ENV.probeTimeoutSeconds}:-5}
 failed=0
 checked=0
-while read -r model environment url; do
+while read -r model environment url auth; do
   [ -n "$model" ] || continue
-  if timeout "$probe_s" wget -q -O /dev/null -- "$url"; then
-    healthy=true
-  else
-    healthy=false
-  fi
+  case \${auth:-} in
+    '')
+      if timeout "$probe_s" wget -q -O /dev/null -- "$url"; then healthy=true; else healthy=false; fi ;;
+    *[!A-Z0-9_]*)
+      echo "$model ($environment): '$auth' is not an environment variable name" >&2
+      healthy=false ;;
+    ${ENV.healthAuth}_?*)
+      eval "key=\\\${$auth-}"
+      if printf '%s' "$key" | timeout "$probe_s" bash "$dir/http-probe.sh" "$url"; then healthy=true; else healthy=false; fi ;;
+    *)
+      echo "$model ($environment): '$auth' is not an API key variable" >&2
+      healthy=false ;;
+  esac
   echo "$model ($environment): healthy=$healthy"
   if ! ${ENV.modelName}=$model ${ENV.environment}=$environment ${ENV.healthy}=$healthy \\
     psql -X -q -d "\${${ENV.databaseUrl}}" -f "$dir/health-check.sql" >/dev/null; then
@@ -182,6 +248,103 @@ done <<EOF
 EOF
 echo "checked $checked model(s)"
 exit $failed
+`;
+
+/**
+ * One health request with an API key, for endpoints that refuse anonymous requests (a hosted
+ * OpenAI-compatible API answers 401). busybox wget, the image's HTTP client, takes extra headers only as
+ * `--header` arguments (no file, no environment variable), which process listings, audit logs and `ps`
+ * show, and it sends them again to any host a redirect names. So this script, run by bash (which the
+ * postgres Alpine images ship), opens the connection itself (`/dev/tcp`), writes the request with its
+ * built-in printf (no new process, so no argv) to the socket or, for https, to the standard input of
+ * `ssl_client` (the image's TLS helper, the one busybox wget uses; Alpine's verifies the certificate
+ * against the image's CA bundle), and reads the status line. The key comes on standard input; it is never
+ * an argument, never printed and never written to a file. Redirects are not followed: a 3xx counts as
+ * unhealthy, so the key never goes to another host. Exit 0 on a 2xx answer, 1 otherwise,
+ * PROBE_UNUSABLE when the request cannot be made (empty key, a key with a control character, a URL that
+ * is not http(s)).
+ */
+export const HTTP_PROBE_SH = `#!/bin/bash
+# Health request with an API key (run by register.sh and health-check.sh): GET "$1" with the header
+# "Authorization: Bearer <key>", the key read from standard input. Exit 0 on a 2xx answer, 1 on any
+# other answer or none, ${PROBE_UNUSABLE} when the request cannot be made. Redirects are not followed.
+set -u
+url=\${1-}
+IFS= read -r -d '' key || true
+while [[ $key == *$'\\n' || $key == *$'\\r' ]]; do key=\${key%?}; done
+if [[ -z $key ]]; then
+  echo "the API key for $url is empty (check the Secret of healthCheckApiKey)" >&2
+  exit ${PROBE_UNUSABLE}
+fi
+if [[ $key == *[[:cntrl:]]* ]]; then
+  echo "the API key for $url contains a control character (a line break inside it?), so it cannot be sent in a header" >&2
+  exit ${PROBE_UNUSABLE}
+fi
+case $url in
+  http://*) tls=false; rest=\${url#http://}; port=80 ;;
+  https://*) tls=true; rest=\${url#https://}; port=443 ;;
+  *) echo "'$url' is not an http or https URL" >&2; exit ${PROBE_UNUSABLE} ;;
+esac
+authority=\${rest%%/*}
+if [[ $authority == "$rest" ]]; then path=/; else path=/\${rest#*/}; fi
+if [[ $authority == \\[* ]]; then
+  host=\${authority%%]*}; host=\${host#[}; tail=\${authority#*]}
+else
+  host=\${authority%%:*}; tail=\${authority#"$host"}
+fi
+if [[ $tail == :* ]]; then port=\${tail#:}; fi
+if [[ -z $host || ! $port =~ ^[0-9]{1,5}$ || $authority$path == *[[:space:][:cntrl:]]* ]]; then
+  echo "'$url' is not a usable URL" >&2
+  exit ${PROBE_UNUSABLE}
+fi
+if ! { exec 3<>"/dev/tcp/$host/$port"; } 2>/dev/null; then
+  echo "$url: cannot connect to $host port $port" >&2
+  exit 1
+fi
+request() {
+  printf 'GET %s HTTP/1.1\\r\\nHost: %s\\r\\nUser-Agent: cdk8s-llama-stack-registry\\r\\nAccept: */*\\r\\nAuthorization: Bearer %s\\r\\nConnection: close\\r\\n\\r\\n' \\
+    "$path" "$authority" "$key"
+}
+status=
+if $tls; then
+  status=$(request | ssl_client -s 3 -n "$host" | { IFS= read -r line; printf '%s' "$line"; })
+else
+  request >&3
+  IFS= read -r status <&3
+fi
+exec 3>&-
+if [[ $status =~ ^HTTP/[0-9.]+\\ ([0-9]{3}) ]]; then
+  code=\${BASH_REMATCH[1]}
+else
+  echo "$url: no HTTP answer" >&2
+  exit 1
+fi
+case $code in
+  2??) exit 0 ;;
+  3??) echo "$url answered HTTP $code: redirects are not followed with an API key (give the final URL as endpoint and healthPath)" >&2 ;;
+  401|403) echo "$url answered HTTP $code: the API key was refused" >&2 ;;
+  *) echo "$url answered HTTP $code" >&2 ;;
+esac
+exit 1
+`;
+
+/**
+ * The reconcile Job: runs the statement that disables (or, with `deleteUndeclared`, deletes) the
+ * registry's rows that no entry declares. Which rows those are is decided by the statement alone.
+ */
+export const RECONCILE_SH = `#!/bin/sh
+# Reconcile Job of a ModelRegistry: rows of this registry's environments that no entry declares any more
+# are taken out of routing (reconcile-disable.sql) or, with reconcile.deleteUndeclared, deleted
+# (reconcile-delete.sql). Rows written by hand, by other registries or in other environments are never touched.
+set -eu
+dir=$(dirname -- "$0")
+: "\${${ENV.databaseUrl}:?is not set}"
+case "\${${ENV.reconcileAction}:-}" in
+  disable) file=reconcile-disable.sql ;;
+  delete) file=reconcile-delete.sql ;;
+  *) echo "${ENV.reconcileAction} must be 'disable' or 'delete'" >&2; exit 2 ;;
+esac
+exec psql -X -d "\${${ENV.databaseUrl}}" -f "$dir/$file"
 `;
 
 /** ConfigMap data: the migrations, the runners, the Jobs' scripts and the operators' scripts. */
@@ -198,6 +361,10 @@ export function registryFiles(): Record<string, string> {
   files['register.sql'] = REGISTER_SQL();
   files['health-check.sh'] = HEALTH_CHECK_SH;
   files['health-check.sql'] = HEALTH_CHECK_SQL();
+  files['http-probe.sh'] = HTTP_PROBE_SH;
+  files['reconcile.sh'] = RECONCILE_SH;
+  files['reconcile-disable.sql'] = RECONCILE_DISABLE_SQL();
+  files['reconcile-delete.sql'] = RECONCILE_DELETE_SQL();
   files['disable.sql'] = operatorScript('Takes a model out of routing until it is enabled again.', 'disable.sql', DISABLE);
   files['enable.sql'] = operatorScript('Puts a disabled model back into routing.', 'enable.sql', ENABLE);
   files['lookup.sql'] = operatorScript('What the router sees: the endpoint of a ready model.', 'lookup.sql', ROUTE_LOOKUP);

@@ -24,6 +24,12 @@ export interface Statement {
 export const STATUSES = ['pending', 'ready', 'degraded', 'disabled'] as const;
 
 /**
+ * `metadata.managed_by` of every row a registration Job writes; with `metadata.registry` (the registry's
+ * name) and the environment it says which rows a registry's reconcile step may change.
+ */
+export const MANAGED_BY = 'cdk8s-llama-stack';
+
+/**
  * Registers a model: inserts the row or brings it in line with the declaration. A re-run with the same
  * values changes nothing but `last_health_check_at` (when health was just verified), so `updated_at`
  * keeps the time of the last real change. `namespace` '' means none. Returns the row's key and status.
@@ -120,7 +126,53 @@ FROM model_registry_entries
 WHERE model_name = $1 AND deployment_environment = $2`,
 };
 
-export const STATEMENTS: readonly Statement[] = [REGISTER, DISABLE, ENABLE, HEALTH_UPDATE, ROUTE_LOOKUP, ROUTE_STATUS];
+/**
+ * The rows a registry's reconcile step owns and no entry declares any more: written by the library
+ * (`metadata.managed_by`), by this registry (`metadata.registry` = `$1`), in one of the environments the
+ * app declares for it (`$2`, a JSON array of names), and not among the declared (model name,
+ * environment) pairs (`$3`, a JSON array of `{"model_name", "environment"}`). Rows written by hand or by
+ * other tooling have no `managed_by` and are never matched.
+ */
+const UNDECLARED_ROWS = `e.metadata->>'managed_by' = '${MANAGED_BY}'
+  AND e.metadata->>'registry' = $1
+  AND e.deployment_environment IN (SELECT jsonb_array_elements_text($2))
+  AND NOT EXISTS (
+    SELECT 1 FROM jsonb_to_recordset($3) AS d(model_name text, environment text)
+    WHERE d.model_name = e.model_name AND d.environment = e.deployment_environment
+  )`;
+
+const RECONCILE_PARAMS: readonly StatementParam[] = [
+  { name: 'registry', type: 'text' },
+  { name: 'environments', type: 'jsonb' },
+  { name: 'declared', type: 'jsonb' },
+];
+
+/**
+ * The reconcile step (default): takes the registry's undeclared rows out of routing. Only rows that
+ * change are returned (and notified); a second run changes nothing.
+ */
+export const RECONCILE_DISABLE: Statement = {
+  name: 'registry_reconcile_disable',
+  params: RECONCILE_PARAMS,
+  sql: `UPDATE model_registry_entries AS e
+SET deployment_status = 'disabled', updated_at = now()
+WHERE ${UNDECLARED_ROWS}
+  AND e.deployment_status <> 'disabled'
+RETURNING e.model_name, e.deployment_environment AS environment, e.deployment_status AS status`,
+};
+
+/** The reconcile step with `deleteUndeclared`: deletes the registry's undeclared rows. */
+export const RECONCILE_DELETE: Statement = {
+  name: 'registry_reconcile_delete',
+  params: RECONCILE_PARAMS,
+  sql: `DELETE FROM model_registry_entries AS e
+WHERE ${UNDECLARED_ROWS}
+RETURNING e.model_name, e.deployment_environment AS environment, e.deployment_status AS status`,
+};
+
+export const STATEMENTS: readonly Statement[] = [
+  REGISTER, DISABLE, ENABLE, HEALTH_UPDATE, ROUTE_LOOKUP, ROUTE_STATUS, RECONCILE_DISABLE, RECONCILE_DELETE,
+];
 
 /**
  * psql lines that run a statement with its parameters taken from psql variables of the same names:

@@ -3,6 +3,7 @@
  * here; every problem goes into the IssueCollector, and a plan is returned only when there were none.
  */
 import { ModelRegistryEntryProps, ModelRegistryProps, RegistryDatabaseSpec } from './props';
+import { MANAGED_BY } from './statements';
 import { IssueCollector } from '../core/errors';
 import { imageProblem } from '../core/images';
 import { k8s } from '../core/k8s';
@@ -26,6 +27,42 @@ export const DEFAULT_RESOURCES = {
 /** Names: `<registry>-migrate-<hash8>` and `<entry>-register-<hash8>` must stay within 63 characters. */
 export const MAX_NAME = 40;
 export const ENTRY_STATUSES = ['ready', 'disabled'];
+
+/** How long registration waits for a model that does not say how long it takes to start. */
+export const DEFAULT_WAIT_SECONDS = 1800;
+/**
+ * Added to a model's startup budget (which runs from its container's start) for the registration wait,
+ * which runs from the registration pod's start: under plain `kubectl apply` both are created at once. 600 s
+ * for scheduling (a GPU node may have to be added) and the image pull, the same allowance VllmModel's
+ * Deployment gets (progressDeadlineSeconds = budget + 600), plus 300 s for the readiness probe, the
+ * Service's endpoints and a rolling update's surge pod.
+ */
+export const REGISTRATION_MARGIN_SECONDS = 900;
+/**
+ * Added to the wait for the registration Job's activeDeadlineSeconds: the registration pod's own start,
+ * the database step, and its retries (schema not migrated yet) after the model answered.
+ */
+export const JOB_DEADLINE_MARGIN_SECONDS = 600;
+
+/** The wait of a registration and where it comes from. */
+export interface RegistrationTiming {
+  /** Seconds register.sh waits for the health URL, from its pod's start. */
+  readonly waitSeconds: number;
+  /** activeDeadlineSeconds of a registration Job that waits. */
+  readonly deadlineSeconds: number;
+}
+
+/**
+ * The wait of a registration: an explicit `waitTimeoutSeconds`, else the model's startup budget plus the
+ * margin, else the default. The deadline is the wait plus JOB_DEADLINE_MARGIN_SECONDS, so that neither
+ * the wait nor the Job's deadline can end before `startupBudgetSeconds + REGISTRATION_MARGIN_SECONDS`
+ * after the Job was created (unless waitTimeoutSeconds says otherwise).
+ */
+export function registrationTiming(startupBudgetSeconds?: number, waitTimeoutSeconds?: number): RegistrationTiming {
+  const waitSeconds = waitTimeoutSeconds
+    ?? (startupBudgetSeconds !== undefined ? startupBudgetSeconds + REGISTRATION_MARGIN_SECONDS : DEFAULT_WAIT_SECONDS);
+  return { waitSeconds, deadlineSeconds: waitSeconds + JOB_DEADLINE_MARGIN_SECONDS };
+}
 export const RESERVED_METADATA = ['managed_by', 'registry', 'health_path'];
 const MODEL_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._:@+/-]*[A-Za-z0-9_])?$/;
 const BACKEND = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -44,6 +81,7 @@ export const REGISTRY_PROPS_SHAPE: Shape = {
     },
     healthCheck: { obj: { schedule: 'string', timeZone: 'string', timeoutSeconds: 'number', activeDeadlineSeconds: 'number', suspend: 'boolean' } },
     environments: { arr: 'string' },
+    reconcile: { obj: { enabled: 'boolean', deleteUndeclared: 'boolean', environments: { arr: 'string' } } },
     image: 'string',
     jobs: { obj: { backoffLimit: 'number', ttlSecondsAfterFinished: 'number', resources: RESOURCES, imagePullSecrets: { arr: 'string' } } },
     dns: 'any',
@@ -64,6 +102,7 @@ export const ENTRY_PROPS_SHAPE: Shape = {
     healthPath: 'string',
     healthCheck: 'boolean',
     waitTimeoutSeconds: 'number',
+    healthCheckApiKey: SECRET_REF,
     metadata: LABELS,
     allowInternetEgress: 'boolean',
     name: 'string',
@@ -84,8 +123,16 @@ export interface HealthCheckPlan {
   readonly suspend: boolean;
 }
 
+export interface ReconcilePlan {
+  readonly deleteUndeclared: boolean;
+  /** Environments reconciled even without entries there. */
+  readonly environments: string[];
+}
+
 export interface RegistryPlan {
   readonly name: string;
+  /** Undefined when the reconcile Job is off. */
+  readonly reconcile?: ReconcilePlan;
   readonly database: { readonly secretName: string; readonly secretKey: string; readonly destination: Destination };
   readonly environments: string[];
   readonly image: string;
@@ -132,6 +179,8 @@ export function planRegistry(issues: IssueCollector, props: ModelRegistryProps, 
     };
   }
 
+  const reconcile = checkReconcile(issues.at('reconcile'), props.reconcile, environments);
+
   const jobs = props.jobs ?? {};
   const jat = issues.at('jobs');
   checkInt(jat, 'backoffLimit', jobs.backoffLimit, 0, 100);
@@ -144,6 +193,7 @@ export function planRegistry(issues: IssueCollector, props: ModelRegistryProps, 
   if (issues.hasIssues || !destination) return undefined;
   return {
     name,
+    reconcile,
     database: { secretName: props.database.connectionString.name, secretKey: props.database.connectionString.key, destination },
     environments,
     image,
@@ -153,6 +203,30 @@ export function planRegistry(issues: IssueCollector, props: ModelRegistryProps, 
     resources,
     imagePullSecrets: jobs.imagePullSecrets ?? [],
   };
+}
+
+function checkReconcile(
+  issues: IssueCollector, r: ModelRegistryProps['reconcile'], environments: string[],
+): ReconcilePlan | undefined {
+  if (r === undefined) return { deleteUndeclared: false, environments: [] };
+  if (r.enabled === false) {
+    for (const k of ['deleteUndeclared', 'environments'] as const) {
+      if (r[k] !== undefined) issues.add(`${k} has no effect with enabled: false`, `remove ${k}, or turn the reconcile Job on`, k);
+    }
+    return undefined;
+  }
+  const extra = r.environments ?? [];
+  extra.forEach((env, i) => {
+    if (!environments.includes(env)) {
+      issues.add(
+        `'${env}' is not one of the registry's environments (${environments.join(', ')})`,
+        'name an environment the registry\'s entries may use, or add it to environments',
+        `environments[${i}]`,
+      );
+    }
+    if (extra.indexOf(env) !== i) issues.add(`'${env}' is listed twice`, 'remove the duplicate', `environments[${i}]`);
+  });
+  return { deleteUndeclared: r.deleteUndeclared ?? false, environments: [...new Set(extra)].sort() };
 }
 
 function checkDatabase(issues: IssueCollector, db: RegistryDatabaseSpec, namespace: string): Destination | undefined {
@@ -253,7 +327,10 @@ export interface EntryPlan {
   readonly healthPath: string;
   /** `<endpoint><healthPath>`, or undefined when health checks are off. */
   readonly healthUrl?: string;
-  readonly waitTimeoutSeconds: number;
+  /** How long registration waits for the health URL, and the Job's deadline then. */
+  readonly timing: RegistrationTiming;
+  /** The Secret key with the API key of the health requests. */
+  readonly healthCheckApiKey?: { readonly name: string; readonly key: string };
   /** JSON object with sorted keys. */
   readonly metadataJson: string;
   /** Where the Jobs call the model (only with health checks on). */
@@ -328,8 +405,39 @@ export function planEntry(issues: IssueCollector, props: ModelRegistryEntryProps
     issues.add(`'${healthPath}' is not a valid health path`, 'an absolute URL path such as /health', props.healthPath ? 'healthPath' : 'model (healthPath)');
   }
   checkInt(issues, 'waitTimeoutSeconds', props.waitTimeoutSeconds, 10, 86400);
+  const budget = model?.startupBudgetSeconds;
+  if (budget !== undefined && (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 1 || budget > 86400)) {
+    issues.add(
+      `the model's startup budget ${String(budget)} is not a whole number of seconds from 1 to 86400`,
+      'fix startupBudgetSeconds of the model server (or leave it out: registration then waits 1800 s unless waitTimeoutSeconds says otherwise)',
+      'model (startupBudgetSeconds)',
+    );
+  } else if (budget !== undefined && typeof props.waitTimeoutSeconds === 'number' && props.waitTimeoutSeconds < budget) {
+    issues.add(
+      `${props.waitTimeoutSeconds} s is shorter than the model's startup budget (${budget} s): registration would give up before the model may be ready`,
+      `leave waitTimeoutSeconds out to wait ${budget + REGISTRATION_MARGIN_SECONDS} s (the budget plus ${REGISTRATION_MARGIN_SECONDS} s for scheduling, image pull and rollout), `
+      + `or give at least ${budget}`,
+      'waitTimeoutSeconds',
+    );
+  }
   const metadata = checkMetadata(issues.at('metadata'), props.metadata);
   const healthCheck = props.healthCheck ?? true;
+  const apiKey = props.healthCheckApiKey;
+  if (apiKey !== undefined) {
+    const at = issues.at('healthCheckApiKey');
+    checkSecretRef(at, apiKey);
+    if (!healthCheck) {
+      at.add('an API key for health checks has no effect with healthCheck: false', 'remove healthCheckApiKey, or turn health checks on');
+    } else if (url && url.protocol === 'http:') {
+      const where = classifyHost(url.hostname);
+      if (where.kind !== 'service' && !(where.kind === 'ip' && where.private)) {
+        at.add(
+          `the API key would be sent unencrypted to '${url.hostname}', outside the cluster`,
+          'use the endpoint\'s https URL',
+        );
+      }
+    }
+  }
 
   let modelDestination: Destination | undefined;
   let serviceEndpoint: { host: string; port: number } | undefined;
@@ -360,7 +468,7 @@ export function planEntry(issues: IssueCollector, props: ModelRegistryEntryProps
   if (issues.hasIssues || !url) return undefined;
 
   const endpoint = endpointText.replace(/\/+$/, '');
-  const fullMetadata: Record<string, string> = { ...metadata, managed_by: 'cdk8s-llama-stack', registry: ctx.registryName, health_path: healthPath };
+  const fullMetadata: Record<string, string> = { ...metadata, managed_by: MANAGED_BY, registry: ctx.registryName, health_path: healthPath };
   return {
     name,
     modelName,
@@ -372,7 +480,8 @@ export function planEntry(issues: IssueCollector, props: ModelRegistryEntryProps
     modelId,
     healthPath,
     healthUrl: healthCheck ? `${endpoint}${healthPath}` : undefined,
-    waitTimeoutSeconds: props.waitTimeoutSeconds ?? 1800,
+    timing: registrationTiming(budget, props.waitTimeoutSeconds),
+    healthCheckApiKey: apiKey && healthCheck ? { name: apiKey.name, key: apiKey.key } : undefined,
     metadataJson: JSON.stringify(Object.fromEntries(Object.keys(fullMetadata).sort().map((k) => [k, fullMetadata[k]]))),
     modelDestination,
     serviceEndpoint,

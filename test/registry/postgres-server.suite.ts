@@ -11,7 +11,7 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
-import { HOSTILE, HOSTILE_TARGET_NAME } from './support';
+import { HOSTILE, HOSTILE_TARGET_NAME, RECONCILE_SCENARIO, registryApp } from './support';
 import { ModelRegistry, ModelRegistryEntry } from '../../src';
 import { MIGRATION_LOCK_KEY, migrations } from '../../src/registry/migrations';
 import { ROUTE_LOOKUP } from '../../src/registry/statements';
@@ -38,6 +38,8 @@ let server: http.Server;
 let base: string;
 const answers: Record<string, number> = {};
 let dbCount = 0;
+/** The API key `/private/health` wants (a hosted endpoint answers 401 without it). */
+const API_KEY = `sk-test-${process.pid}-Zq9`;
 
 function run(cmd: string, args: string[], env: Record<string, string> = {}, cwd?: string): Promise<Result> {
   return new Promise((resolve) => {
@@ -111,7 +113,8 @@ suite(`real PostgreSQL server ${process.env.REGISTRY_TEST_SERVER_VERSION ?? ''}`
     const files = (Testing.synth(chart) as Manifest[]).find((o) => o.kind === 'ConfigMap')!.data as Record<string, string>;
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
     server = http.createServer((req, res) => {
-      res.writeHead(answers[req.url!] ?? 404);
+      if (req.url === '/private/health') res.writeHead(req.headers.authorization === `Bearer ${API_KEY}` ? 200 : 401);
+      else res.writeHead(answers[req.url!] ?? 404);
       res.end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -295,6 +298,110 @@ suite(`real PostgreSQL server ${process.env.REGISTRY_TEST_SERVER_VERSION ?? ''}`
       const top = JSON.parse(plan.stdout.trim())[0].Plan;
       expect(top['Node Type']).toMatch(/^Index (Only )?Scan$/);
       expect(top['Index Name']).toMatch(/^model_registry_entries_(ready_idx|model_name_environment_key)$/);
+    });
+  });
+  describe('health checks with an API key (http-probe.sh)', () => {
+    let url: string;
+    beforeAll(async () => {
+      url = await freshDb();
+      await script('migrate.sh', url);
+    });
+
+    test('register.sh sends the key from REGISTRY_HEALTH_AUTH and registers; the key is in no output', async () => {
+      const r = await script('register.sh', url, entryEnv({
+        REGISTRY_MODEL_NAME: 'hosted', REGISTRY_HEALTH_URL: `${base}/private/health`, REGISTRY_HEALTH_AUTH: `${API_KEY}\n`,
+      }));
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(`${r.stdout}${r.stderr}`).not.toContain(API_KEY);
+      expect(await json(url, 'SELECT deployment_status, last_health_check_at IS NOT NULL AS checked FROM model_registry_entries WHERE model_name = \'hosted\''))
+        .toEqual([{ deployment_status: 'ready', checked: true }]);
+    });
+
+    test('health-check.sh: the target with its key variable is healthy, with a wrong key degraded', async () => {
+      await script('register.sh', url, entryEnv({ REGISTRY_MODEL_NAME: 'hosted', REGISTRY_HEALTH_URL: '' }));
+      await script('register.sh', url, entryEnv({ REGISTRY_MODEL_NAME: 'hosted-2', REGISTRY_HEALTH_URL: '' }));
+      const targets = `hosted production ${base}/private/health REGISTRY_HEALTH_AUTH_0A\nhosted-2 production ${base}/private/health REGISTRY_HEALTH_AUTH_0B`;
+      const r = await script('health-check.sh', url, {
+        REGISTRY_HEALTH_TARGETS: targets, REGISTRY_HEALTH_AUTH_0A: API_KEY, REGISTRY_HEALTH_AUTH_0B: 'wrong', REGISTRY_PROBE_TIMEOUT_SECONDS: '2',
+      });
+      expect(r.code).toBe(0);
+      expect(`${r.stdout}${r.stderr}`).not.toContain(API_KEY);
+      expect(r.stderr).toContain('answered HTTP 401: the API key was refused');
+      expect(await json(url, 'SELECT model_name, deployment_status FROM model_registry_entries WHERE model_name LIKE \'hosted%\' ORDER BY 1'))
+        .toEqual([{ model_name: 'hosted', deployment_status: 'ready' }, { model_name: 'hosted-2', deployment_status: 'degraded' }]);
+    });
+  });
+
+  describe('reconcile.sh (rows of models removed from the code)', () => {
+    const S = RECONCILE_SCENARIO;
+    const v1 = registryApp([...S.v1]);
+    const jobEnv = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('REGISTRY_') && k !== 'REGISTRY_DATABASE_URL'));
+    const STATE_SQL = 'SELECT model_name || \'/\' || deployment_environment AS key, deployment_status AS status FROM model_registry_entries ORDER BY 1';
+    const state = async (url: string) => Object.fromEntries((await json(url, STATE_SQL)).map((r) => [r.key, r.status]));
+
+    /** A database with version 1's rows, registered by register.sh with version 1's Job environments, and the rows of others. */
+    async function deployedV1(): Promise<string> {
+      const url = await freshDb();
+      await script('migrate.sh', url);
+      for (const env of Object.values(v1.registrations)) {
+        const r = await script('register.sh', url, { ...jobEnv(env), REGISTRY_HEALTH_URL: '' });
+        expect(r.code).toBe(0);
+      }
+      await psql(url, `INSERT INTO model_registry_entries (model_name, deployment_environment, backend, model_id, deployment_endpoint, deployment_status, metadata)
+        VALUES ('${S.otherRegistry.modelName}', '${S.otherRegistry.environment}', 'vllm', 'x', 'http://o:8000', 'ready', '${S.otherRegistry.metadata}'),
+               ('${S.manual.modelName}', '${S.manual.environment}', 'vllm', 'x', 'http://h:8000', 'ready', '${S.manual.metadata}')`);
+      return url;
+    }
+
+    test('version 2\'s Job disables the undeclared rows of its registry and environments only; a second run changes nothing', async () => {
+      const url = await deployedV1();
+      const v2 = registryApp([...S.v2]).reconcile!;
+      const before = await json(url, 'SELECT * FROM model_registry_entries ORDER BY id');
+      const r = await script('reconcile.sh', url, jobEnv(v2));
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      // psql prints the changed rows: the Job's log says what it disabled.
+      expect(r.stdout).toMatch(/old-model\s*\|\s*production\s*\|\s*disabled/);
+      expect(r.stdout).toMatch(/^UPDATE 2$/m);
+      expect(await state(url)).toEqual({
+        'dev-only/development': 'ready',
+        'hand-made/production': 'ready',
+        'llama-8b/production': 'ready',
+        'llama-8b/staging': 'disabled',
+        'old-model/production': 'disabled',
+        'other-model/production': 'ready',
+        'qwen/staging': 'ready',
+      });
+      const changedKeys = ['old-model/production', 'llama-8b/staging'];
+      const keep = (rows: any[]) => rows.filter((x) => !changedKeys.includes(`${x.model_name}/${x.deployment_environment}`));
+      const once = await json(url, 'SELECT * FROM model_registry_entries ORDER BY id');
+      expect(keep(once)).toEqual(keep(before));
+      const again = await script('reconcile.sh', url, jobEnv(v2));
+      expect(again.code).toBe(0);
+      expect(again.stdout).toMatch(/^UPDATE 0$/m);
+      expect(await json(url, 'SELECT * FROM model_registry_entries ORDER BY id')).toEqual(once);
+    });
+
+    test('with deleteUndeclared the same rows are deleted, and only they', async () => {
+      const url = await deployedV1();
+      const v2 = registryApp([...S.v2], { reconcile: { deleteUndeclared: true } }).reconcile!;
+      const r = await script('reconcile.sh', url, jobEnv(v2));
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^DELETE 2$/m);
+      expect(Object.keys(await state(url))).toEqual([
+        'dev-only/development', 'hand-made/production', 'llama-8b/production', 'other-model/production', 'qwen/staging',
+      ]);
+      expect((await script('reconcile.sh', url, jobEnv(v2))).stdout).toMatch(/^DELETE 0$/m);
+    });
+
+    test('before the migrations it fails with a clear message (the Job retries); an unknown action is refused', async () => {
+      const v2 = registryApp([...S.v2]).reconcile!;
+      const early = await script('reconcile.sh', await freshDb(), jobEnv(v2));
+      expect(early.code).toBe(3);
+      expect(early.stderr).toContain('the model registry schema is not installed');
+      const bad = await script('reconcile.sh', URL_!, { ...jobEnv(v2), REGISTRY_RECONCILE_ACTION: 'truncate' });
+      expect(bad.code).toBe(2);
     });
   });
 });

@@ -1,7 +1,7 @@
 /** Synth tests of ModelRegistry and ModelRegistryEntry: objects, ordering, hashing, security, wiring. */
-import { App, Chart, Testing } from 'cdk8s';
+import { App, Chart, JsonPatch, Testing } from 'cdk8s';
 import { FakeModel } from './support';
-import { ModelRegistry, ModelRegistryEntry, ModelRegistryEntryProps, ModelRegistryProps, VllmModel } from '../../src';
+import { ModelPlatform, ModelRegistry, ModelRegistryEntry, ModelRegistryEntryProps, ModelRegistryProps, VllmModel } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import * as scripts from '../../src/registry/scripts';
 import { registryFiles } from '../../src/registry/scripts';
@@ -55,7 +55,7 @@ describe('objects', () => {
   const b = build({}, ['model', external]);
   const objs = synth(b);
 
-  test('registry: ServiceAccount, hashed ConfigMap, migration Job and policy, CronJob and policy; entry: Job and policy', () => {
+  test('registry: ServiceAccount, hashed ConfigMap, migration Job and policy, CronJob and policy, reconcile policy and Job; entry: Job and policy', () => {
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ServiceAccount/registry-jobs',
       `ConfigMap/${b.registry.configMapName}`,
@@ -63,6 +63,8 @@ describe('objects', () => {
       'NetworkPolicy/registry-migrate',
       'CronJob/registry-health',
       'NetworkPolicy/registry-health',
+      'NetworkPolicy/registry-reconcile',
+      expect.stringMatching(/^Job\/registry-reconcile-[0-9a-f]{8}$/),
       expect.stringMatching(/^Job\/entry-0-register-[0-9a-f]{8}$/),
       'NetworkPolicy/entry-0-register',
       expect.stringMatching(/^Job\/entry-1-register-[0-9a-f]{8}$/),
@@ -94,7 +96,7 @@ describe('objects', () => {
       expect(envOf(w).REGISTRY_DATABASE_URL).toEqual({ secretKeyRef: { name: 'registry-db', key: 'url' } });
       expect(JSON.stringify(w)).not.toMatch(/postgres(ql)?:\/\//);
       expect(c.image).toBe('docker.io/library/postgres:18.4-alpine3.23');
-      expect(c.command).toEqual(['/bin/sh', expect.stringMatching(/^\/etc\/model-registry\/(migrate|register|health-check)\.sh$/)]);
+      expect(c.command).toEqual(['/bin/sh', expect.stringMatching(/^\/etc\/model-registry\/(migrate|register|health-check|reconcile)\.sh$/)]);
       expect(c.args).toBeUndefined();
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 70, runAsGroup: 70 });
       expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
@@ -235,7 +237,9 @@ describe('hashing and determinism', () => {
   test('a changed image re-runs the migration and every registration, with the same SQL ConfigMap', () => {
     const a = names(synth(build({}, ['model'])));
     const b = names(synth(build({ image: 'registry.example.com/postgres:18.4-alpine3.23' }, ['model'])));
-    expect(b.filter((n) => !a.includes(n))).toEqual([expect.stringMatching(/^Job\/registry-migrate-/), expect.stringMatching(/^Job\/entry-0-register-/)]);
+    expect(b.filter((n) => !a.includes(n))).toEqual([
+      expect.stringMatching(/^Job\/registry-migrate-/), expect.stringMatching(/^Job\/registry-reconcile-/), expect.stringMatching(/^Job\/entry-0-register-/),
+    ]);
   });
 
   test('changed SQL is a new ConfigMap, hence a new migration Job and new registration Jobs', () => {
@@ -249,7 +253,8 @@ describe('hashing and determinism', () => {
       spy.mockRestore();
     }
     expect(b.filter((n) => !a.includes(n))).toEqual([
-      expect.stringMatching(/^ConfigMap\/registry-sql-/), expect.stringMatching(/^Job\/registry-migrate-/), expect.stringMatching(/^Job\/entry-0-register-/),
+      expect.stringMatching(/^ConfigMap\/registry-sql-/), expect.stringMatching(/^Job\/registry-migrate-/),
+      expect.stringMatching(/^Job\/registry-reconcile-/), expect.stringMatching(/^Job\/entry-0-register-/),
     ]);
   });
 });
@@ -411,4 +416,242 @@ test('with a VllmModel: waves order migration < model < registration, and the mo
   const peers = modelPolicy.spec.ingress.flatMap((r: any) => r.from);
   expect(peers).toContainEqual({ podSelector: { matchLabels: entry.podLabels } });
   expect(peers).toContainEqual({ podSelector: { matchLabels: registry.healthCheckPodLabels } });
+});
+
+describe('registration deadline follows the model\'s startup budget', () => {
+  const jobOf = (objs: Manifest[], entry: string) => named(objs, 'Job', `${entry}-register`);
+
+  test('a 70B (2400 s) and a 405B (7200 s) model: wait = budget + 900, Job deadline = wait + 600', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'llm', { namespace: 'llm' });
+    const registry = new ModelRegistry(chart, 'registry', registryProps);
+    for (const [name, budget] of [['m70b', 2400], ['m405b', 7200]] as const) {
+      const model = new FakeModel(chart, name, { name, startupBudgetSeconds: budget });
+      new ModelRegistryEntry(chart, `${name}-entry`, { registry, model });
+    }
+    const objs = Testing.synth(chart) as Manifest[];
+    expect(envOf(jobOf(objs, 'm70b-entry')).REGISTRY_WAIT_SECONDS).toBe('3300');
+    expect(jobOf(objs, 'm70b-entry').spec.activeDeadlineSeconds).toBe(3900);
+    expect(envOf(jobOf(objs, 'm405b-entry')).REGISTRY_WAIT_SECONDS).toBe('8100');
+    expect(jobOf(objs, 'm405b-entry').spec.activeDeadlineSeconds).toBe(8700);
+    // Before: every model waited 1800 s with a 2400 s deadline, less than a 70B model's budget alone.
+  });
+
+  test('with a VllmModel under kubectl apply (Job and Deployment created at once), registration outlasts the rollout Kubernetes allows', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'llm', { namespace: 'llm' });
+    const registry = new ModelRegistry(chart, 'registry', registryProps);
+    const llama = new VllmModel(chart, 'llama-70b', { model: 'meta-llama/Llama-3.3-70B-Instruct', environment: 'production', tensorParallelSize: 4 });
+    const entry = new ModelRegistryEntry(chart, 'llama-70b-entry', { registry, model: llama });
+    const objs = Testing.synth(chart) as Manifest[];
+    const deployment = objs.find((o) => o.kind === 'Deployment')!;
+    const job = jobOf(objs, 'llama-70b-entry');
+    const budget = llama.startupBudgetSeconds!;
+    expect(budget).toBeGreaterThan(0);
+    const wait = Number(envOf(job).REGISTRY_WAIT_SECONDS);
+    expect(wait).toBe(budget + ModelRegistryEntry.WAIT_MARGIN_SECONDS);
+    expect(entry.waitTimeoutSeconds).toBe(wait);
+    // The startup probe gives the container `budget` seconds; the Deployment reports the rollout failed only
+    // after progressDeadlineSeconds (scheduling and image pull included). register.sh waits that long from
+    // its pod's start, which is not before the Deployment's, and the Job's deadline comes later still.
+    const probe = deployment.spec.template.spec.containers[0].startupProbe;
+    expect(probe.periodSeconds * probe.failureThreshold).toBeLessThanOrEqual(wait);
+    expect(deployment.spec.progressDeadlineSeconds).toBeLessThanOrEqual(wait);
+    expect(job.spec.activeDeadlineSeconds).toBeGreaterThan(wait);
+    expect(job.spec.activeDeadlineSeconds - wait).toBe(ModelRegistryEntry.DEADLINE_MARGIN_SECONDS);
+  });
+
+  test('an explicit waitTimeoutSeconds wins when it covers the budget; a model without a budget waits the default', () => {
+    const b = build({}, []);
+    const model = new FakeModel(b.chart, 'slow', { name: 'slow', startupBudgetSeconds: 2400 });
+    new ModelRegistryEntry(b.chart, 'slow-entry', { registry: b.registry, model, waitTimeoutSeconds: 2500 });
+    new ModelRegistryEntry(b.chart, 'plain', { registry: b.registry, model: b.model });
+    const objs = synth(b);
+    expect(envOf(jobOf(objs, 'slow-entry')).REGISTRY_WAIT_SECONDS).toBe('2500');
+    expect(jobOf(objs, 'slow-entry').spec.activeDeadlineSeconds).toBe(3100);
+    expect(envOf(jobOf(objs, 'plain')).REGISTRY_WAIT_SECONDS).toBe(String(ModelRegistryEntry.DEFAULT_WAIT_SECONDS));
+  });
+
+  test('a waitTimeoutSeconds shorter than the budget, and a broken budget, are errors that say why and what to do', () => {
+    const b = build({}, []);
+    const model = new FakeModel(b.chart, 'slow', { name: 'slow', startupBudgetSeconds: 2400 });
+    expect(errors(() => new ModelRegistryEntry(b.chart, 'slow-entry', { registry: b.registry, model, waitTimeoutSeconds: 1800 }))).toEqual([
+      'waitTimeoutSeconds: 1800 s is shorter than the model\'s startup budget (2400 s): registration would give up before the model may be ready '
+      + '(leave waitTimeoutSeconds out to wait 3300 s (the budget plus 900 s for scheduling, image pull and rollout), or give at least 2400)',
+    ]);
+    const broken = new FakeModel(b.chart, 'broken', { name: 'broken', startupBudgetSeconds: -5 });
+    expect(errors(() => new ModelRegistryEntry(b.chart, 'broken-entry', { registry: b.registry, model: broken }))).toEqual([
+      'model (startupBudgetSeconds): the model\'s startup budget -5 is not a whole number of seconds from 1 to 86400 '
+      + '(fix startupBudgetSeconds of the model server (or leave it out: registration then waits 1800 s unless waitTimeoutSeconds says otherwise))',
+    ]);
+  });
+
+  test('a disabled entry does not wait: its deadline stays at 600 s', () => {
+    const b = build({}, []);
+    const model = new FakeModel(b.chart, 'slow', { name: 'slow', startupBudgetSeconds: 7200 });
+    const entry = new ModelRegistryEntry(b.chart, 'slow-entry', { registry: b.registry, model, status: 'disabled' });
+    expect(jobOf(synth(b), 'slow-entry').spec.activeDeadlineSeconds).toBe(600);
+    expect(entry.waitTimeoutSeconds).toBeUndefined();
+  });
+});
+
+describe('the reconcile Job', () => {
+  const reconcileJob = (objs: Manifest[]) => named(objs, 'Job', 'registry-reconcile-');
+
+  test('after registration (wave 20, Sync hook), restricted, with a NetworkPolicy to DNS and the database only', () => {
+    const b = build({}, ['model', external]);
+    const objs = synth(b);
+    const job = reconcileJob(objs);
+    expect(job.metadata.name).toMatch(/^registry-reconcile-[0-9a-f]{8}$/);
+    expect(job.metadata.annotations).toEqual({
+      'argocd.argoproj.io/sync-wave': '20', 'argocd.argoproj.io/hook': 'Sync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+    });
+    expect(ModelRegistry.RECONCILE_SYNC_WAVE).toBeGreaterThan(ModelRegistry.REGISTRATION_SYNC_WAVE);
+    expect(podSpecOf(job).containers[0].command).toEqual(['/bin/sh', '/etc/model-registry/reconcile.sh']);
+    expect(envOf(job)).toMatchObject({
+      REGISTRY_NAME: 'registry',
+      REGISTRY_RECONCILE_ENVIRONMENTS: '["production"]',
+      REGISTRY_DECLARED: '[{"model_name":"gpt-x","environment":"production"},{"model_name":"llama-8b","environment":"production"}]',
+      REGISTRY_RECONCILE_ACTION: 'disable',
+    });
+    expect(job.spec).toMatchObject({ backoffLimit: 6, ttlSecondsAfterFinished: 86400, activeDeadlineSeconds: 600 });
+    const policy = named(objs, 'NetworkPolicy', 'registry-reconcile');
+    expect(policy.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '20' });
+    expect(policy.spec.podSelector.matchLabels).toEqual(b.registry.reconcilePodLabels);
+    expect(Object.entries(policy.spec.podSelector.matchLabels).every(([k, v]) => job.spec.template.metadata.labels[k] === v)).toBe(true);
+    expect(policy.spec.ingress).toBeUndefined();
+    expect(policy.spec.egress).toEqual([
+      expect.objectContaining({ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }),
+      { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db' } } }], ports: [{ protocol: 'TCP', port: 5432 }] },
+    ]);
+    expect(conformanceProblems(objs)).toEqual([]);
+  });
+
+  test('its name hashes the declared set: an added or removed entry renames it, any other change of an entry does not, creation order does not', () => {
+    const name = (entries: Array<Partial<ModelRegistryEntryProps> | 'model'>) => reconcileJob(synth(build({}, entries))).metadata.name;
+    const base = name(['model', external]);
+    expect(name([external, 'model'])).toBe(base);
+    expect(name(['model'])).not.toBe(base);
+    expect(name(['model', external, { ...external, modelName: 'gpt-y' }])).not.toBe(base);
+    expect(name(['model', { ...external, endpoint: 'https://api2.example.com', metadata: { team: 'a' } }])).toBe(base);
+    expect(name(['model', { ...external, status: 'disabled' }])).toBe(base);
+  });
+
+  test('entries made after the registry, in another chart of the namespace, count; the escape hatch is the emitted Job', () => {
+    const app = Testing.app();
+    const a = new Chart(app, 'a', { namespace: 'llm' });
+    const b = new Chart(app, 'b', { namespace: 'llm' });
+    const registry = new ModelRegistry(a, 'registry', registryProps);
+    new ModelRegistryEntry(b, 'late', { registry, modelName: 'late', endpoint: 'http://late.models.svc:8000', environment: 'staging' });
+    registry.reconcileJob!.addJsonPatch(JsonPatch.add('/metadata/labels/patched', 'yes'));
+    const job = reconcileJob(Testing.synth(a) as Manifest[]);
+    expect(envOf(job).REGISTRY_DECLARED).toBe('[{"model_name":"late","environment":"staging"}]');
+    expect(job.metadata.labels.patched).toBe('yes');
+    expect(registry.declaredEntries).toEqual([{ modelName: 'late', environment: 'staging' }]);
+    expect(registry.reconciledEnvironments).toEqual(['staging']);
+  });
+
+  test('deleteUndeclared, extra environments, and off', () => {
+    const del = reconcileJob(synth(build({ reconcile: { deleteUndeclared: true, environments: ['staging', 'development'] } })));
+    expect(envOf(del)).toMatchObject({ REGISTRY_RECONCILE_ACTION: 'delete', REGISTRY_RECONCILE_ENVIRONMENTS: '["development","production","staging"]' });
+    const off = build({ reconcile: { enabled: false } });
+    const objs = synth(off);
+    expect(objs.filter((o) => o.metadata.name.includes('reconcile'))).toEqual([]);
+    expect(off.registry.reconcileJob).toBeUndefined();
+    expect(off.registry.reconciledEnvironments).toEqual([]);
+  });
+
+  test('reconcile props are checked', () => {
+    const chart = new Chart(Testing.app(), 'llm', { namespace: 'llm' });
+    expect(errors(() => new ModelRegistry(chart, 'r1', { ...registryProps, reconcile: { environments: ['prod', 'staging', 'staging'] } }))).toEqual([
+      'reconcile.environments[0]: \'prod\' is not one of the registry\'s environments (development, staging, production) '
+      + '(name an environment the registry\'s entries may use, or add it to environments)',
+      'reconcile.environments[2]: \'staging\' is listed twice (remove the duplicate)',
+    ]);
+    expect(errors(() => new ModelRegistry(chart, 'r2', { ...registryProps, reconcile: { enabled: false, deleteUndeclared: true } }))).toEqual([
+      'reconcile.deleteUndeclared: deleteUndeclared has no effect with enabled: false (remove deleteUndeclared, or turn the reconcile Job on)',
+    ]);
+    expect(errors(() => new ModelRegistry(chart, 'r3', { ...registryProps, reconcile: { deleteUndeclared: 'yes' as any } }))).toEqual([
+      'reconcile.deleteUndeclared: expected a boolean, got \'yes\'',
+    ]);
+  });
+
+  test('two registries of one name with rows in one environment: the reconcile Job of each could disable the other\'s rows (synth error)', () => {
+    const app = Testing.app();
+    const a = new Chart(app, 'a', { namespace: 'team-a' });
+    const b = new Chart(app, 'b', { namespace: 'team-b' });
+    const ra = new ModelRegistry(a, 'registry', registryProps);
+    const rb = new ModelRegistry(b, 'registry', registryProps);
+    new ModelRegistryEntry(a, 'x', { registry: ra, modelName: 'x', endpoint: 'http://x.models.svc:8000', environment: 'production' });
+    new ModelRegistryEntry(b, 'y', { registry: rb, modelName: 'y', endpoint: 'http://y.models.svc:8000', environment: 'production' });
+    let message = '';
+    try {
+      app.synth();
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('a/registry name: the registry b/registry has the same name \'registry\' and rows in \'production\', '
+      + 'which this registry\'s reconcile Job would disable if both write to one database (rows record the registry\'s name only) '
+      + '(give one of the registries another name (the name prop), or turn its reconcile Job off (reconcile: { enabled: false }))');
+    expect(message).toContain('b/registry name: the registry a/registry has the same name');
+  });
+
+  test('one registry per environment with one name (as ModelPlatform builds them) is fine', () => {
+    const app = Testing.app();
+    for (const env of ['staging', 'production']) {
+      const chart = new Chart(app, env, { namespace: `llm-${env}` });
+      const registry = new ModelRegistry(chart, 'registry', registryProps);
+      new ModelRegistryEntry(chart, 'm', { registry, modelName: 'm', endpoint: `http://m.llm-${env}.svc:8000`, environment: env });
+    }
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('healthCheckApiKey', () => {
+  test('checked: a Secret reference, health checks on, no unencrypted key to the internet', () => {
+    const b = build({}, []);
+    const e = (id: string, p: Partial<ModelRegistryEntryProps>) => errors(
+      () => new ModelRegistryEntry(b.chart, id, { registry: b.registry, ...external, ...p } as any),
+    );
+    expect(e('a', { healthCheckApiKey: { name: 'Bad_Name', key: 'k' } })).toEqual([
+      'healthCheckApiKey.name: \'Bad_Name\' is not a valid Secret name (use a DNS-1123 subdomain (lower-case letters, digits, \'-\' and \'.\'))',
+    ]);
+    expect(e('b', { healthCheckApiKey: { name: 'openai', key: 'k' }, healthCheck: false })).toEqual([
+      'healthCheckApiKey: an API key for health checks has no effect with healthCheck: false (remove healthCheckApiKey, or turn health checks on)',
+    ]);
+    expect(e('c', { healthCheckApiKey: { name: 'openai', key: 'k' }, endpoint: 'http://api.example.com' })).toEqual([
+      'healthCheckApiKey: the API key would be sent unencrypted to \'api.example.com\', outside the cluster (use the endpoint\'s https URL)',
+    ]);
+    expect(e('d', { healthCheckApiKey: 'openai' as any })).toEqual(['healthCheckApiKey: expected an object, got \'openai\'']);
+    // In the cluster, plain http is fine.
+    new ModelRegistryEntry(b.chart, 'ok', {
+      registry: b.registry, modelName: 'm', endpoint: 'http://m.models.svc:8000', environment: 'staging', healthCheckApiKey: { name: 'k', key: 'k' },
+    });
+  });
+
+  test('a disabled entry\'s Job does not get the key (it does not call the model); the health checks do', () => {
+    const objs = synth(build({}, [{ ...external, status: 'disabled', healthCheckApiKey: { name: 'openai', key: 'key' } }]));
+    expect(JSON.stringify(named(objs, 'Job', 'entry-0-register'))).not.toContain('REGISTRY_HEALTH_AUTH');
+    expect(JSON.stringify(of(objs, 'CronJob')[0])).toContain('"secretKeyRef":{"key":"key","name":"openai"}');
+    expect(conformanceProblems(objs)).toEqual([]);
+  });
+});
+
+test('in a ModelPlatform, each environment\'s registry reconciles its own environment, and its pods carry the environment label', () => {
+  const app = Testing.app();
+  const platform = new ModelPlatform(app, 'llm', {
+    environments: { staging: { namespace: 'llm-staging' }, production: { namespace: 'llm-production' } },
+    registry: { database },
+  });
+  platform.addModel('qwen-small', { model: 'Qwen/Qwen2.5-0.5B-Instruct' });
+  for (const env of ['staging', 'production']) {
+    const objs = Testing.synth(platform.charts[env]) as Manifest[];
+    const job = named(objs, 'Job', 'registry-reconcile-');
+    expect(envOf(job)).toMatchObject({
+      REGISTRY_RECONCILE_ENVIRONMENTS: JSON.stringify([env]),
+      REGISTRY_DECLARED: JSON.stringify([{ model_name: 'Qwen/Qwen2.5-0.5B-Instruct', environment: env }]),
+    });
+    expect(job.spec.template.metadata.labels.environment).toBe(env);
+  }
+  expect(() => app.synth()).not.toThrow();
 });

@@ -11,7 +11,7 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
-import { HOSTILE, HOSTILE_TARGET_NAME } from './support';
+import { FakeModel, HOSTILE, HOSTILE_TARGET_NAME } from './support';
 import { ModelRegistry, ModelRegistryEntry } from '../../src';
 import { Manifest, podSpecOf } from '../support/manifests';
 
@@ -173,7 +173,9 @@ describe.each(TOOLSETS)('register.sh with %s', (_name, binDir) => {
     const job = objs.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('e-register-'))!;
     const names = podSpecOf(job).containers[0].env.map((e: any) => e.name);
     const script = fs.readFileSync(path.join(dir, 'register.sh'), 'utf8');
-    const read = [...script.matchAll(/\$\{(REGISTRY_[A-Z_]+)/g)].map((m) => m[1]).filter((n) => n !== 'REGISTRY_HEALTH_VERIFIED');
+    const read = [...script.matchAll(/\$\{(REGISTRY_[A-Z_]+)/g)].map((m) => m[1]).filter((n) => n !== 'REGISTRY_HEALTH_VERIFIED')
+      // Only with healthCheckApiKey (its own test checks it).
+      .filter((n) => n !== 'REGISTRY_HEALTH_AUTH');
     for (const n of read) expect(names).toContain(n);
   });
 });
@@ -217,4 +219,245 @@ test('migrate.sh runs migrate.sql from its own directory', async () => {
   const r = await sh('migrate.sh', {});
   expect(r.code).toBe(0);
   expect(calls()[0].argv).toEqual(['-X', '-d', 'postgresql://u:p@db:5432/r', '-f', `${dir}/migrate.sql`]);
+});
+
+/**
+ * Health checks with an API key (healthCheckApiKey). Every program the scripts start through PATH is a
+ * wrapper that appends its argv to a log before it runs the real tool, so the tests can assert that the key
+ * is never an argument of any process (as `ps`, /proc/<pid>/cmdline and audit logs would show it), nor in
+ * the scripts' output, while the server, which answers 401 without it, did receive it.
+ */
+describe('the API key of health checks', () => {
+  const KEY = `sk-live-${process.pid}-${Date.now().toString(36)}-Xy7`;
+  const WRAPPED = ['wget', 'timeout', 'bash', 'ssl_client', 'psql', 'date', 'sleep', 'dirname', 'cat', 'head', 'printf', 'env'];
+  let auth: http.Server;
+  let authBase: string;
+  let seen: Array<string | undefined>;
+  let moved = 0;
+  const argvLog = () => path.join(dir, 'argv.log');
+
+  /** `rec-<toolset>`: a wrapper per tool that logs its argv and execs the toolset's tool. */
+  function recorder(toolset: string): string {
+    const out = `rec-${toolset}`;
+    const real = (tool: string) => {
+      if (tool === 'psql') return `"${path.join(dir, 'bin', 'psql')}"`;
+      if (tool === 'ssl_client') return BUSYBOX ? `${BUSYBOX} ssl_client` : 'false';
+      if (toolset === 'bin-busybox' && ['wget', 'timeout'].includes(tool)) return `${BUSYBOX} ${tool}`;
+      const found = ['/usr/bin', '/bin'].map((d) => path.join(d, tool)).find((f) => fs.existsSync(f));
+      return found ?? 'false';
+    };
+    fs.mkdirSync(path.join(dir, out), { recursive: true });
+    for (const tool of WRAPPED) {
+      fs.writeFileSync(path.join(dir, out, tool), [
+        '#!/bin/sh',
+        `{ printf '%s' ${tool}; for a in "$@"; do printf ' %s' "$a"; done; printf '\\n'; } >>"${argvLog()}"`,
+        `exec ${real(tool)} "$@"`,
+        '',
+      ].join('\n'), { mode: 0o755 });
+    }
+    return out;
+  }
+
+  beforeAll(async () => {
+    auth = http.createServer((req, res) => {
+      if (req.url === '/moved') {
+        moved += 1;
+        res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' });
+        res.end();
+        return;
+      }
+      seen.push(req.headers.authorization);
+      // A hosted OpenAI-compatible API: 401 without the key.
+      res.writeHead(req.headers.authorization === `Bearer ${KEY}` ? 200 : 401);
+      res.end('{"data": []}');
+    });
+    await new Promise<void>((resolve) => auth.listen(0, '127.0.0.1', resolve));
+    authBase = `http://127.0.0.1:${(auth.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => auth.close(resolve));
+  });
+  beforeEach(() => {
+    seen = [];
+    fs.rmSync(argvLog(), { force: true });
+  });
+
+  const argv = () => (fs.existsSync(argvLog()) ? fs.readFileSync(argvLog(), 'utf8') : '');
+
+  describe.each(TOOLSETS)('with %s', (_name, binDir) => {
+    beforeAll(() => {
+      bin = recorder(binDir);
+    });
+
+    test('register.sh: without the key the model never answers 200; with it, it registers, and the key is in no argv and no output', async () => {
+      const url = `${authBase}/v1/models`;
+      const anonymous = await sh('register.sh', registration({ REGISTRY_HEALTH_URL: url, REGISTRY_WAIT_SECONDS: '1' }));
+      expect(anonymous.code).toBe(1);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((h) => h === undefined)).toBe(true);
+      expect(calls()).toEqual([]);
+
+      seen = [];
+      fs.rmSync(argvLog(), { force: true });
+      // As a Secret created from a file often is: with a trailing newline.
+      const r = await sh('register.sh', registration({ REGISTRY_HEALTH_URL: url, REGISTRY_HEALTH_AUTH: `${KEY}\n` }));
+      expect(r.code).toBe(0);
+      expect(seen).toEqual([`Bearer ${KEY}`]);
+      const [call] = calls();
+      expect(call.env.REGISTRY_HEALTH_VERIFIED).toBe('true');
+      expect(call.env.REGISTRY_HEALTH_AUTH).toBeUndefined(); // psql does not inherit the key
+      // The wrappers saw the processes (so the check below is not vacuous), and none had the key.
+      expect(argv()).toContain(`bash ${dir}/http-probe.sh ${url}`);
+      expect(argv()).toMatch(/^psql -X -d /m);
+      expect(argv()).not.toContain(KEY);
+      expect(JSON.stringify(calls())).not.toContain(KEY);
+      expect(`${r.stdout}${r.stderr}`).not.toContain(KEY);
+      expect(r.stdout).toContain(`the model answers ${url}`);
+    });
+
+    test('register.sh: a refused key is retried until the wait ends, and says so; the key is not printed', async () => {
+      const r = await sh('register.sh', registration({ REGISTRY_HEALTH_URL: `${authBase}/v1/models`, REGISTRY_HEALTH_AUTH: 'sk-wrong', REGISTRY_WAIT_SECONDS: '1' }));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('answered HTTP 401: the API key was refused');
+      expect(r.stderr).toContain('within 1s; not registering it');
+      expect(seen.length).toBeGreaterThan(1);
+      expect(`${r.stdout}${r.stderr}${argv()}`).not.toContain('sk-wrong');
+    });
+
+    test('register.sh: an empty key, or one with a line break inside, stops at once', async () => {
+      for (const bad of ['', '\n', `${KEY}\nX-Injected: 1`]) {
+        const started = Date.now();
+        const r = await sh('register.sh', registration({ REGISTRY_HEALTH_URL: `${authBase}/v1/models`, REGISTRY_HEALTH_AUTH: bad, REGISTRY_WAIT_SECONDS: '30' }));
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/the API key for .* (is empty|contains a control character)/);
+        expect(r.stderr).toContain('cannot send the health request');
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(`${r.stdout}${r.stderr}${argv()}`).not.toContain(KEY);
+      }
+      expect(seen).toEqual([]);
+      expect(calls()).toEqual([]);
+    });
+
+    test('health-check.sh: a target with its key variable is checked with the key; the key is in no argv and no output', async () => {
+      const targets = [
+        `hosted production ${authBase}/v1/models REGISTRY_HEALTH_AUTH_1A2B3C4D`,
+        `wrong production ${authBase}/v1/models REGISTRY_HEALTH_AUTH_00000000`,
+        `anonymous production ${authBase}/v1/models`,
+        `bad production ${authBase}/v1/models NOT;A_VARIABLE`,
+        `moved production ${authBase}/moved REGISTRY_HEALTH_AUTH_1A2B3C4D`,
+      ].join('\n');
+      moved = 0;
+      const r = await sh('health-check.sh', {
+        REGISTRY_HEALTH_TARGETS: targets, REGISTRY_HEALTH_AUTH_1A2B3C4D: KEY, REGISTRY_HEALTH_AUTH_00000000: 'sk-wrong', REGISTRY_PROBE_TIMEOUT_SECONDS: '2',
+      });
+      expect(r.code).toBe(0);
+      expect(calls().map((c) => [c.env.REGISTRY_MODEL_NAME, c.env.REGISTRY_HEALTHY])).toEqual([
+        ['hosted', 'true'], ['wrong', 'false'], ['anonymous', 'false'], ['bad', 'false'], ['moved', 'false'],
+      ]);
+      // A redirect is not followed with the key (it would carry it to another host): unhealthy, and said why.
+      expect(moved).toBe(1);
+      expect(r.stderr).toContain(`${authBase}/moved answered HTTP 302: redirects are not followed with an API key`);
+      expect(seen).toEqual([`Bearer ${KEY}`, 'Bearer sk-wrong', undefined]);
+      expect(r.stderr).toContain('bad (production): \'NOT;A_VARIABLE\' is not an environment variable name');
+      expect(argv()).toContain(`bash ${dir}/http-probe.sh ${authBase}/v1/models`);
+      expect(`${r.stdout}${r.stderr}${argv()}`).not.toContain(KEY);
+    });
+  });
+
+  (BUSYBOX ? test : test.skip)('https: the request goes through ssl_client\'s standard input; the key is in no argv', async () => {
+    // busybox's own ssl_client (this machine's stand-in for Alpine's, which uses OpenSSL and verifies the
+    // certificate) speaks TLS 1.2 with a few ciphers only, hence the server's relaxed settings.
+    const key = path.join(dir, 'tls-key.pem');
+    const cert = path.join(dir, 'tls-cert.pem');
+    const made = await new Promise<number | null>((resolve) => spawn('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost',
+    ]).on('close', resolve));
+    expect(made).toBe(0);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const https = require('https') as typeof import('https');
+    const tls = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert), maxVersion: 'TLSv1.2', ciphers: 'DEFAULT@SECLEVEL=0' }, (req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(req.headers.authorization === `Bearer ${KEY}` ? 200 : 401);
+      res.end();
+    });
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    try {
+      bin = recorder('bin-busybox');
+      const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/v1/models`;
+      const r = await sh('register.sh', registration({ REGISTRY_HEALTH_URL: url, REGISTRY_HEALTH_AUTH: KEY }));
+      expect(r.code).toBe(0);
+      expect(seen).toEqual([`Bearer ${KEY}`]);
+      expect(argv()).toMatch(/^ssl_client -s 3 -n 127\.0\.0\.1$/m);
+      expect(`${r.stdout}${r.stderr}${argv()}`).not.toContain(KEY);
+    } finally {
+      await new Promise((resolve) => tls.close(resolve));
+    }
+  });
+
+  test('the synthesized Jobs get the key only from the Secret', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    const registry = new ModelRegistry(chart, 'registry', { database: { connectionString: { name: 'db', key: 'url' }, host: 'pg.db.svc' }, healthCheck: {} });
+    new ModelRegistryEntry(chart, 'e', {
+      registry,
+      modelName: 'gpt-x',
+      endpoint: 'https://api.example.com',
+      environment: 'production',
+      allowInternetEgress: true,
+      healthPath: '/v1/models',
+      healthCheckApiKey: { name: 'openai', key: 'api-key' },
+    });
+    const objs = Testing.synth(chart) as Manifest[];
+    const job = objs.find((o) => o.kind === 'Job' && o.metadata.name.startsWith('e-register-'))!;
+    const cron = objs.find((o) => o.kind === 'CronJob')!;
+    expect(podSpecOf(job).containers[0].env).toContainEqual({ name: 'REGISTRY_HEALTH_AUTH', valueFrom: { secretKeyRef: { name: 'openai', key: 'api-key' } } });
+    const cronEnv = podSpecOf(cron).containers[0].env;
+    const variable = cronEnv.find((e: any) => e.name.startsWith('REGISTRY_HEALTH_AUTH_'));
+    expect(variable).toEqual({ name: expect.stringMatching(/^REGISTRY_HEALTH_AUTH_[0-9A-F]{8}$/), valueFrom: { secretKeyRef: { name: 'openai', key: 'api-key' } } });
+    expect(cronEnv.find((e: any) => e.name === 'REGISTRY_HEALTH_TARGETS').value).toBe(`gpt-x production https://api.example.com/v1/models ${variable.name}`);
+  });
+});
+
+test('a model with a startup budget: the synthesized wait outlasts the budget (a slow start still registers)', async () => {
+  bin = 'bin';
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  const registry = new ModelRegistry(chart, 'registry', { database: { connectionString: { name: 'db', key: 'url' }, host: 'pg.db.svc' } });
+  const model = new FakeModel(chart, 'm', { startupBudgetSeconds: 2 });
+  new ModelRegistryEntry(chart, 'e', { registry, model });
+  const job = (Testing.synth(chart) as Manifest[]).find((o) => o.kind === 'Job' && o.metadata.name.startsWith('e-register-'))!;
+  const env = Object.fromEntries(podSpecOf(job).containers[0].env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, e.value]));
+  expect(env.REGISTRY_WAIT_SECONDS).toBe(String(2 + ModelRegistryEntry.WAIT_MARGIN_SECONDS));
+  // The model takes twice its budget (a slow image pull before its container started): answers 503 for 4 s.
+  const slow = http.createServer((_req, res) => {
+    res.writeHead(Date.now() - started >= 4_000 ? 200 : 503);
+    res.end();
+  });
+  await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  const started = Date.now();
+  try {
+    const r = await sh('register.sh', {
+      ...env,
+      REGISTRY_HEALTH_URL: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/health`,
+      REGISTRY_PROBE_INTERVAL_SECONDS: '1', // the Job's 10 s, shortened to keep the test quick
+    });
+    expect(r.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
+    expect(calls()[0].env.REGISTRY_HEALTH_VERIFIED).toBe('true');
+  } finally {
+    await new Promise((resolve) => slow.close(resolve));
+  }
+});
+
+test('reconcile.sh runs the statement of its action, and refuses another action', async () => {
+  bin = 'bin';
+  for (const [action, file] of [['disable', 'reconcile-disable.sql'], ['delete', 'reconcile-delete.sql']]) {
+    fs.rmSync(path.join(dir, 'calls.jsonl'), { force: true });
+    const r = await sh('reconcile.sh', { REGISTRY_RECONCILE_ACTION: action, REGISTRY_NAME: 'registry', REGISTRY_DECLARED: '[]', REGISTRY_RECONCILE_ENVIRONMENTS: '[]' });
+    expect(r.code).toBe(0);
+    expect(calls()[0].argv).toEqual(['-X', '-d', 'postgresql://u:p@db:5432/r', '-f', `${dir}/${file}`]);
+  }
+  fs.rmSync(path.join(dir, 'calls.jsonl'), { force: true });
+  const bad = await sh('reconcile.sh', { REGISTRY_RECONCILE_ACTION: 'truncate' });
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('REGISTRY_RECONCILE_ACTION must be \'disable\' or \'delete\'');
+  expect(calls()).toEqual([]);
 });

@@ -2,11 +2,13 @@
  * The registry's SQL on a real PostgreSQL engine (PGlite, in-process): migrations up, down and up again,
  * and exactly the statements the Jobs and routers run, bound with hostile values.
  */
-import { HOSTILE, migrateDown, migrateUp } from './support';
+import { HOSTILE, migrateDown, migrateUp, RECONCILE_SCENARIO, registryApp } from './support';
 import { ModelRouter } from '../../src';
 import { LEDGER_TABLE, migrations, schemaCheckSql } from '../../src/registry/migrations';
 import { REGISTER_SQL } from '../../src/registry/scripts';
-import { DISABLE, ENABLE, HEALTH_UPDATE, REGISTER, ROUTE_LOOKUP, ROUTE_STATUS, Statement } from '../../src/registry/statements';
+import {
+  DISABLE, ENABLE, HEALTH_UPDATE, RECONCILE_DELETE, RECONCILE_DISABLE, REGISTER, ROUTE_LOOKUP, ROUTE_STATUS, Statement,
+} from '../../src/registry/statements';
 import { PgliteProxy } from '../support/pglite';
 
 jest.setTimeout(60_000);
@@ -307,5 +309,139 @@ describe('statements', () => {
     // model-8: 8 % 3 = 2 -> production, 8 % 4 = 0 -> ready; model-4 is in staging.
     expect(await run(ROUTE_LOOKUP, { model_name: 'model-8', environment: 'production' })).toEqual([expect.objectContaining({ endpoint: 'http://m-8:8000' })]);
     expect(await run(ROUTE_LOOKUP, { model_name: 'model-4', environment: 'production' })).toEqual([]);
+  });
+});
+
+describe('reconcile (rows of models removed from the code)', () => {
+  const S = RECONCILE_SCENARIO;
+  const v1 = registryApp([...S.v1]);
+  const v2 = registryApp([...S.v2]);
+  /** The statement's values, exactly as the reconcile Job of version 2 passes them. */
+  const job = (env: Record<string, string> = v2.reconcile!) => ({
+    registry: env.REGISTRY_NAME, environments: env.REGISTRY_RECONCILE_ENVIRONMENTS, declared: env.REGISTRY_DECLARED,
+  });
+  const state = async () => Object.fromEntries((await rows()).map((r: any) => [`${r.model_name}/${r.deployment_environment}`, r.deployment_status]));
+
+  beforeAll(async () => {
+    await freshSchema();
+    await migrateUp(db);
+  });
+  beforeEach(async () => {
+    await db.exec('DELETE FROM model_registry_entries');
+    // Version 1's registration Jobs wrote these rows (their values, metadata included, from the synthesized Jobs).
+    for (const env of Object.values(v1.registrations)) {
+      await run(REGISTER, {
+        model_name: env.REGISTRY_MODEL_NAME,
+        environment: env.REGISTRY_ENVIRONMENT,
+        backend: env.REGISTRY_BACKEND,
+        model_id: env.REGISTRY_MODEL_ID,
+        endpoint: env.REGISTRY_ENDPOINT,
+        namespace: env.REGISTRY_NAMESPACE,
+        status: env.REGISTRY_STATUS,
+        metadata: env.REGISTRY_METADATA,
+        health_verified: true,
+      });
+    }
+    for (const r of [S.otherRegistry, S.manual]) {
+      await run(REGISTER, entry({ model_name: r.modelName, environment: r.environment, metadata: r.metadata }));
+    }
+  });
+
+  test('the reconcile Job declares version 2\'s entries and the environments they are in', () => {
+    expect(JSON.parse(v2.reconcile!.REGISTRY_DECLARED)).toEqual([
+      { model_name: 'llama-8b', environment: 'production' }, { model_name: 'qwen', environment: 'staging' },
+    ]);
+    expect(JSON.parse(v2.reconcile!.REGISTRY_RECONCILE_ENVIRONMENTS)).toEqual(['production', 'staging']);
+    expect(v2.reconcile!.REGISTRY_RECONCILE_ACTION).toBe('disable');
+  });
+
+  test('undeclared rows of this registry and its environments are disabled; declared, other registries\', other environments\' and manual rows are not', async () => {
+    const before = await rows();
+    const changed = await run(RECONCILE_DISABLE, job());
+    expect(changed.map((r) => `${r.model_name}/${r.environment}:${r.status}`).sort()).toEqual([
+      'llama-8b/staging:disabled', // declared in production only: the pair counts, not the name
+      'old-model/production:disabled',
+    ]);
+    expect(await state()).toEqual({
+      'llama-8b/production': 'ready',
+      'llama-8b/staging': 'disabled',
+      'old-model/production': 'disabled',
+      'qwen/staging': 'ready',
+      'dev-only/development': 'ready', // no entry of version 2 is in development
+      'other-model/production': 'ready', // registry-b's
+      'hand-made/production': 'ready', // no managed_by: written by hand
+    });
+    const after = await rows();
+    const untouched = (r: any) => !['old-model/production', 'llama-8b/staging'].includes(`${r.model_name}/${r.deployment_environment}`);
+    expect(after.filter(untouched)).toEqual(before.filter(untouched));
+  });
+
+  test('a disabled row is one the router does not route: 404 "is disabled", not retried', async () => {
+    await run(RECONCILE_DISABLE, job());
+    // docs/model-registry.md §6, the router contract: the lookup (ModelRouter.LOOKUP_SQL) selects only rows
+    // with deployment_status = 'ready', and on a miss a `disabled` row answers 404 "model '<name>' is disabled
+    // in environment '<env>'" (intentional and lasting: clients must not retry).
+    expect(await run(ROUTE_LOOKUP, { model_name: 'old-model', environment: 'production' })).toEqual([]);
+    expect(await ModelRouter.resolve(db, 'old-model', 'production')).toMatchObject({
+      httpStatus: 404, status: 'disabled', message: 'model \'old-model\' is disabled in environment \'production\'',
+    });
+    expect(await ModelRouter.resolve(db, 'llama-8b', 'production')).toMatchObject({ httpStatus: 200 });
+  });
+
+  test('idempotent: a second run changes nothing (no row, no updated_at, no notification)', async () => {
+    await run(RECONCILE_DISABLE, job());
+    const once = await rows();
+    const seen: string[] = [];
+    const unlisten = await db.listen(ModelRouter.CHANGES_CHANNEL, (payload) => seen.push(payload));
+    expect(await run(RECONCILE_DISABLE, job())).toEqual([]);
+    await new Promise((r) => setTimeout(r, 50));
+    await unlisten();
+    expect(await rows()).toEqual(once);
+    expect(seen).toEqual([]);
+  });
+
+  test('deleteUndeclared deletes the same rows and no others; again is a no-op', async () => {
+    const del = registryApp([...S.v2], { reconcile: { deleteUndeclared: true } }).reconcile!;
+    expect(del.REGISTRY_RECONCILE_ACTION).toBe('delete');
+    const gone = await run(RECONCILE_DELETE, job(del));
+    expect(gone.map((r) => `${r.model_name}/${r.environment}`).sort()).toEqual(['llama-8b/staging', 'old-model/production']);
+    expect(Object.keys(await state()).sort()).toEqual([
+      'dev-only/development', 'hand-made/production', 'llama-8b/production', 'other-model/production', 'qwen/staging',
+    ]);
+    expect(await run(RECONCILE_DELETE, job(del))).toEqual([]);
+    expect(await ModelRouter.resolve(db, 'old-model', 'production')).toMatchObject({ httpStatus: 404, status: 'not-registered' });
+  });
+
+  test('reconcile.environments adds an environment without entries; another registry name matches nothing', async () => {
+    const withDev = registryApp([...S.v2], { reconcile: { environments: ['development'] } }).reconcile!;
+    expect(JSON.parse(withDev.REGISTRY_RECONCILE_ENVIRONMENTS)).toEqual(['development', 'production', 'staging']);
+    await run(RECONCILE_DISABLE, job(withDev));
+    expect((await state())['dev-only/development']).toBe('disabled');
+
+    const before = await rows();
+    const other = registryApp([...S.v2], { name: 'registry-c' }).reconcile!;
+    expect(await run(RECONCILE_DISABLE, job(other))).toEqual([]);
+    expect(await rows()).toEqual(before);
+  });
+
+  test('values stay values: hostile names and registry names are compared, never executed or pattern-matched', async () => {
+    const managed = '{"managed_by":"cdk8s-llama-stack","registry":"registry"}';
+    await run(REGISTER, entry({ model_name: HOSTILE.modelName, metadata: managed }));
+    await run(REGISTER, entry({ model_name: '%', metadata: managed }));
+    const declared = JSON.stringify([{ model_name: HOSTILE.modelName, environment: 'production' }, { model_name: 'llama-8b', environment: 'production' }]);
+    const changed = await run(RECONCILE_DISABLE, { registry: 'registry', environments: '["production"]', declared });
+    expect(changed.map((r) => r.model_name).sort()).toEqual(['%', 'old-model']);
+    expect((await state())[`${HOSTILE.modelName}/production`]).toBe('ready');
+    // A hostile registry name or environment is a value that matches no row.
+    expect(await run(RECONCILE_DISABLE, { registry: 'registry\' OR true --', environments: '["production"]', declared: '[]' })).toEqual([]);
+    expect(await run(RECONCILE_DISABLE, { registry: 'registry', environments: '["production\' OR \'1\'=\'1"]', declared: '[]' })).toEqual([]);
+    expect(await run(RECONCILE_DELETE, { registry: '%', environments: '["%"]', declared: '[]' })).toEqual([]);
+    expect((await rows()).length).toBe(9);
+  });
+
+  test('no environment to reconcile (a registry without entries): nothing changes', async () => {
+    const empty = registryApp([]).reconcile!;
+    expect(empty.REGISTRY_RECONCILE_ENVIRONMENTS).toBe('[]');
+    expect(await run(RECONCILE_DISABLE, job(empty))).toEqual([]);
   });
 });

@@ -191,7 +191,7 @@ describe('ModelRegistryEntry props', () => {
       backend: 'openai-compatible',
       modelId: 'a/b:c',
       healthUrl: 'http://a.b.svc:80/x/health',
-      waitTimeoutSeconds: 1800,
+      timing: { waitSeconds: 1800, deadlineSeconds: 2400 },
       metadataJson: '{"a":"2","health_path":"/health","managed_by":"cdk8s-llama-stack","registry":"r","z":"1"}',
     });
   });
