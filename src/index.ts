@@ -4,6 +4,7 @@ export { LlamaStack } from './llama-stack/llama-stack';
 export * from './llama-stack/inference-provider';
 export type { DistributionManifest } from './llama-stack/interop';
 export { NetworkPeer } from './core/model-server';
+export type { PodSettings } from './core/pod-settings';
 export type { IModelServer, INetworkPeer } from './core/model-server';
 export { ValidationError } from './core/errors';
 export type { ValidationIssue } from './core/errors';

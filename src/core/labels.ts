@@ -7,6 +7,11 @@ export interface StandardLabels {
 }
 
 export const PART_OF = 'cdk8s-llama-stack';
+/** The keys standardLabels sets: a construct's pods carry them, so users may not set them. */
+export const STANDARD_LABEL_KEYS: readonly string[] = [
+  'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component', 'app.kubernetes.io/part-of',
+  'app.kubernetes.io/managed-by', 'app.kubernetes.io/version',
+];
 export const MANAGED_BY = 'cdk8s';
 
 export function standardLabels(l: StandardLabels): Record<string, string> {

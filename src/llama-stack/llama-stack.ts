@@ -15,6 +15,7 @@ import { parseImage } from '../core/images';
 import { k8s } from '../core/k8s';
 import { standardLabels, selectorLabels } from '../core/labels';
 import { INetworkPeer } from '../core/model-server';
+import { podFields } from '../core/pod-settings';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { checkShape } from '../core/shape';
 import { namedByUrl, onSynth, reportWarnings } from '../core/synth';
@@ -173,7 +174,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
 
     if (o.serviceAccountName === undefined) {
       new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-        metadata: { name, labels: labelsFor('server') },
+        metadata: { name, labels: labelsFor('server'), annotations: o.serviceAccountAnnotations },
         automountServiceAccountToken: false,
       });
     }
@@ -275,7 +276,8 @@ export class LlamaStack extends Construct implements INetworkPeer {
             terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
             nodeSelector: o.nodeSelector,
             tolerations: o.tolerations,
-            imagePullSecrets: o.imagePullSecrets?.map((n) => ({ name: n })),
+            affinity: o.affinity,
+            ...podFields(o),
             topologySpreadConstraints: spreads,
             initContainers: ca || providerPod ? [...(ca ? [ca.init] : []), ...(providerPod?.initContainers ?? [])] : undefined,
             containers: [{

@@ -1,6 +1,7 @@
 import { LlamaStackConfigSpec } from '../config/types';
 import type { ClusterDns } from '../core/dns';
 import { k8s } from '../core/k8s';
+import { PodSettings } from '../core/pod-settings';
 import { ExternalProvider } from '../external-provider/external-provider';
 
 /** Who may call the server (NetworkPolicy ingress). */
@@ -235,8 +236,12 @@ export interface PodDisruptionBudgetSpec {
   readonly maxUnavailable?: number | string;
 }
 
-/** Pod and container overrides (the operator's podOverrides and containerSpec fields, and more). */
-export interface WorkloadOverrides {
+/**
+ * Pod and container overrides (the operator's podOverrides and containerSpec fields, and more). The pod
+ * settings every construct shares (pull Secrets, labels, annotations, priority, ServiceAccount annotations,
+ * volumes, mounts, envFrom) come from `PodSettings`.
+ */
+export interface WorkloadOverrides extends PodSettings {
   /**
    * Use this ServiceAccount instead of the one the construct creates (which is then not emitted).
    * @default - a ServiceAccount named after the stack
@@ -248,11 +253,6 @@ export interface WorkloadOverrides {
    */
   readonly env?: k8s.EnvVar[];
   /**
-   * Env from ConfigMaps or Secrets.
-   * @default - none
-   */
-  readonly envFrom?: k8s.EnvFromSource[];
-  /**
    * Container command.
    * @default - the image's entrypoint
    */
@@ -262,16 +262,6 @@ export interface WorkloadOverrides {
    * @default - none
    */
   readonly args?: string[];
-  /**
-   * Extra pod volumes (types allowed by the restricted profile).
-   * @default - none
-   */
-  readonly volumes?: k8s.Volume[];
-  /**
-   * Extra container mounts.
-   * @default - none
-   */
-  readonly volumeMounts?: k8s.VolumeMount[];
   /**
    * @default 30
    */
@@ -285,20 +275,10 @@ export interface WorkloadOverrides {
    */
   readonly tolerations?: k8s.Toleration[];
   /**
-   * Names of image pull Secrets.
+   * Node and pod affinity of the server pods (e.g. keep them off GPU nodes, or near their model servers).
    * @default - none
    */
-  readonly imagePullSecrets?: string[];
-  /**
-   * Extra pod labels.
-   * @default - none
-   */
-  readonly podLabels?: { [key: string]: string };
-  /**
-   * Extra pod annotations.
-   * @default - none
-   */
-  readonly podAnnotations?: { [key: string]: string };
+  readonly affinity?: k8s.Affinity;
 }
 
 /** Props of `LlamaStack`. */

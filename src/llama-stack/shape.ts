@@ -1,6 +1,7 @@
 import { PROVIDER_APIS } from '../config/providers';
 import { CONFIG_SPEC_FIELDS } from '../config/shape';
 import { toCamelCase } from '../core/names';
+import { POD_SETTINGS_SHAPE } from '../core/pod-settings';
 import { Shape } from '../core/shape';
 
 const LABELS: Shape = { map: 'string' };
@@ -56,19 +57,17 @@ export const LLAMA_STACK_PROPS_SHAPE: Shape = {
         topologySpreadConstraints: { arr: K8S_OBJECT },
         overrides: {
           obj: {
-            serviceAccountName: 'string',
-            env: { arr: { obj: { name: 'string', value: 'string', valueFrom: K8S_OBJECT } } },
-            envFrom: { arr: K8S_OBJECT },
-            command: { arr: 'string' },
-            args: { arr: 'string' },
+            ...POD_SETTINGS_SHAPE,
             volumes: { arr: NAMED },
             volumeMounts: { arr: { obj: { name: 'string', mountPath: 'string' }, open: true } },
+            serviceAccountName: 'string',
+            env: { arr: { obj: { name: 'string', value: 'string', valueFrom: K8S_OBJECT } } },
+            command: { arr: 'string' },
+            args: { arr: 'string' },
             terminationGracePeriodSeconds: 'number',
             nodeSelector: LABELS,
             tolerations: { arr: K8S_OBJECT },
-            imagePullSecrets: { arr: 'string' },
-            podLabels: LABELS,
-            podAnnotations: LABELS,
+            affinity: K8S_OBJECT,
           },
         },
       },

@@ -1,9 +1,11 @@
 import { ContainerResourcesSpec, LlamaStackProps, PodDisruptionBudgetSpec, WorkloadOverrides } from './props';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
+import { STANDARD_LABEL_KEYS } from '../core/labels';
 import { isDnsSubdomain, isEnvVarName, looksSecret } from '../core/names';
+import { checkPodSettings } from '../core/pod-settings';
 import { isQuantity } from '../core/quantity';
-import { checkAnnotations, checkedResources, checkInt, checkLabels, checkMountPath, INT32_MAX, isObject } from '../core/validate';
+import { checkedResources, checkInt, checkLabels, checkMountPath, INT32_MAX, isObject } from '../core/validate';
 
 export const DEFAULT_DATA_DIR = '/.llama';
 export const ACCESS_MODES = ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'];
@@ -12,8 +14,6 @@ export const DEFAULT_RESOURCES = {
   limits: { cpu: '2', memory: '4Gi' } as Record<string, string>,
 };
 const PERCENT_OR_COUNT = /^([0-9]+%?)$/;
-/** Volume types the Pod Security Standards restricted profile allows. */
-const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
 
 /** What the workload props resolve to. */
 export interface WorkloadPlan {
@@ -117,33 +117,15 @@ function checkOverrides(issues: IssueCollector, o: WorkloadOverrides, reserved: 
     envNames.add(e.name);
     if (typeof e.value === 'string' && e.value.length > 0 && looksSecret(e.name)) at.add('looks like a secret but is a literal value', 'use valueFrom.secretKeyRef', 'value');
   });
-  const names = new Set<string>();
-  list(issues, o, 'volumes').forEach((v, i) => {
-    const at = issues.at('volumes').at(i);
-    if (!isObject(v) || typeof v.name !== 'string') return at.add('expected a volume { name, <type>: ... }', undefined);
-    if (reserved.volumes.includes(v.name)) at.add(`volume name '${v.name}' is used by the construct`, `choose another name (taken: ${reserved.volumes.join(', ')})`, 'name');
-    if (names.has(v.name)) at.add(`volume '${v.name}' is listed twice`, 'remove the duplicate', 'name');
-    names.add(v.name);
-    const type = Object.keys(v).find((k) => k !== 'name' && (v as any)[k] !== undefined);
-    if (!type || !RESTRICTED_VOLUME_TYPES.includes(type)) {
-      at.add(`volume type '${type}' is not allowed by the Pod Security Standards restricted profile`, `use one of: ${RESTRICTED_VOLUME_TYPES.join(', ')}`);
-    }
-  });
-  const taken = [...reserved.paths, dataDir];
-  list(issues, o, 'volumeMounts').forEach((m, i) => {
-    const at = issues.at('volumeMounts').at(i);
-    if (!isObject(m) || typeof m.name !== 'string' || typeof m.mountPath !== 'string') return at.add('expected { name, mountPath }', undefined);
-    if (!names.has(m.name) && !reserved.volumes.includes(m.name)) at.add(`mounts volume '${m.name}', which is not declared`, 'add it to overrides.volumes', 'name');
-    checkMountPath(at.at('mountPath'), m.mountPath, taken);
-    taken.push(m.mountPath);
+  checkPodSettings(issues, o, {
+    volumes: reserved.volumes,
+    paths: [...reserved.paths, dataDir],
+    labels: STANDARD_LABEL_KEYS,
+    annotations: { 'llamastack.io/config-hash': 'it is the hash of config.yaml, which restarts the pods when the config changes' },
+    createsServiceAccount: o.serviceAccountName === undefined,
   });
   checkInt(issues, 'terminationGracePeriodSeconds', o.terminationGracePeriodSeconds, 0, 86400);
-  list(issues, o, 'imagePullSecrets').forEach((n, i) => {
-    if (!isDnsSubdomain(n)) issues.add(`'${String(n)}' is not a valid Secret name`, 'use a DNS-1123 subdomain', `imagePullSecrets[${i}]`);
-  });
   checkLabels(issues.at('nodeSelector'), o.nodeSelector);
-  checkLabels(issues.at('podLabels'), o.podLabels);
-  checkAnnotations(issues.at('podAnnotations'), o.podAnnotations);
   for (const f of ['command', 'args'] as const) {
     list(issues, o, f).forEach((x, i) => {
       if (typeof x !== 'string') issues.add('expected a string', undefined, `${f}[${i}]`);

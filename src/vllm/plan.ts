@@ -16,6 +16,7 @@ import { imageProblem, parseImage } from '../core/images';
 import { k8s } from '../core/k8s';
 import { isDns1123Label, isEnvVarName, looksSecret } from '../core/names';
 import { compareStrings, sortDeep } from '../core/order';
+import { POD_SETTINGS_SHAPE } from '../core/pod-settings';
 import { isQuantity, quantityValue } from '../core/quantity';
 import { checkSecretRef } from '../core/secret-ref';
 import { Shape } from '../core/shape';
@@ -80,6 +81,7 @@ export const VLLM_MODEL_PROPS_SHAPE: Shape = {
     allowSurge: 'boolean',
     allowedFrom: { obj: { namespaces: { arr: 'string' }, podLabels: LABELS, namespaceLabels: { arr: 'string' } } },
     dns: 'any',
+    pod: { obj: POD_SETTINGS_SHAPE },
     monitoring: {
       obj: {
         enabled: 'boolean',

@@ -2,6 +2,7 @@ import type { GpuNodePool } from './gpu-node-pool';
 import { SecretKeyRef } from '../config/types';
 import type { ClusterDns } from '../core/dns';
 import { k8s } from '../core/k8s';
+import type { PodSettings } from '../core/pod-settings';
 import { AllowedFromSpec, ContainerResourcesSpec } from '../llama-stack/props';
 
 /** Where the Hugging Face and vLLM caches (weights, torch.compile) live. */
@@ -306,6 +307,12 @@ export interface VllmModelOptions {
    * @default - enabled
    */
   readonly monitoring?: VllmMonitoringSpec;
+  /**
+   * Pod settings: pull Secrets, labels, annotations, priority, ServiceAccount annotations, extra volumes,
+   * mounts and envFrom.
+   * @default - none
+   */
+  readonly pod?: PodSettings;
 }
 
 /** Props of `VllmModel`. */

@@ -12,11 +12,12 @@ import { ProviderSpec, SecretKeyRef } from '../config/types';
 import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
 import { IssueCollector, ValidationError } from '../core/errors';
 import { k8s } from '../core/k8s';
-import { selectorLabels, standardLabels } from '../core/labels';
+import { selectorLabels, STANDARD_LABEL_KEYS, standardLabels } from '../core/labels';
 import { IModelServer, INetworkPeer } from '../core/model-server';
 import { isDns1123Label } from '../core/names';
 import { classifyHost, egressRules, internetEgressRule, namespacePeer, peerOf } from '../core/network';
 import { compareStrings } from '../core/order';
+import { checkPodSettings, podFields } from '../core/pod-settings';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { checkShape } from '../core/shape';
 import { checkAllowedFrom, checkLabels } from '../core/validate';
@@ -105,6 +106,13 @@ export class VllmModel extends Construct implements IModelServer {
     checkLabels(issues.at('monitoring.prometheusPodLabels'), monitoring.prometheusPodLabels);
     checkAllowedFrom(issues.at('allowedFrom'), props.allowedFrom);
     checkDns(issues.at('dns'), props.dns);
+    checkPodSettings(issues.at('pod'), props.pod, {
+      volumes: ['shm', 'home', 'tmp', 'cache', 'config'],
+      paths: ['/dev/shm', HOME_DIR, '/tmp', CACHE_DIR, CONFIG_DIR],
+      labels: [...STANDARD_LABEL_KEYS, 'environment'],
+      annotations: {},
+      createsServiceAccount: true,
+    });
     if (monitoring.prometheusNamespace !== undefined && !isDns1123Label(monitoring.prometheusNamespace)) {
       issues.add(`'${monitoring.prometheusNamespace}' is not a valid namespace name`, 'use a DNS-1123 label', 'monitoring.prometheusNamespace');
     }
@@ -140,7 +148,11 @@ export class VllmModel extends Construct implements IModelServer {
       environment: p.environment,
     };
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: { name: p.serviceName, labels }, automountServiceAccountToken: false });
+    const pod = props.pod ?? {};
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: p.serviceName, labels, annotations: pod.serviceAccountAnnotations },
+      automountServiceAccountToken: false,
+    });
 
     const configMapName = Object.keys(p.configFiles).length > 0
       ? `${p.serviceName}-config-${sha256(JSON.stringify(p.configFiles)).slice(0, 8)}`
@@ -161,9 +173,10 @@ export class VllmModel extends Construct implements IModelServer {
         revisionHistoryLimit: 5,
         selector: { matchLabels: this.podSelectorLabels },
         template: {
-          metadata: { labels },
+          metadata: { labels: { ...pod.podLabels, ...labels }, annotations: pod.podAnnotations },
           spec: {
             serviceAccountName: p.serviceName,
+            ...podFields(pod),
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: restrictedPodSecurityContext(1001, 0),
@@ -173,7 +186,7 @@ export class VllmModel extends Construct implements IModelServer {
             tolerations: place.tolerations,
             terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
             containers: [this.container(p, configMapName !== undefined)],
-            volumes: volumes(p, configMapName),
+            volumes: [...volumes(p, configMapName), ...(pod.volumes ?? [])],
           },
         },
       },
@@ -275,7 +288,9 @@ export class VllmModel extends Construct implements IModelServer {
         { name: 'tmp', mountPath: '/tmp' },
         { name: 'cache', mountPath: CACHE_DIR, readOnly: p.cache.kind === 'pvc' && p.cache.readOnly ? true : undefined },
         ...(hasConfig ? [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }] : []),
+        ...(this.props.pod?.volumeMounts ?? []),
       ],
+      envFrom: this.props.pod?.envFrom,
     };
   }
 

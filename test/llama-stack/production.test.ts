@@ -307,7 +307,7 @@ describe('workload', () => {
       'workload.overrides.env[1].value: looks like a secret but is a literal value (use valueFrom.secretKeyRef)',
       'workload.overrides.volumes[0].name: volume name \'data\' is used by the construct (choose another name (taken: config, data, cache, tmp, tls, ca-custom, ca-combined, external-providers, external-provider-scripts))',
       "workload.overrides.volumes[1]: volume type 'hostPath' is not allowed by the Pod Security Standards restricted profile (use one of: configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret)",
-      "workload.overrides.volumeMounts[0].name: mounts volume 'ghost', which is not declared (add it to overrides.volumes)",
+      "workload.overrides.volumeMounts[0].name: mounts volume 'ghost', which is not declared (add it to volumes)",
     ]);
   });
 });
