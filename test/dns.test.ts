@@ -18,7 +18,7 @@ function dnsRules(context: Record<string, unknown>, dns?: ClusterDns): Map<strin
   expect(conformanceProblems(objs)).toEqual([]);
   const policies = objs.filter((o) => o.kind === 'NetworkPolicy');
   // Every policy with egress: the stack, the model, the migration, registration and health-check Jobs.
-  expect(policies.map((p) => p.metadata.name).sort()).toEqual(['qwen-entry-register', 'qwen-production', 'registry-health', 'registry-migrate', 'stack']);
+  expect(policies.map((p) => p.metadata.name).sort()).toEqual(['qwen-entry-register', 'qwen-production', 'registry-health', 'registry-migrate', 'registry-reconcile', 'stack']);
   return new Map(policies.map((p) => [p.metadata.name, p.spec.egress[0]]));
 }
 

@@ -1,6 +1,6 @@
 /** The pod knobs, one shape for every construct that runs pods: merged into the pods, checked against what the construct owns. */
 import { Chart, Testing } from 'cdk8s';
-import { LlamaStack, PodSettings, ValidationError, VllmModel } from '../src';
+import { LlamaStack, ModelRegistry, PodSettings, ValidationError, VllmModel } from '../src';
 import { conformanceProblems, Manifest } from './support/manifests';
 
 const settings: PodSettings = {
@@ -73,4 +73,22 @@ test('the stack: its config-hash annotation is owned; ServiceAccount annotations
     distribution: { name: 'starter' },
     workload: { overrides: { podAnnotations: { 'llamastack.io/config-hash': 'x' }, serviceAccountName: 'mine', serviceAccountAnnotations: { a: 'b' } } },
   })).toThrow(/podAnnotations\.llamastack\.io\/config-hash: annotation 'llamastack\.io\/config-hash' is set by the construct \(it is the hash of config\.yaml[^\n]*\n.*serviceAccountAnnotations: the construct does not create the ServiceAccount/);
+});
+
+test('the registry\'s Jobs take the same settings (jobs), on every Job and the CronJob', () => {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  const database = { connectionString: { name: 'registry-db', key: 'url' }, host: 'pg.db.svc.cluster.local' };
+  new ModelRegistry(chart, 'registry', { database, healthCheck: { schedule: '*/5 * * * *' }, jobs: settings });
+  const objs = Testing.synth(chart) as Manifest[];
+  const pods = objs.flatMap((o) => (o.kind === 'Job' ? [o.spec.template] : o.kind === 'CronJob' ? [o.spec.jobTemplate.spec.template] : []));
+  expect(pods.length).toBeGreaterThanOrEqual(2);
+  for (const pod of pods) {
+    expect(pod.metadata.labels.team).toBe('ai');
+    expect(pod.spec.priorityClassName).toBe('inference-critical');
+    expect(pod.spec.imagePullSecrets).toEqual([{ name: 'registry' }]);
+    expect(pod.spec.containers[0].volumeMounts).toContainEqual({ name: 'extra', mountPath: '/extra', readOnly: true });
+  }
+  expect(objs.find((o) => o.kind === 'ServiceAccount')!.metadata.annotations).toEqual(expect.objectContaining(settings.serviceAccountAnnotations));
+  expect(conformanceProblems(objs)).toEqual([]);
+  expect(() => new ModelRegistry(chart, 'r2', { database, jobs: { volumes: [{ name: 'scripts', emptyDir: {} }] } })).toThrow("c/r2 jobs.volumes[0].name: volume name 'scripts' is used by the construct");
 });

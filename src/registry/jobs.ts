@@ -1,9 +1,12 @@
 /** Pod, label and annotation builders shared by the registry's Jobs and CronJob. */
 import { Lazy } from 'cdk8s';
 import { ENV } from './scripts';
-import { IMAGE_UID, RegistryPlan } from './validation';
+import { ENTRY_LABEL, IMAGE_UID, RegistryPlan } from './validation';
+
+export { ENTRY_LABEL };
 import { k8s } from '../core/k8s';
 import { standardLabels } from '../core/labels';
+import { podFields } from '../core/pod-settings';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { sha256 } from '../core/yaml';
 
@@ -15,8 +18,6 @@ export const MIGRATION_WAVE = -10;
 export const REGISTRATION_WAVE = 10;
 export const RECONCILE_WAVE = 20;
 
-/** Label of a registration pod naming its entry, so that each entry's NetworkPolicy selects only its pods. */
-export const ENTRY_LABEL = 'registry.llamastack.io/entry';
 
 export type Component = 'migration' | 'registration' | 'health-check' | 'reconcile' | 'registry';
 
@@ -75,14 +76,14 @@ export function jobPod(o: PodOptions): k8s.PodTemplateSpec {
   ];
   const lateEnv = o.lateEnv;
   return {
-    metadata: { labels: o.labels },
+    metadata: { labels: { ...o.plan.pod.podLabels, ...o.labels }, annotations: o.plan.pod.podAnnotations },
     spec: {
       restartPolicy: 'Never',
       serviceAccountName: o.serviceAccountName,
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       securityContext: restrictedPodSecurityContext(IMAGE_UID, IMAGE_UID),
-      imagePullSecrets: o.plan.imagePullSecrets.length > 0 ? o.plan.imagePullSecrets.map((name) => ({ name })) : undefined,
+      ...podFields(o.plan.pod),
       containers: [{
         name: 'psql',
         image: o.plan.image,
@@ -94,11 +95,14 @@ export function jobPod(o: PodOptions): k8s.PodTemplateSpec {
         volumeMounts: [
           { name: 'scripts', mountPath: SCRIPTS_DIR, readOnly: true },
           { name: 'tmp', mountPath: '/tmp' },
+          ...(o.plan.pod.volumeMounts ?? []),
         ],
+        envFrom: o.plan.pod.envFrom,
       }],
       volumes: [
         { name: 'scripts', configMap: { name: o.configMapName, defaultMode: 0o444 } },
         { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
+        ...(o.plan.pod.volumes ?? []),
       ],
     },
   };

@@ -117,7 +117,11 @@ export class ModelRegistry extends Construct {
     this.serviceAccountName = `${name}-jobs`;
 
     new k8s.KubeServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: this.serviceAccountName, labels: objectLabels(name, 'registry'), annotations: waveAnnotations(MIGRATION_WAVE) },
+      metadata: {
+        name: this.serviceAccountName,
+        labels: objectLabels(name, 'registry'),
+        annotations: { ...props.jobs?.serviceAccountAnnotations, ...waveAnnotations(MIGRATION_WAVE) },
+      },
       automountServiceAccountToken: false,
     });
 

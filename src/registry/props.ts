@@ -2,6 +2,7 @@ import type { ModelRegistry } from './model-registry';
 import { SecretKeyRef } from '../config/types';
 import type { ClusterDns } from '../core/dns';
 import { IModelServer } from '../core/model-server';
+import type { PodSettings } from '../core/pod-settings';
 import { ContainerResourcesSpec } from '../llama-stack/props';
 
 /**
@@ -75,7 +76,7 @@ export interface RegistryHealthCheckSpec {
 }
 
 /** Settings shared by the registry's Jobs (migration, registrations, health checks). */
-export interface RegistryJobSettings {
+export interface RegistryJobSettings extends PodSettings {
   /**
    * Retries of a failed migration or registration pod.
    * @default 6
@@ -91,11 +92,6 @@ export interface RegistryJobSettings {
    * @default - requests cpu 10m / memory 32Mi, limits cpu 500m / memory 128Mi
    */
   readonly resources?: ContainerResourcesSpec;
-  /**
-   * Secrets for pulling the image from a private registry.
-   * @default - none
-   */
-  readonly imagePullSecrets?: string[];
 }
 
 /**

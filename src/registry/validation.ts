@@ -7,13 +7,17 @@ import { MANAGED_BY } from './statements';
 import { IssueCollector } from '../core/errors';
 import { imageProblem } from '../core/images';
 import { k8s } from '../core/k8s';
+import { STANDARD_LABEL_KEYS } from '../core/labels';
 import { isModelServer } from '../core/model-server';
 import { isDns1123Label, isDnsSubdomain, redactUrl } from '../core/names';
 import { classifyHost, namespacePeer, peerOf } from '../core/network';
+import { checkPodSettings, PodSettings, POD_SETTINGS_SHAPE } from '../core/pod-settings';
 import { isQuantity, quantityValue } from '../core/quantity';
 import { checkSecretRef } from '../core/secret-ref';
 import { Shape } from '../core/shape';
 import { checkInt, checkLabels, isObject } from '../core/validate';
+/** Label of a registration pod naming its entry, so that each entry's NetworkPolicy selects only its pods. */
+export const ENTRY_LABEL = 'registry.llamastack.io/entry';
 
 export const DEFAULT_IMAGE = 'docker.io/library/postgres:18.4-alpine3.23';
 /** The `postgres` user of the postgres Alpine images. */
@@ -83,7 +87,7 @@ export const REGISTRY_PROPS_SHAPE: Shape = {
     environments: { arr: 'string' },
     reconcile: { obj: { enabled: 'boolean', deleteUndeclared: 'boolean', environments: { arr: 'string' } } },
     image: 'string',
-    jobs: { obj: { backoffLimit: 'number', ttlSecondsAfterFinished: 'number', resources: RESOURCES, imagePullSecrets: { arr: 'string' } } },
+    jobs: { obj: { backoffLimit: 'number', ttlSecondsAfterFinished: 'number', resources: RESOURCES, ...POD_SETTINGS_SHAPE } },
     dns: 'any',
   },
 };
@@ -140,7 +144,8 @@ export interface RegistryPlan {
   readonly backoffLimit: number;
   readonly ttlSecondsAfterFinished: number;
   readonly resources: { readonly requests: Record<string, string>; readonly limits: Record<string, string> };
-  readonly imagePullSecrets: string[];
+  /** Pod settings of the Jobs (pull Secrets, labels, ...). */
+  readonly pod: PodSettings;
 }
 
 export function planRegistry(issues: IssueCollector, props: ModelRegistryProps, id: string, namespace: string): RegistryPlan | undefined {
@@ -186,8 +191,12 @@ export function planRegistry(issues: IssueCollector, props: ModelRegistryProps, 
   checkInt(jat, 'backoffLimit', jobs.backoffLimit, 0, 100);
   checkInt(jat, 'ttlSecondsAfterFinished', jobs.ttlSecondsAfterFinished, 0, 31536000);
   const resources = mergeResources(jat.at('resources'), jobs.resources);
-  (jobs.imagePullSecrets ?? []).forEach((s, i) => {
-    if (!isDnsSubdomain(s)) jat.add(`'${s}' is not a valid Secret name`, 'use a DNS-1123 subdomain', `imagePullSecrets[${i}]`);
+  checkPodSettings(jat, jobs, {
+    volumes: ['scripts', 'tmp'],
+    paths: ['/etc/model-registry', '/tmp'],
+    labels: [...STANDARD_LABEL_KEYS, ENTRY_LABEL],
+    annotations: {},
+    createsServiceAccount: true,
   });
 
   if (issues.hasIssues || !destination) return undefined;
@@ -201,7 +210,7 @@ export function planRegistry(issues: IssueCollector, props: ModelRegistryProps, 
     backoffLimit: jobs.backoffLimit ?? 6,
     ttlSecondsAfterFinished: jobs.ttlSecondsAfterFinished ?? 86400,
     resources,
-    imagePullSecrets: jobs.imagePullSecrets ?? [],
+    pod: jobs,
   };
 }
 

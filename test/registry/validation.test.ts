@@ -208,7 +208,7 @@ test('planRegistry defaults', () => {
     healthCheck: undefined,
     backoffLimit: 6,
     ttlSecondsAfterFinished: 86400,
-    imagePullSecrets: [],
+    pod: {},
     database: { secretName: 'registry-db', secretKey: 'url', destination: { port: 5432, peer: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'db' } } } } },
   });
 });
