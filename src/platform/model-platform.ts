@@ -75,7 +75,12 @@ export class ModelPlatform extends Construct {
       this.namespaceObjects(chart, name, spec);
       const pool = spec.gpuPool ? new GpuNodePool(chart, 'gpu-pool', spec.gpuPool) : undefined;
       const registry = props.registry
-        ? new ModelRegistry(chart, 'registry', renameSecrets({ ...props.registry, environments: Object.keys(props.environments).sort() }, spec.overrides?.secretNames))
+        ? new ModelRegistry(chart, 'registry', renameSecrets({
+          ...props.registry,
+          environments: Object.keys(props.environments).sort(),
+          // Each environment's registry reconciles its own environment, also once its last model is gone.
+          reconcile: props.registry.reconcile?.enabled === false ? props.registry.reconcile : { ...props.registry.reconcile, environments: [name] },
+        }, spec.overrides?.secretNames))
         : undefined;
       if (registry) stamp(registry, undefined, name);
       this.envs.push({ name, spec, chart, pool, registry, models: new Map() });

@@ -108,6 +108,20 @@ describe('the example platform', () => {
   });
 });
 
+test('each environment\'s registry reconciles its own environment, even one whose last model is gone', () => {
+  const app = Testing.app();
+  const p = new ModelPlatform(app, 'llm', {
+    environments: { staging: { namespace: 'llm-staging' }, production: { namespace: 'llm-prod' } },
+    registry: { database: { connectionString: { name: 'registry-db', key: 'url' }, host: 'registry-db.db.svc.cluster.local' } },
+  });
+  p.addModel('qwen', { model: 'Qwen/Qwen2.5-0.5B-Instruct', disabledIn: ['production'], register: false });
+  for (const [env, chart] of Object.entries(p.charts)) {
+    const job = (Testing.synth(chart) as Manifest[]).find((o) => o.kind === 'Job' && o.metadata.name.startsWith('registry-reconcile-'))!;
+    const vars = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(JSON.parse(vars.REGISTRY_RECONCILE_ENVIRONMENTS)).toEqual([env]);
+  }
+});
+
 describe('diff', () => {
   test('an unintended difference is reported with its object and path, and fails assertPromotable', () => {
     const app = Testing.app();
