@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import { App, Chart, Testing } from 'cdk8s';
 import { LlamaStack, LlamaStackProps, ValidationError, WarningCode } from '../src';
 import { withContext } from './support/app';
-import { STRICT_CONTEXT, ACKNOWLEDGED_CONTEXT } from '../src/core/synth';
+import { ACKNOWLEDGED_CONTEXT, setWarningSink, STRICT_CONTEXT } from '../src/core/synth';
 import { WARNINGS } from '../src/core/warnings';
 
 // A provider with the base config's ID replaces it: the user may mean it, so it is a warning.
@@ -14,6 +14,9 @@ const replacing: LlamaStackProps = {
   networking: { allowInternetEgress: true },
 };
 const LINE = "[warning base-provider-replaced] c/stack providers.inference: replaces the base config's inference provider 'vllm' (remote::vllm)";
+
+// The suite's setup silences warnings (test/support/quiet-warnings.ts); here they go to stderr, as in an app.
+beforeAll(() => setWarningSink((line) => process.stderr.write(`${line}\n`)));
 
 function captureStderr<T>(fn: () => T): { out: string; result?: T; error?: unknown } {
   const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
