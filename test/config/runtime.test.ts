@@ -2,17 +2,9 @@
  * Checks taken from the Llama Stack 0.7.1 runtime (src/config/runtime.ts): configs that pass every schema
  * and would still fail at start-up or on every request.
  */
-import { ConfigInput, generateConfig } from '../../src/config/generate';
-import { ValidationError } from '../../src/core/errors';
+import { configIssues } from '../support/config';
 
-function errors(input: ConfigInput): string[] {
-  try {
-    generateConfig(input);
-  } catch (err) {
-    return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  return [];
-}
+const errors = configIssues;
 
 const starter = { name: 'starter' };
 

@@ -10,21 +10,14 @@
 import { Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { LlamaStack } from '../../src';
-import { ConfigInput, generateConfig } from '../../src/config/generate';
-import { ValidationError } from '../../src/core/errors';
+import { generateConfig } from '../../src/config/generate';
+import { configIssues } from '../support/config';
 import { Manifest } from '../support/manifests';
 
 const starter = { name: 'starter' };
 const rds = { type: 'postgres', host: 'llama.abc123.eu-west-1.rds.amazonaws.com', user: 'llama', db: 'llama', password: { name: 'pg', key: 'password' } };
 
-function errors(input: ConfigInput): string[] {
-  try {
-    generateConfig(input);
-  } catch (err) {
-    return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  return [];
-}
+const errors = configIssues;
 
 test('kv: ssl_mode and ca_cert_path in the backend; sql: PGSSLMODE and PGSSLROOTCERT in the container', () => {
   const out = generateConfig({

@@ -8,20 +8,13 @@
 import { Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { LlamaStack, VllmModel } from '../../src';
-import { ConfigInput, generateConfig } from '../../src/config/generate';
-import { ValidationError } from '../../src/core/errors';
+import { generateConfig } from '../../src/config/generate';
+import { configIssues } from '../support/config';
 
 const starter = { name: 'starter' };
 const embedder = { inference: { id: 'embed', provider: 'vllm', endpoint: 'http://embed.models.svc:8000/v1' } };
 
-function errors(input: ConfigInput): string[] {
-  try {
-    generateConfig(input);
-  } catch (err) {
-    return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  return [];
-}
+const errors = configIssues;
 
 test('defaults of a registered vLLM embedding model and a pgvector store', () => {
   const out = generateConfig({
