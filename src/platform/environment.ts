@@ -4,6 +4,7 @@
  */
 import { EnvironmentOverrides, EnvironmentSpec, GitOpsSpec, PlatformStackProps } from './props';
 import { IssueCollector } from '../core/errors';
+import { standardLabels } from '../core/labels';
 import { isDns1123Label } from '../core/names';
 import { quantityValue, isQuantity } from '../core/quantity';
 import { isObject } from '../core/validate';
@@ -125,7 +126,10 @@ export interface ApplicationOptions {
 export function application(o: ApplicationOptions): { metadata: Record<string, unknown>; spec: Record<string, unknown> } {
   const auto = o.sync === 'auto';
   return {
-    metadata: { name: `${o.platform}-${o.environment}`, labels: { environment: o.environment } },
+    metadata: {
+      name: `${o.platform}-${o.environment}`,
+      labels: { ...standardLabels({ name: 'model-platform', instance: o.platform, component: 'application' }), environment: o.environment },
+    },
     spec: {
       project: o.gitops.project ?? 'default',
       source: {

@@ -8,6 +8,7 @@ import { EnvironmentSpec, ModelPlatformProps, PlatformStackProps } from './props
 import { ProviderSpec } from '../config/types';
 import { IssueCollector, ValidationError, ValidationIssue } from '../core/errors';
 import { k8s } from '../core/k8s';
+import { standardLabels } from '../core/labels';
 import { isDns1123Label } from '../core/names';
 import { compareStrings } from '../core/order';
 import { onSynth } from '../core/synth';
@@ -235,7 +236,10 @@ export class ModelPlatform extends Construct {
       if (q.memory !== undefined) hard['requests.memory'] = k8s.Quantity.fromString(q.memory);
       objects.push(new k8s.KubeResourceQuota(chart, 'Quota', { metadata: { name: 'llm-platform' }, spec: { hard } }));
     }
-    for (const o of objects) o.metadata.addAnnotation('argocd.argoproj.io/sync-wave', String(WAVES.namespace));
+    for (const o of objects) {
+      o.metadata.addAnnotation('argocd.argoproj.io/sync-wave', String(WAVES.namespace));
+      for (const [k, v] of Object.entries(standardLabels({ name: 'model-platform', instance: this.node.id, component: 'environment' }))) o.metadata.addLabel(k, v);
+    }
   }
 
   private validatePlatform(): ValidationIssue[] {

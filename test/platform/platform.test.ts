@@ -26,6 +26,8 @@ describe('the example platform', () => {
     expect(Object.keys(objs).sort()).toEqual(['llm-argocd', 'llm-development', 'llm-production', 'llm-staging']);
     expect(Object.keys(p.charts).sort()).toEqual(['development', 'production', 'staging']);
     expect(conformanceProblems(Object.values(objs).flat())).toEqual([]);
+    // Every object carries the recommended labels, the platform's own (namespaces, policies, Applications) too.
+    expect(Object.values(objs).flat().filter((o) => !o.metadata.labels?.['app.kubernetes.io/name']).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
   });
 
   test.each([['development', 'llm-dev'], ['staging', 'llm-staging'], ['production', 'llm-prod']])('%s: namespace %s, labels, names', (env, ns) => {
