@@ -87,3 +87,27 @@ export function isCidr(text: string): boolean {
   const bits = Number(m[2]);
   return (family === 4 && bits <= 32) || (family === 6 && bits <= 128);
 }
+
+/** The fix for a refused link-local destination, naming the construct's opt-in prop. */
+export const LINK_LOCAL_FIX = (prop: string): string => `use the service's address in the cluster; if you mean this address, set ${prop}: true`;
+
+/** Host names of cloud instance-metadata services (GCE, Azure's and others' well-known names). */
+const METADATA_NAMES = ['metadata', 'metadata.google.internal', 'metadata.azure.internal', 'instance-data', 'instance-data.ec2.internal'];
+
+/**
+ * Why `host` is a cloud metadata service or another link-local address, which hands out the node's cloud
+ * credentials to any pod that reaches it; undefined for anything else. Egress there needs an explicit opt-in.
+ */
+export function linkLocalReason(host: string): string | undefined {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (METADATA_NAMES.includes(h)) return `'${host}' is a cloud instance-metadata service`;
+  const family = isIP(h);
+  if (family === 4) {
+    if (h === '100.100.100.200') return `'${host}' is Alibaba Cloud's instance-metadata service`;
+    if (h.startsWith('169.254.')) return `'${host}' is link-local (169.254.0.0/16: AWS, GCP, Azure and OpenStack serve instance metadata and credentials at 169.254.169.254)`;
+  } else if (family === 6) {
+    if (/^fe[89ab]/.test(h)) return `'${host}' is link-local (fe80::/10)`;
+    if (h === 'fd00:ec2::254') return `'${host}' is AWS's IPv6 instance-metadata service`;
+  }
+  return undefined;
+}

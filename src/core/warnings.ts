@@ -29,6 +29,8 @@ export enum WarningCode {
   ENDPOINT_IS_LOCAL = 'endpoint-is-local',
   /** A default model is downloaded on first use, but the NetworkPolicy blocks the internet. */
   DOWNLOAD_BLOCKED = 'download-blocked',
+  /** `expose` creates an Ingress without TLS: requests and API keys cross the network in clear text. */
+  INGRESS_WITHOUT_TLS = 'ingress-without-tls',
 }
 
 /** Every code with a one-line description (the source of docs/warnings.md's table, checked by a test). */
@@ -45,6 +47,7 @@ export const WARNINGS: Record<string, string> = {
   [WarningCode.PROVIDER_WITHOUT_ENDPOINT]: 'a remote provider has no endpoint',
   [WarningCode.ENDPOINT_IS_LOCAL]: 'an endpoint points at the server\'s own pod',
   [WarningCode.DOWNLOAD_BLOCKED]: 'a default model is downloaded on first use, but the NetworkPolicy blocks the internet',
+  [WarningCode.INGRESS_WITHOUT_TLS]: 'an Ingress without TLS: requests and API keys cross the network in clear text',
 };
 
 /** A warning of one construct. */

@@ -5,7 +5,7 @@ import { GeneratedConfig } from '../config/generate';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { isDns1123Label, isDnsSubdomain } from '../core/names';
-import { classifyHost, EgressTarget, namespacePeer } from '../core/network';
+import { classifyHost, EgressTarget, LINK_LOCAL_FIX, linkLocalReason, namespacePeer } from '../core/network';
 import { checkAllowedFrom, checkAnnotations } from '../core/validate';
 
 /** Who may call the server: labelled clients, allowedFrom, and the ingress controller when exposed. */
@@ -44,11 +44,17 @@ export function egressTargets(
   config: GeneratedConfig,
   internet: boolean,
   heldServer: (host: string, port: number) => EgressTarget | undefined = () => undefined,
+  linkLocal = false,
 ): Target[] {
   const out: Target[] = [];
   const fix = 'set networking.allowInternetEgress: true for a hosted service, or, for a Service in the cluster, write its host as <service>.<namespace>.svc';
   for (const e of config.endpoints) {
     const where = e.host === undefined ? { kind: 'external' as const } : classifyHost(e.host);
+    const reason = e.host === undefined ? undefined : linkLocalReason(e.host);
+    if (reason !== undefined && !linkLocal) {
+      issues.add(`${reason}: egress there would hand the node's cloud credentials to the stack's pods`, LINK_LOCAL_FIX('networking.allowLinkLocalEgress'), e.source);
+      continue;
+    }
     // A server the stack holds (a VllmModel) is reached by its pods' labels, not by a whole namespace.
     const held = where.kind === 'service' && e.port !== undefined ? heldServer(e.host!, e.port) : undefined;
     if (held) {

@@ -15,7 +15,7 @@ import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { endpointHostKey, IModelServer, isModelServer, serviceHostKeys } from '../core/model-server';
 import { classifyHost, egressRules, internetEgressRule, namespacePeer, peerOf } from '../core/network';
-import { Finding } from '../core/warnings';
+import { Finding, WarningCode } from '../core/warnings';
 import { EXTERNAL_PROVIDERS_DIR, SCRIPTS_DIR_MOUNT } from '../external-provider/pod';
 import { resolveExternalProviders, ResolvedExternalProviders } from '../external-provider/resolve';
 
@@ -118,7 +118,7 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
     return server ? { peer: peerOf(server, clientNamespace), port: server.containerPort } : undefined;
   };
   const internet = props.networking?.allowInternetEgress ?? false;
-  const targets = generated ? egressTargets(issues, generated, internet, knownPeer) : [];
+  const targets = generated ? egressTargets(issues, generated, internet, knownPeer, props.networking?.allowLinkLocalEgress === true) : [];
   for (const e of generated?.endpoints ?? []) {
     if (e.host !== undefined && e.port !== undefined && classifyHost(e.host).kind === 'service' && !knownPeer(e.host, e.port)) {
       serviceEndpoints.push({ host: e.host, port: e.port, source: e.source });
@@ -142,7 +142,11 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
       ...(internet ? [internetEgressRule([443])] : []),
     ],
     expose: exposeSpec(props.networking?.expose),
-    warnings: [...generated.warnings, ...(generated.config && !internet ? modelDownloads(generated.config, containerEnvOf(props)) : [])],
+    warnings: [
+      ...generated.warnings,
+      ...(generated.config && !internet ? modelDownloads(generated.config, containerEnvOf(props)) : []),
+      ...ingressWithoutTls(exposeSpec(props.networking?.expose)),
+    ],
   };
 }
 
@@ -230,6 +234,17 @@ function containerEnvOf(props: LlamaStackProps): Map<string, string | undefined>
   const out = new Map<string, string | undefined>(Object.entries(overrideEnv(props)));
   for (const [k, v] of Object.entries(props.env ?? {})) out.set(k, typeof v === 'string' ? v : undefined);
   return out;
+}
+
+/** An Ingress without a TLS Secret serves the API (and the keys clients send) in clear text. */
+function ingressWithoutTls(expose: ReturnType<typeof exposeSpec>): Finding[] {
+  if (!expose || expose.tlsSecretName !== undefined) return [];
+  return [{
+    code: WarningCode.INGRESS_WITHOUT_TLS,
+    path: 'networking.expose',
+    message: 'the Ingress has no TLS: requests, answers and the API keys clients send cross the network in clear text',
+    hint: 'give expose.hostname and expose.tlsSecretName (e.g. a cert-manager Certificate\'s Secret), or acknowledge it if TLS ends in front of the Ingress',
+  }];
 }
 
 /** Names (and literal values) of the override env vars; malformed entries are reported by checkWorkload. */

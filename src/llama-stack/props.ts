@@ -109,6 +109,13 @@ export interface LlamaStackNetworkingProps {
    */
   readonly allowInternetEgress?: boolean;
   /**
+   * Allow egress to link-local addresses and cloud instance-metadata services (169.254.0.0/16, fe80::/10,
+   * 100.100.100.200, metadata.google.internal, ...), which hand the node's cloud credentials to any pod that
+   * reaches them. Only for a service you know lives there.
+   * @default false
+   */
+  readonly allowLinkLocalEgress?: boolean;
+  /**
    * Server TLS and custom CA certificates.
    * @default - plain HTTP, the image's system CA bundle
    */

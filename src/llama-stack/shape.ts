@@ -30,6 +30,7 @@ export const LLAMA_STACK_PROPS_SHAPE: Shape = {
         port: 'number',
         allowedFrom: { obj: { namespaces: { arr: 'string' }, podLabels: LABELS, namespaceLabels: { arr: 'string' } } },
         allowInternetEgress: 'boolean',
+        allowLinkLocalEgress: 'boolean',
         dns: 'any',
         tls: { obj: { enabled: 'boolean', secretName: 'string', caBundle: { obj: { configMapName: 'string', keys: { arr: 'string' } } } } },
         expose: {

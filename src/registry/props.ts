@@ -263,6 +263,13 @@ export interface ModelRegistryEntryProps {
    */
   readonly allowInternetEgress?: boolean;
   /**
+   * Allow egress to link-local addresses and cloud instance-metadata services (169.254.0.0/16, fe80::/10,
+   * 100.100.100.200, metadata.google.internal, ...), which hand the node's cloud credentials to any pod that
+   * reaches them. Only for a service you know lives there.
+   * @default false
+   */
+  readonly allowLinkLocalEgress?: boolean;
+  /**
    * Base name of the entry's objects (a DNS label of at most 40 characters, starting with a letter).
    * @default - the construct id
    */

@@ -87,10 +87,21 @@ function requireLines(s: Statement): string[] {
   ]);
 }
 
+/**
+ * A held lock (an operator's open transaction, a long migration) must not stall a registration or a health
+ * check until its Job's deadline: each statement waits for locks at most LOCK_TIMEOUT and runs at most
+ * STATEMENT_TIMEOUT, then fails (and the Job retries). The migration runner is exempt: it waits for its
+ * advisory lock on purpose.
+ */
+export const LOCK_TIMEOUT = '10s';
+export const STATEMENT_TIMEOUT = '60s';
+const TIMEOUTS = `SET lock_timeout = '${LOCK_TIMEOUT}';\nSET statement_timeout = '${STATEMENT_TIMEOUT}';`;
+
 function statementScript(comment: string, s: Statement, schemaCheck: boolean): string {
   return [
     ...comment.split('\n').map((l) => `-- ${l}`),
     PSQL_HEADER,
+    TIMEOUTS,
     ...getenvLines(s),
     ...requireLines(s),
     ...(schemaCheck ? [`${schemaCheckSql(latestVersion())};`] : []),
@@ -130,6 +141,7 @@ function operatorScript(comment: string, file: string, s: Statement): string {
     `-- ${comment}`,
     `-- ${OPERATOR_USAGE} ${file}`,
     PSQL_HEADER,
+    TIMEOUTS,
     ...s.params.flatMap((p) => [
       `\\if :{?${p.name}}`,
       '\\else',

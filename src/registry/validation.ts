@@ -10,7 +10,7 @@ import { k8s } from '../core/k8s';
 import { STANDARD_LABEL_KEYS } from '../core/labels';
 import { isModelServer } from '../core/model-server';
 import { isDns1123Label, isDnsSubdomain, redactUrl } from '../core/names';
-import { classifyHost, namespacePeer, peerOf } from '../core/network';
+import { classifyHost, isCidr, LINK_LOCAL_FIX, linkLocalReason, namespacePeer, peerOf } from '../core/network';
 import { checkPodSettings, PodSettings, POD_SETTINGS_SHAPE } from '../core/pod-settings';
 import { isQuantity, quantityValue } from '../core/quantity';
 import { checkSecretRef } from '../core/secret-ref';
@@ -109,6 +109,7 @@ export const ENTRY_PROPS_SHAPE: Shape = {
     healthCheckApiKey: SECRET_REF,
     metadata: LABELS,
     allowInternetEgress: 'boolean',
+    allowLinkLocalEgress: 'boolean',
     name: 'string',
   },
 };
@@ -448,10 +449,15 @@ export function planEntry(issues: IssueCollector, props: ModelRegistryEntryProps
     }
   }
 
+  const linkLocal = url && !model ? linkLocalReason(url.hostname) : undefined;
+  const refusedLinkLocal = linkLocal !== undefined && props.allowLinkLocalEgress !== true;
+  if (refusedLinkLocal) {
+    issues.add(`${linkLocal}: egress there would hand the node's cloud credentials to the registry's Jobs`, LINK_LOCAL_FIX('allowLinkLocalEgress'), 'endpoint');
+  }
   let modelDestination: Destination | undefined;
   let serviceEndpoint: { host: string; port: number } | undefined;
   const internetPorts: number[] = [];
-  if (url && healthCheck) {
+  if (url && healthCheck && !refusedLinkLocal) {
     const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
     if (model) {
       // NetworkPolicies match pod ports; the Jobs run in the registry's namespace.
@@ -560,17 +566,6 @@ function checkObjectName(issues: IssueCollector, name: unknown, what: string): v
   }
 }
 
-function isCidr(s: string): boolean {
-  const m = /^([0-9.]+|[0-9a-fA-F:]+)\/([0-9]{1,3})$/.exec(s);
-  if (!m) return false;
-  const bits = Number(m[2]);
-  if (m[1].includes('.')) {
-    const parts = m[1].split('.');
-    return parts.length === 4 && parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255) && bits <= 32;
-  }
-  return m[1].includes(':') && bits <= 128;
-}
-
 function isTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
@@ -591,10 +586,22 @@ const CRON_FIELDS = [
   { name: 'day of week', min: 0, max: 7, names: DAYS },
 ];
 
+/** `@every <Go duration>`: under a minute it starts a Job every second or few (the controller rounds up to 1 s). */
+function everyProblem(duration: string): string | undefined {
+  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+  let seconds = 0;
+  for (const m of duration.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) seconds += Number(m[1]) * unit[m[2]];
+  if (!(seconds <= 2 ** 63 / 1e9)) return `${duration} is longer than a Go duration can be (about 292 years)`;
+  if (seconds < 60) return `@every ${duration} is under a minute: the CronJob controller would start a health-check Job every ${seconds <= 1 ? 'second' : `${Math.floor(seconds)} seconds`}, and they would pile up`;
+  return undefined;
+}
+
 /** A problem with a CronJob schedule (the syntax the Kubernetes controller accepts), or undefined. */
 export function checkSchedule(schedule: string): string | undefined {
   const s = schedule.trim();
-  if (CRON_MACROS.includes(s) || /^@every\s+([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/.test(s)) return undefined;
+  if (CRON_MACROS.includes(s)) return undefined;
+  const every = /^@every (([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+)$/.exec(s);
+  if (every) return everyProblem(every[1]);
   if (/^(CRON_)?TZ=/.test(s)) return 'time zones go in healthCheck.timeZone, not in the schedule';
   const fields = s.split(/\s+/);
   if (fields.length !== 5) return `expected 5 fields, got ${fields.length}`;

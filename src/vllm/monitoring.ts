@@ -48,7 +48,7 @@ export interface AlertRule {
  * saturation. The health alert waits longer than the startup budget, so a loading model never pages.
  */
 export function alertRules(m: MonitoredModel): AlertRule[] {
-  const who = `${m.servedModelName} (${m.environment}, ${m.namespace}/${m.serviceName})`;
+  const who = templateLiteral(`${m.servedModelName} (${m.environment}, ${m.namespace}/${m.serviceName})`);
   const labels = (severity: string) => ({ severity, environment: m.environment, model: m.serviceName });
   // Longer than a rollout may take (scheduling, image pull, then the load), so a starting pod never pages.
   const rolloutMinutes = Math.ceil(progressDeadlineSeconds(m.startupBudgetSeconds) / 60);
@@ -104,6 +104,14 @@ export function alertRules(m: MonitoredModel): AlertRule[] {
       },
     },
   ];
+}
+
+/**
+ * Text for an alert annotation, which Prometheus renders as a Go template: every `{{` and `}}` of it is
+ * printed by a string-constant action, so a served model name can never run template functions.
+ */
+export function templateLiteral(text: string): string {
+  return text.replace(/\{\{|\}\}/g, (d) => `{{ "${d}" }}`);
 }
 
 /** A Grafana dashboard (schema 39) with the key vLLM series of one model. */

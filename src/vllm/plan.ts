@@ -14,7 +14,8 @@ import { SecretKeyRef } from '../config/types';
 import { IssueCollector } from '../core/errors';
 import { imageProblem, parseImage } from '../core/images';
 import { k8s } from '../core/k8s';
-import { isDns1123Label, isEnvVarName, looksSecret } from '../core/names';
+import { isDns1123Label, isEnvVarName, looksSecret, redactUrl } from '../core/names';
+import { LINK_LOCAL_FIX, linkLocalReason } from '../core/network';
 import { compareStrings, sortDeep } from '../core/order';
 import { POD_SETTINGS_SHAPE } from '../core/pod-settings';
 import { isQuantity, quantityValue } from '../core/quantity';
@@ -81,6 +82,7 @@ export const VLLM_MODEL_PROPS_SHAPE: Shape = {
     allowSurge: 'boolean',
     allowedFrom: { obj: { namespaces: { arr: 'string' }, podLabels: LABELS, namespaceLabels: { arr: 'string' } } },
     dns: 'any',
+    allowLinkLocalEgress: 'boolean',
     pod: { obj: POD_SETTINGS_SHAPE },
     monitoring: {
       obj: {
@@ -299,7 +301,12 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
 
   const mirror = props.hfEndpoint === undefined ? undefined : parseMirror(props.hfEndpoint);
   if (props.hfEndpoint !== undefined && mirror === undefined) {
-    issues.add(`'${props.hfEndpoint}' is not an http(s) URL`, 'e.g. http://hf-mirror.models.svc.cluster.local:8080', 'hfEndpoint');
+    issues.add(`'${redactUrl(props.hfEndpoint)}' is not an http(s) URL`, 'e.g. http://hf-mirror.models.svc.cluster.local:8080', 'hfEndpoint');
+  } else if (mirror?.credentials) {
+    // HF_ENDPOINT is an env value in the pod spec: credentials there are readable by anyone who reads the Deployment.
+    issues.add('the URL contains credentials, which would be written into the pod spec', 'remove them; give a token with hfToken (a Secret)', 'hfEndpoint');
+  } else if (mirror !== undefined && linkLocalReason(mirror.host) !== undefined && props.allowLinkLocalEgress !== true) {
+    issues.add(`${linkLocalReason(mirror.host)}: egress there would hand the node's cloud credentials to the model's pods`, LINK_LOCAL_FIX('allowLinkLocalEgress'), 'hfEndpoint');
   } else if (mirror !== undefined && offline) {
     issues.add('a mirror is never contacted offline', 'remove hfEndpoint or offline', 'hfEndpoint');
   }
@@ -546,11 +553,11 @@ function planEnv(issues: IssueCollector, props: VllmModelProps, cache: CachePlan
   return env;
 }
 
-function parseMirror(url: string): { host: string; port: number } | undefined {
+function parseMirror(url: string): { host: string; port: number; credentials: boolean } | undefined {
   try {
     const u = new URL(url);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-    return { host: u.hostname, port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80 };
+    return { host: u.hostname, port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80, credentials: u.username !== '' || u.password !== '' };
   } catch {
     return undefined;
   }

@@ -298,6 +298,13 @@ export interface VllmModelOptions {
    */
   readonly allowedFrom?: AllowedFromSpec;
   /**
+   * Allow egress to link-local addresses and cloud instance-metadata services (169.254.0.0/16, fe80::/10,
+   * 100.100.100.200, metadata.google.internal, ...), which hand the node's cloud credentials to any pod that
+   * reaches them. Only for a service you know lives there.
+   * @default false
+   */
+  readonly allowLinkLocalEgress?: boolean;
+  /**
    * The cluster DNS the pods may reach (the only egress on DNS ports).
    * @default - the app's `ClusterDns.CONTEXT_KEY` preset, else `ClusterDns.kubeDns()`
    */

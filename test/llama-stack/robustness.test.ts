@@ -119,9 +119,14 @@ describe('follow-ups from review', () => {
     expect(lines.join('\n')).not.toMatch(/s3cr3t/);
   });
 
-  test('a link-local endpoint gets its own rule (the internet rule excludes it)', () => {
+  test('a link-local endpoint needs the opt-in, then gets its own rule (the internet rule excludes it)', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
-    new LlamaStack(chart, 'stack', { distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'http://169.254.1.1:8000/v1' } } });
+    const inference = { provider: 'vllm', endpoint: 'http://169.254.1.1:8000/v1' };
+    expect(() => new LlamaStack(chart, 'refused', { distribution: starter, providers: { inference } })).toThrow(
+      "c/refused providers.inference.endpoint: '169.254.1.1' is link-local (169.254.0.0/16: AWS, GCP, Azure and OpenStack serve instance metadata and credentials at 169.254.169.254): "
+      + "egress there would hand the node's cloud credentials to the stack's pods (use the service's address in the cluster; if you mean this address, set networking.allowLinkLocalEgress: true)",
+    );
+    new LlamaStack(chart, 'stack', { distribution: starter, providers: { inference }, networking: { allowLinkLocalEgress: true } });
     const np = (Testing.synth(chart) as Manifest[]).find((o) => o.kind === 'NetworkPolicy')!;
     expect(np.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '169.254.1.1/32' } }], ports: [{ protocol: 'TCP', port: 8000 }] });
   });

@@ -234,6 +234,22 @@ suite(`real PostgreSQL server ${process.env.REGISTRY_TEST_SERVER_VERSION ?? ''}`
       expect(second.last_health_check_at > first.last_health_check_at).toBe(true);
     });
 
+    test('a held lock makes register.sh fail after lock_timeout instead of stalling until the Job deadline', async () => {
+      // An operator's open transaction holds the table: register.sql waits lock_timeout (10 s), then fails (exit 3,
+      // and the Job retries) with PostgreSQL's "canceling statement due to lock timeout".
+      const holder = spawn('psql', ['-X', '-q', '-d', url], { env: { PATH: `${TOOLS}:${process.env.PATH}` } });
+      holder.stdin.write('BEGIN;\nLOCK TABLE model_registry_entries IN ACCESS EXCLUSIVE MODE;\nSELECT pg_sleep(60);\n');
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // Without the timeout it would wait for the holder, which never commits, and the test would time out.
+        const r = await script('register.sh', url, entryEnv({ REGISTRY_HEALTH_URL: '' }));
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toContain('canceling statement due to lock timeout');
+      } finally {
+        holder.kill();
+      }
+    });
+
     test('a disabled registration (no health URL) and an empty namespace', async () => {
       const r = await script('register.sh', url, entryEnv({ REGISTRY_STATUS: 'disabled', REGISTRY_HEALTH_URL: '', REGISTRY_NAMESPACE: '' }));
       expect(r.code).toBe(0);
