@@ -67,6 +67,8 @@ const large: ConfigInput = {
   resources: {
     models: [
       ...models(46, 4),
+      // The guard model the shield checks with (Llama Guard calls it through the inference API).
+      { name: 'meta-llama/Llama-Guard-3-8B', provider: 'vllm-0' },
       ...[0, 1, 2, 3].map((i): ModelSpec => ({
         name: `embed-${i}`,
         provider: 'embeddings',
