@@ -8,7 +8,8 @@ export interface VllmBench extends SynthComparison {
   readonly models: number;
 }
 
-function build(models: number): (app: App) => void {
+/** The bench app with `models` models; test/bench.test.ts synthesizes a small one. */
+export function build(models: number): (app: App) => void {
   return (app) => {
     const chart = new Chart(app, 'bench', { namespace: 'llm' });
     // 8 GPUs per node; enough nodes for every model's pod.
