@@ -10,6 +10,7 @@ import { large, medium, small, stackProps } from './specs';
 import { compareWithBaseline, measure, percentile } from './util';
 import { benchVllm } from './vllm';
 import { LlamaStack } from '../src';
+import { setWarningSink } from '../src/core/synth';
 import { ConfigInput, generateConfig } from '../src/config/generate';
 
 const GEN_TARGET_MS = 1;
@@ -37,6 +38,8 @@ function benchSynth(rounds: number, warmups: number) {
 
 const fmt = (ms: number) => ms.toFixed(3);
 
+// The bench apps' warnings (the starter's downloads) are not what is measured.
+setWarningSink(() => undefined);
 console.log(`cdk8s-llama-stack bench: node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
 const generation = [
   benchGeneration('small', '1 provider / 1 model', small, 2000),
