@@ -7,6 +7,7 @@
 import { IConstruct } from 'constructs';
 import { formatIssue, ValidationError, ValidationIssue } from './errors';
 import { duplicateObjects } from './integrity';
+import { oversizedObjects } from './limits';
 import { endpointHostKey, IModelServer, isModelServer, serviceHostKeys } from './model-server';
 import { compareTuples } from './order';
 import { SynthWarning, WARNINGS } from './warnings';
@@ -49,6 +50,7 @@ class AppSynth {
   constructor(private readonly root: IConstruct) {
     root.node.addValidation({ validate: () => this.run() });
     this.checks.push(() => duplicateObjects(root));
+    this.checks.push(() => oversizedObjects(root));
   }
 
   public addCheck(check: SynthCheck): void {

@@ -1,7 +1,8 @@
 /** Checks of Kubernetes values that every construct needs: integers in range, mount paths, labels, annotations. */
 import { IssueCollector } from './errors';
 import { isDns1123Label, isDnsSubdomain } from './names';
-import { isQuantity, quantityValue } from './quantity';
+import { quantityProblem, quantityValue } from './quantity';
+import { RESERVED_KEYS } from './shape';
 
 export const INT32_MAX = 2147483647;
 
@@ -34,7 +35,8 @@ export function checkLabels(issues: IssueCollector, labels: unknown): void {
   if (labels === undefined) return;
   if (!isObject(labels)) return issues.add('expected a map of labels', undefined);
   for (const [k, v] of Object.entries(labels)) {
-    if (!isQualifiedName(k)) issues.add(`'${k}' is not a valid label key`, 'e.g. team or example.com/team', k);
+    if (RESERVED_KEYS.includes(k)) issues.add(`'${k}' cannot be a label key`, 'JavaScript gives it a meaning on every object (it breaks serialization): choose another key', k);
+    else if (!isQualifiedName(k)) issues.add(`'${k}' is not a valid label key`, 'e.g. team or example.com/team', k);
     if (typeof v !== 'string' || v.length > 63 || !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v)) {
       issues.add(`'${String(v)}' is not a valid label value`, 'at most 63 letters, digits, \'-\', \'_\' and \'.\', starting and ending alphanumeric', k);
     }
@@ -45,7 +47,8 @@ export function checkAnnotations(issues: IssueCollector, annotations: unknown): 
   if (annotations === undefined) return;
   if (!isObject(annotations)) return issues.add('expected a map of annotations', undefined);
   for (const [k, v] of Object.entries(annotations)) {
-    if (!isQualifiedName(k)) issues.add(`'${k}' is not a valid annotation key`, 'e.g. example.com/note', k);
+    if (RESERVED_KEYS.includes(k)) issues.add(`'${k}' cannot be an annotation key`, 'JavaScript gives it a meaning on every object (it breaks serialization): choose another key', k);
+    else if (!isQualifiedName(k)) issues.add(`'${k}' is not a valid annotation key`, 'e.g. example.com/note', k);
     if (typeof v !== 'string') issues.add('expected a string value', undefined, k);
   }
 }
@@ -56,6 +59,18 @@ function isQualifiedName(k: string): boolean {
   const name = parts[parts.length - 1];
   const prefixOk = parts.length === 1 || (parts[0].length <= 253 && isDnsSubdomain(parts[0]));
   return prefixOk && name.length <= 63 && /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(name);
+}
+
+/**
+ * A class name a pod or claim refers to (`storageClassName`, `runtimeClassName`, `priorityClassName`):
+ * a DNS-1123 subdomain, as the API server requires. `allowEmpty`: '' is meaningful (a claim's
+ * `storageClassName: ''` asks for no dynamic provisioning).
+ */
+export function checkClassName(issues: IssueCollector, field: string, v: unknown, what: string, allowEmpty = false): void {
+  if (v === undefined || (allowEmpty && v === '')) return;
+  if (!isDnsSubdomain(v)) {
+    issues.add(`'${String(v)}' is not a valid ${what} name`, `use a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', e.g. ${what === 'RuntimeClass' ? 'nvidia' : 'fast-ssd'}`, field);
+  }
 }
 
 /** Who may call a server: namespaces (or '*'), pod labels, namespace label keys. */
@@ -104,8 +119,9 @@ export function checkedResources(issues: IssueCollector, given: unknown, default
       continue;
     }
     for (const [res, value] of Object.entries(m)) {
-      if (!isQuantity(value)) issues.add(`'${String(value)}' is not a Kubernetes quantity`, 'e.g. 500m, 2, 1Gi', `${kind}.${res}`);
-      else out[kind][res] = value;
+      const problem = quantityProblem(value);
+      if (problem) issues.add(problem, 'e.g. 500m, 2, 1Gi', `${kind}.${res}`);
+      else out[kind][res] = value as string;
     }
   }
   for (const [res, req] of Object.entries(out.requests)) {

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import * as jsyaml from 'js-yaml';
 import { IssueCollector } from './errors';
+import { checkPlainData } from './shape';
 
 /**
  * Deterministic YAML for JSON-like data (objects, arrays, strings, numbers, booleans, null): block
@@ -106,7 +107,10 @@ export function parseYaml(text: string): unknown {
 
 /**
  * Parses YAML text that must be a mapping (an object given as is is accepted too); reports a parse
- * error with its position, or a non-mapping, as one issue that says what was expected (`what`).
+ * error with its position, or a non-mapping, as one issue that says what was expected (`what`). The
+ * document must be plain data (`checkPlainData`): YAML can also give timestamps (Dates), binary data,
+ * `.nan`, cycles (an alias inside its own anchor) and `__proto__` keys, and an object given as is can
+ * hold anything; each is an issue at its path.
  */
 export function parseYamlMapping(issues: IssueCollector, input: unknown, what: string): Record<string, any> | undefined {
   let doc = input;
@@ -118,6 +122,9 @@ export function parseYamlMapping(issues: IssueCollector, input: unknown, what: s
       return undefined;
     }
   }
+  const before = issues.issues.length;
+  checkPlainData(issues, doc);
+  if (issues.issues.length > before) return undefined;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     issues.add(`expected ${what} (a YAML mapping)`, `give ${what}`);
     return undefined;

@@ -12,6 +12,7 @@ import { didYouMean, IssueCollector } from '../core/errors';
 import { imageProblem } from '../core/images';
 import { toCamelCase, toSnakeCase } from '../core/names';
 import { isQuantity, quantityValue } from '../core/quantity';
+import { checkShape } from '../core/shape';
 import { checkedResources, isObject } from '../core/validate';
 
 /** Longest ID: the init container `provider-<id>` must be a DNS-1123 label (63 characters). */
@@ -99,7 +100,9 @@ function resolveOne(at: IssueCollector, api: string, item: unknown): ResolvedPro
   const pullPolicy = o.imagePullPolicy ?? 'IfNotPresent';
   if (!PULL_POLICIES.includes(pullPolicy)) at.add(`unknown imagePullPolicy '${String(pullPolicy)}'`, `use one of: ${PULL_POLICIES.join(', ')}`, 'imagePullPolicy');
   if (o.config !== undefined && !isObject(o.config)) at.add('expected an object of config keys', 'e.g. config: { base_url: \'http://my-llm.models.svc:8080\' }', 'config');
+  else checkShape(at.at('config'), o.config, { map: 'any' }); // plain data: written to the config as given
   if (o.secretRefs !== undefined && !isObject(o.secretRefs)) at.add('expected an object of config keys to Secret references', 'e.g. secretRefs: { api_key: { name: \'acme\', key: \'token\' } }', 'secretRefs');
+  else checkShape(at.at('secretRefs'), o.secretRefs, { map: { obj: { name: 'string', key: 'string' } } });
   if (o.endpoints !== undefined && (!Array.isArray(o.endpoints) || o.endpoints.some((e) => typeof e !== 'string'))) {
     at.add('expected a list of URLs', 'e.g. endpoints: [\'https://api.acme.example\']', 'endpoints');
   }

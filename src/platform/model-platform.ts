@@ -11,10 +11,12 @@ import { k8s } from '../core/k8s';
 import { standardLabels } from '../core/labels';
 import { isDns1123Label } from '../core/names';
 import { compareStrings } from '../core/order';
+import { checkShape, Shape } from '../core/shape';
 import { onSynth } from '../core/synth';
 import { LlamaStack } from '../llama-stack/llama-stack';
 import { ModelRegistry } from '../registry/model-registry';
 import { ModelRegistryEntry } from '../registry/model-registry-entry';
+import { REGISTRY_PROPS_SHAPE } from '../registry/validation';
 import { GpuNodePool } from '../vllm/gpu-node-pool';
 import { VllmModelOptions } from '../vllm/props';
 import { VllmModel } from '../vllm/vllm-model';
@@ -63,6 +65,9 @@ export class ModelPlatform extends Construct {
   constructor(scope: App, id: string, props: ModelPlatformProps) {
     super(scope, id);
     const issues = new IssueCollector();
+    // Plain data throughout (the environments' fields are checked below, the registry's as ModelRegistry's).
+    checkShape(issues, props, { obj: { environments: { map: 'json' }, gitops: 'json', registry: REGISTRY_PROPS_SHAPE } });
+    issues.throwIfAny(this.node.path);
     if (!isDns1123Label(id) || id.length > 40) issues.add(`'${id}' is not a usable platform id`, 'a DNS label of at most 40 characters: it prefixes chart, file and Application names');
     checkEnvironments(issues, props?.environments);
     if (props?.gitops !== undefined && (typeof props.gitops.repoURL !== 'string' || props.gitops.repoURL.length === 0)) {
@@ -113,6 +118,8 @@ export class ModelPlatform extends Construct {
   public addModel(modelName: string, options: PlatformModelOptions): { [environment: string]: VllmModel } {
     const name = modelName;
     this.checkName(name, this.modelNames, 'model');
+    // The rest is read here, then checked by VllmModel.
+    this.checkOptions(name, options, { register: 'boolean', disabledIn: { arr: 'string' } });
     const { register, disabledIn, ...model } = options;
     for (const env of disabledIn ?? []) {
       if (!this.envs.some((e) => e.name === env)) throw new ValidationError(this.node.path, [{ path: `models.${name}.disabledIn`, message: `no environment named '${env}'`, hint: `environments: ${this.envs.map((e) => e.name).join(', ')}` }]);
@@ -147,6 +154,8 @@ export class ModelPlatform extends Construct {
   public addStack(stackName: string, props: PlatformStackProps): { [environment: string]: LlamaStack } {
     const name = stackName;
     this.checkName(name, this.stackNames, 'stack');
+    // The rest is read here, then checked by LlamaStack.
+    this.checkOptions(name, props, { models: { arr: 'string' } });
     const hostnameEnvs = this.envs.filter((e) => e.spec.overrides?.hostnames?.[name] !== undefined).map((e) => e.name);
     if (hostnameEnvs.length > 0 && (props.networking?.expose === undefined || props.networking.expose === false)) {
       throw new ValidationError(`${this.node.path}/${name}`, hostnameEnvs.map((env) => ({
@@ -200,6 +209,14 @@ export class ModelPlatform extends Construct {
     if (d.length > 0) {
       throw new Error(`${to} differs from ${from} beyond its declared overrides:\n  ${d.map((x) => `${x.object} ${x.path}: ${x.from} -> ${x.to}`).join('\n  ')}`);
     }
+  }
+
+  /** The platform's own fields of addModel/addStack options; the others are only read (getters that throw are issues). */
+  private checkOptions(name: string, options: unknown, own: Record<string, Shape>): void {
+    const issues = new IssueCollector();
+    if (!options || typeof options !== 'object') issues.add('options are required');
+    else checkShape(issues, options, { obj: own, open: true });
+    issues.throwIfAny(`${this.node.path}/${name}`);
   }
 
   private checkName(name: string, taken: string[], kind: string): void {

@@ -103,6 +103,8 @@ export class ModelRegistry extends Construct {
     const plan = planRegistry(issues, props, id, namespace);
     checkDns(issues.at('dns'), props.dns);
     issues.throwIfAny(this.node.path);
+    // The app-wide checks at synth (one object per name, object sizes) also run without a reconcile Job.
+    onSynth(this, () => []);
     this.dns = ClusterDns.of(this, props.dns);
     this.plan = plan!;
     const p = this.plan;

@@ -20,7 +20,8 @@ import { compareStrings } from '../core/order';
 import { checkPodSettings, podFields } from '../core/pod-settings';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
 import { checkShape } from '../core/shape';
-import { checkAllowedFrom, checkLabels } from '../core/validate';
+import { onSynth } from '../core/synth';
+import { checkAllowedFrom, checkClassName, checkLabels } from '../core/validate';
 import { sha256 } from '../core/yaml';
 import { InferenceProvider, InferenceProviderOptions } from '../llama-stack/inference-provider';
 
@@ -106,6 +107,8 @@ export class VllmModel extends Construct implements IModelServer {
     checkLabels(issues.at('monitoring.prometheusPodLabels'), monitoring.prometheusPodLabels);
     checkAllowedFrom(issues.at('allowedFrom'), props.allowedFrom);
     checkDns(issues.at('dns'), props.dns);
+    checkClassName(issues, 'runtimeClassName', props.runtimeClassName, 'RuntimeClass');
+    checkClassName(issues.at('cache'), 'storageClassName', props.cache?.storageClassName, 'StorageClass', true);
     checkPodSettings(issues.at('pod'), props.pod, {
       volumes: ['shm', 'home', 'tmp', 'cache', 'config'],
       paths: ['/dev/shm', HOME_DIR, '/tmp', CACHE_DIR, CONFIG_DIR],
@@ -124,6 +127,8 @@ export class VllmModel extends Construct implements IModelServer {
       issues.add(`'${monitoring.scrapeInterval}' is not a Prometheus duration`, 'e.g. 30s', 'monitoring.scrapeInterval');
     }
     issues.throwIfAny(this.node.path);
+    // The app-wide checks at synth (one object per name, object sizes) also run for an app of models only.
+    onSynth(this, () => []);
     const p = plan!;
     const ns = namespace!;
 
