@@ -1,3 +1,4 @@
+import { SecretVariables } from './env-refs';
 import { SecretKeyRef } from './types';
 import { IssueCollector } from '../core/errors';
 import { compareStrings } from '../core/order';
@@ -61,6 +62,8 @@ export class GenerationContext {
   public readonly endpoints: Endpoint[] = [];
   public readonly plainEnv: PlainEnvVar[] = [];
   private readonly secretEnv = new Map<string, SecretEnvVar>();
+  /** The container's variables that come from Secrets (what `${env.X}` in a user string may not name). */
+  public secretVariables: SecretVariables = SecretVariables.of(undefined, undefined);
 
   constructor(
     public readonly issues: IssueCollector,

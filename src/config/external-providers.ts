@@ -6,6 +6,7 @@
  */
 import { GenerationContext, ProviderEntry } from './context';
 import { addHost, parseEndpoint, portOf } from './destinations';
+import { checkUserString, checkUserValue, mayHoldSecret, Place } from './env-refs';
 import { envRef, idOf, placeholders, stringLeaves } from './placeholders';
 import { PROVIDER_APIS } from './providers';
 import { isObject } from './schema';
@@ -203,6 +204,7 @@ function buildConfig(ctx: GenerationContext, at: IssueCollector, input: External
       ctx.issues.add('the URL contains credentials, which would be written to the ConfigMap', 'remove them; pass credentials with secretRefs', where);
     }
   }
+  checkUserValue(ctx, at.at('config'), config, externalPlace);
   for (const key of Object.keys(input.secretRefs ?? {}).sort()) {
     const refAt = at.at('secretRefs').at(key);
     if (key in config) {
@@ -210,9 +212,27 @@ function buildConfig(ctx: GenerationContext, at: IssueCollector, input: External
       continue;
     }
     const name = llsdEnvName(input.id, key);
-    if (ctx.addSecretEnv(refAt, name, input.secretRefs![key], refAt.path())) config[key] = envRef(name);
+    // The library's own reference goes through the same check: the key must be one the server redacts.
+    if (ctx.addSecretEnv(refAt, name, input.secretRefs![key], refAt.path()) && checkUserString(ctx, refAt, envRef(name), externalPlace([key]))) {
+      config[key] = envRef(name);
+    }
   }
   return sortDeep(config) as Record<string, unknown>;
+}
+
+/**
+ * What a value of an external provider's config may reference: any variable under a secret-looking key that
+ * /v1/providers redacts (where secretRefs writes its `${env.LLSD_*}`); elsewhere only variables that are not
+ * from Secrets, since /v1/providers shows them.
+ */
+function externalPlace(path: readonly string[]): Place {
+  const key = path[path.length - 1];
+  if (looksSecret(key.toUpperCase()) && mayHoldSecret(path)) return { policy: 'secret', fix: '' };
+  return {
+    policy: 'plain',
+    fix: `0.7.1's /v1/providers redacts only keys containing api_key, api_token, password, secret or token, so '${key}' would be shown: `
+      + 'give the secret through secretRefs under such a key, or use a variable that is not from a Secret here',
+  };
 }
 
 /** Literal URLs in the config, and the declared endpoints, become NetworkPolicy egress rules. */

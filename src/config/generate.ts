@@ -3,6 +3,7 @@ import { checkBaseSecrets, checkBaseStructure, checkStackKeys } from './base';
 import { Endpoint, GenerationContext, PlainEnvVar, SecretEnvVar } from './context';
 import { recordBaseDestinations, recordEnvDestinations } from './destinations';
 import { resolveDistribution } from './distributions';
+import { SecretVariables } from './env-refs';
 import { applyExternalProviders, ExternalProviderInput, ExternalProviderPlan } from './external-providers';
 import { placeholders, stringLeaves } from './placeholders';
 import { applyProviders, normaliseApiName } from './providers';
@@ -44,6 +45,11 @@ export interface ConfigInput extends LlamaStackConfigSpec {
   readonly dataDir?: string;
   /** External providers (from provider images), in init-container order. */
   readonly external?: readonly ExternalProviderInput[];
+  /**
+   * The construct's workload props, of which the engine reads only `overrides.env` and `overrides.envFrom`:
+   * which variables come from Secrets, so that no user string names them where the server would show them.
+   */
+  readonly workload?: { readonly overrides?: { readonly env?: readonly unknown[]; readonly envFrom?: readonly unknown[] } };
 }
 
 export interface GeneratedConfig {
@@ -98,6 +104,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
     const dist = resolveDistribution(issues, input.distribution, input.imageOverrides, false);
     // The user's config exists only in the pod: external providers are all merged there.
     const ctx = new GenerationContext(issues, { providers: {} }, '', input.dataDir ?? '/.llama');
+    ctx.secretVariables = SecretVariables.of(input.env, input.workload?.overrides);
     const supplied = new Set([...Object.keys(input.env ?? {}), ...Object.keys(input.extraEnv ?? {})]);
     const external = applyExternalProviders(ctx, input.external, { mergeAllAtStart: true, suppliedEnv: supplied });
     recordEnvDestinations(ctx, containerEnv(input));
@@ -124,6 +131,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   if (!dist) return undefined;
   const config = dist.base as Record<string, any>;
   const ctx = new GenerationContext(issues, config, dist.distroName, input.dataDir ?? '/.llama');
+  ctx.secretVariables = SecretVariables.of(input.env, input.workload?.overrides);
   checkStackKeys(ctx);
   if (!checkBaseStructure(ctx)) return undefined;
   const supplied = new Set([...Object.keys(input.env ?? {}), ...Object.keys(input.extraEnv ?? {})]);

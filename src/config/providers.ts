@@ -1,6 +1,7 @@
 import { Catalog, CatalogProvider, REMOVED_APIS } from './catalog';
 import { GenerationContext, ProviderEntry } from './context';
 import { parseEndpoint, recordDestination } from './destinations';
+import { checkUserString, checkUserValue, mayHoldSecret, Place } from './env-refs';
 import { envRef, idOf, placeholders, resolvesWithoutEnv, stringLeaves } from './placeholders';
 import { checkProviderConfig, isObject } from './schema';
 import { hasLiteralSecret } from './secrets';
@@ -140,7 +141,10 @@ function buildEntry(
   if (s.settings !== undefined) {
     if (!isObject(s.settings)) settingsIssues.add('expected an object of config keys', 'e.g. settings: { max_tokens: 4096 }');
     else Object.assign(config, sortDeep(s.settings) as Record<string, unknown>);
-    if (isObject(s.settings)) checkSecretLiterals(settingsIssues, s.settings, cat);
+    if (isObject(s.settings)) {
+      checkSecretLiterals(settingsIssues, s.settings, cat);
+      checkUserValue(ctx, settingsIssues, s.settings, (path) => settingPlace(cat, path));
+    }
   }
   const structured = new Set<string>();
   const setStructured = (key: string, value: unknown, from: string) => {
@@ -149,14 +153,18 @@ function buildEntry(
     structured.add(key);
   };
 
-  if (s.endpoint !== undefined) applyEndpoint(issues.at('endpoint'), cat, s.endpoint, setStructured);
+  if (s.endpoint !== undefined && (typeof s.endpoint !== 'string' || checkUserString(ctx, issues.at('endpoint'), s.endpoint, ENDPOINT))) {
+    applyEndpoint(issues.at('endpoint'), cat, s.endpoint, setStructured);
+  }
   if (s.apiKey !== undefined) {
     const field = cat.apiKeyField;
     if (!field) {
       issues.add(`${providerType} has no API key field`, 'remove apiKey; use secretRefs for other secret config keys', 'apiKey');
     } else {
       const name = llsdEnvName(id, field);
-      if (ctx.addSecretEnv(issues.at('apiKey'), name, s.apiKey, issues.path('apiKey'))) setStructured(field, envRef(name), 'apiKey');
+      // The library's own reference goes through the same check: the key field must be one the server redacts.
+      if (ctx.addSecretEnv(issues.at('apiKey'), name, s.apiKey, issues.path('apiKey'))
+        && checkUserString(ctx, issues.at('apiKey'), envRef(name), secretRefPlace(cat, field))) setStructured(field, envRef(name), 'apiKey');
     }
   }
   if (s.secretRefs !== undefined) {
@@ -170,7 +178,8 @@ function buildEntry(
           continue;
         }
         const name = llsdEnvName(id, key);
-        if (ctx.addSecretEnv(at, name, (s.secretRefs as Record<string, any>)[key], at.path())) setStructured(key, envRef(name), `secretRefs.${key}`);
+        if (ctx.addSecretEnv(at, name, (s.secretRefs as Record<string, any>)[key], at.path())
+          && checkUserString(ctx, at, envRef(name), secretRefPlace(cat, key))) setStructured(key, envRef(name), `secretRefs.${key}`);
       }
     }
   }
@@ -184,6 +193,52 @@ function buildEntry(
 }
 
 type Setter = (key: string, value: unknown, from: string) => void;
+
+const ENDPOINT: Place = {
+  policy: 'plain',
+  fix: 'give the URL itself, or a variable that is not from a Secret: /v1/providers shows the provider\'s URL field unredacted',
+};
+
+/** The catalog field a settings key sets (by its name or its attribute name). */
+function fieldOf(cat: CatalogProvider, key: string): CatalogProvider['fields'][number] | undefined {
+  return cat.fields.find((f) => f.name === key || f.attribute === key);
+}
+
+/**
+ * What a setting may reference: any variable in a secret field of the catalog that /v1/providers redacts
+ * (a Secret-backed `${env.X}` belongs there); elsewhere only variables that are not from Secrets.
+ */
+function settingPlace(cat: CatalogProvider, path: readonly string[]): Place {
+  const field = fieldOf(cat, path[0]);
+  if (path.length === 1 && field?.secret && mayHoldSecret(path)) return { policy: 'secret', fix: '' };
+  if (field?.secret && path.length === 1) return { policy: 'plain', fix: unredactedFix(cat, path[0]) };
+  if (path.length >= 2 && path[path.length - 2] === 'headers') {
+    return {
+      policy: 'plain',
+      fix: `pass the credential with ${cat.apiKeyField ? 'apiKey, which the provider sends as its bearer token' : 'a secret field of the provider (secretRefs)'}: /v1/providers shows headers unredacted`,
+    };
+  }
+  const secretFields = cat.fields.filter((f) => f.secret && mayHoldSecret([f.name])).map((f) => f.name);
+  const where = cat.apiKeyField ? `apiKey, or secretRefs: { ${secretFields.join(' | ')}: ... }` : secretFields.length > 0 ? `secretRefs: { ${secretFields.join(' | ')}: ... }` : undefined;
+  return {
+    policy: 'plain',
+    fix: `${where ? `give a secret through ${where}, which /v1/providers redacts; ` : ''}use a variable that is not from a Secret here`,
+  };
+}
+
+/** Where `apiKey` or `secretRefs.<key>` writes its `${env.LLSD_*}`: only a key the server redacts. */
+function secretRefPlace(cat: CatalogProvider, key: string): Place {
+  return mayHoldSecret([key]) ? { policy: 'secret', fix: '' } : { policy: 'plain', fix: unredactedFix(cat, key) };
+}
+
+/** The fix for a secret that would land in a key /v1/providers shows. */
+function unredactedFix(cat: CatalogProvider, key: string): string {
+  const why = `0.7.1's /v1/providers redacts only keys containing api_key, api_token, password, secret or token, so '${key}' would be shown`;
+  const alias = cat.fields.find((f) => f.attribute === key && mayHoldSecret([f.name]));
+  if (alias) return `${why}; write it as ${alias.name} (${cat.apiKeyField === alias.name ? 'apiKey' : `secretRefs.${alias.name}`})`;
+  if (!fieldOf(cat, key)?.secret) return `${why}; give ${key} in settings, since the server shows it to clients anyway`;
+  return `${why}; ${cat.providerType} cannot hold this credential without showing it in 0.7.1, so reach the service without one (e.g. through an authenticating proxy)`;
+}
 
 function applyEndpoint(issues: IssueCollector, cat: CatalogProvider, endpoint: string, set: Setter): void {
   if (typeof endpoint !== 'string' || endpoint.length === 0) {

@@ -1,5 +1,6 @@
 import { Catalog } from './catalog';
 import { GenerationContext, ProviderEntry } from './context';
+import { checkUserString, checkUserValue, literalOnly } from './env-refs';
 import { idOf, placeholders } from './placeholders';
 import { isObject } from './schema';
 import { ModelSpec, ResourcesSpec, ShieldSpec } from './types';
@@ -9,6 +10,10 @@ import { sortDeep } from '../core/order';
 import { WarningCode } from '../core/warnings';
 
 export const MODEL_TYPES: readonly string[] = ['llm', 'embedding', 'rerank'];
+
+const MODEL_FIELD = literalOnly('write the value itself: /v1/models returns it to every client');
+const MODEL_METADATA = literalOnly('write the metadata value itself: /v1/models returns metadata to every client');
+const SHIELD_FIELD = literalOnly('write the value itself: /v1/shields returns it to every client');
 
 interface Registered {
   models?: Array<Record<string, unknown>>;
@@ -99,6 +104,13 @@ function applyModels(ctx: GenerationContext, issues: IssueCollector, models: Mod
       at.add('a model needs a name', 'give the model ID clients will use', typeof raw === 'string' ? undefined : 'name');
       return;
     }
+    // /v1/models returns every field of a registered model (metadata included) to clients.
+    let literal = checkUserString(ctx, typeof raw === 'string' ? at : at.at('name'), m.name, MODEL_FIELD);
+    for (const f of ['provider', 'providerModelId', 'modelType'] as const) {
+      if (typeof m[f] === 'string') literal = checkUserString(ctx, at.at(f), m[f]!, MODEL_FIELD) && literal;
+    }
+    if (isObject(m.metadata)) literal = checkUserValue(ctx, at.at('metadata'), m.metadata, () => MODEL_METADATA) && literal;
+    if (!literal) return;
     const modelType = m.modelType ?? 'llm';
     if (!MODEL_TYPES.includes(modelType)) at.add(`unknown modelType '${modelType}'`, `use one of: ${MODEL_TYPES.join(', ')}`, 'modelType');
     let provider = m.provider;
@@ -221,10 +233,15 @@ function applyShields(ctx: GenerationContext, issues: IssueCollector, shields: A
   shields.forEach((raw, i) => {
     const at = issues.at(i);
     const s: ShieldSpec = typeof raw === 'string' ? { id: raw } : raw;
-    if (typeof s.id !== 'string' || s.id.trim().length === 0 || placeholders(s.id).length > 0) {
+    if (typeof s.id !== 'string' || s.id.trim().length === 0) {
       at.add(`'${String(s.id)}' is not a valid shield ID`, 'give the shield ID, e.g. meta-llama/Llama-Guard-3-8B', typeof raw === 'string' ? undefined : 'id');
       return;
     }
+    let literal = checkUserString(ctx, typeof raw === 'string' ? at : at.at('id'), s.id, SHIELD_FIELD);
+    for (const f of ['provider', 'providerShieldId'] as const) {
+      if (typeof s[f] === 'string') literal = checkUserString(ctx, at.at(f), s[f]!, SHIELD_FIELD) && literal;
+    }
+    if (!literal) return;
     if (entries.some((e) => e.shield_id === s.id)) {
       at.add(`shield "${s.id}" is listed twice`, 'remove the duplicate');
       return;

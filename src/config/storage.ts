@@ -1,5 +1,6 @@
 import { GenerationContext } from './context';
 import { addHost } from './destinations';
+import { checkUserString, literalOnly } from './env-refs';
 import { envRef } from './placeholders';
 import { isObject } from './schema';
 import { StorageBackendSpec, StorageSpec } from './types';
@@ -13,6 +14,8 @@ const BACKEND_FIELDS = ['type', 'connectionString', 'host', 'port', 'db', 'user'
 /** libpq's sslmode values, which psycopg2 (kv_postgres) and asyncpg (sql_postgres, through PGSSLMODE) accept. */
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 const POSTGRES_ONLY = ['cidr', 'sslMode', 'caCertPath'] as const;
+const STRING_FIELDS = ['type', 'connectionString', 'host', 'db', 'user', 'cidr', 'sslMode', 'caCertPath'] as const;
+const STORAGE_FIELD = literalOnly('write the value itself (a password goes in password: { name, key })');
 
 /**
  * `storage.kv` / `storage.sql` -> `storage.backends.kv_default` / `sql_default`. The stores of the base
@@ -71,6 +74,12 @@ function backend(
   for (const key of Object.keys(spec)) {
     if (!BACKEND_FIELDS.includes(key) && (spec as any)[key] !== undefined) issues.add(`unknown field '${key}'`, didYouMean(key, BACKEND_FIELDS) ?? `fields: ${BACKEND_FIELDS.join(', ')}`, key);
   }
+  let literal = true;
+  for (const f of STRING_FIELDS) {
+    const v = spec[f];
+    if (typeof v === 'string') literal = checkUserString(ctx, issues.at(f), v, STORAGE_FIELD) && literal;
+  }
+  if (!literal) return undefined;
   if (!types.includes(spec.type)) {
     issues.add(`unknown ${kind} storage type '${String(spec.type)}'`, `use one of: ${types.join(', ')}`, 'type');
     return undefined;
@@ -105,6 +114,10 @@ function postgres(ctx: GenerationContext, issues: IssueCollector, spec: StorageB
   if (spec.connectionString !== undefined) {
     const parsed = parsePostgresUrl(issues.at('connectionString'), spec.connectionString);
     if (!parsed) return undefined;
+    // Percent-decoding can spell ${env. (%24%7Benv.) where the raw text does not.
+    for (const part of [parsed.host, parsed.user, parsed.db]) {
+      if (part !== undefined && !checkUserString(ctx, issues.at('connectionString'), part, STORAGE_FIELD)) return undefined;
+    }
     fromUrl = parsed;
   }
   for (const f of ['host', 'user', 'db'] as const) {

@@ -5,6 +5,7 @@
  */
 import { GenerationContext, ProviderEntry } from './context';
 import { resolveEnv } from './destinations';
+import { checkUserString, literalOnly } from './env-refs';
 import { idOf } from './placeholders';
 import { isObject } from './schema';
 import { VectorStoresSpec } from './types';
@@ -14,6 +15,8 @@ import { Finding, WarningCode } from '../core/warnings';
 const DOWNLOADS_MODEL = ['inline::sentence-transformers', 'inline::transformers'];
 
 interface Registered { identifier: string; type: string; dimension?: unknown }
+
+const VECTOR_STORES_FIELD = literalOnly('name the provider and model themselves');
 
 /** Models the config registers, by the identifier the server gives them (`<provider_id>/<provider_model_id>`). */
 function registeredModels(config: Record<string, any>): Map<string, Registered> {
@@ -42,6 +45,14 @@ export function applyVectorStores(ctx: GenerationContext, spec: VectorStoresSpec
     issues.add('the config serves no vector_io API', 'add providers.vectorIo, or remove vectorStores');
     return;
   }
+  let literal = true;
+  const strings: Array<[string, unknown]> = [
+    ['defaultProvider', spec.defaultProvider],
+    ['embeddingModel.provider', spec.embeddingModel?.provider], ['embeddingModel.model', spec.embeddingModel?.model],
+    ['rerankerModel.provider', spec.rerankerModel?.provider], ['rerankerModel.model', spec.rerankerModel?.model],
+  ];
+  for (const [path, v] of strings) if (typeof v === 'string') literal = checkUserString(ctx, issues.at(path), v, VECTOR_STORES_FIELD) && literal;
+  if (!literal) return;
   const block: Record<string, unknown> = isObject(config.vector_stores) ? config.vector_stores : (config.vector_stores = {});
   const models = registeredModels(config);
   if (spec.defaultProvider !== undefined) {
