@@ -46,6 +46,8 @@ class AppSynth {
   private readonly checks: SynthCheck[] = [];
   private readonly warnings: PendingWarning[] = [];
   private readonly printed = new Set<string>();
+  /** The number of constructs at the last run that found no error. */
+  private checkedAt = -1;
 
   constructor(private readonly root: IConstruct) {
     root.node.addValidation({ validate: () => this.run() });
@@ -62,6 +64,10 @@ class AppSynth {
   }
 
   private run(): string[] {
+    // cdk8s validates the whole app once per app.synth() and again for every chart it renders: the checks
+    // run again only when constructs were added since the last clean run (constructs are never removed).
+    const constructs = this.root.node.findAll().length;
+    if (constructs === this.checkedAt) return [];
     const ctx = new AppContext(this.root);
     const issues: ValidationIssue[] = this.checks.flatMap((c) => c(ctx));
     const strictApp = this.root.node.tryGetContext(STRICT_CONTEXT) === true || this.root.node.tryGetContext(STRICT_CONTEXT) === 'true';
@@ -84,6 +90,7 @@ class AppSynth {
     if (issues.length > 0) {
       throw new ValidationError('synth', sortIssues(issues));
     }
+    this.checkedAt = constructs;
     for (const w of toPrint.sort(byWarning)) {
       const line = formatWarning(w);
       if (this.printed.has(line)) continue;
