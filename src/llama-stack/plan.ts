@@ -290,6 +290,6 @@ function checkPythonPath(issues: IssueCollector, props: LlamaStackProps): void {
 function checkEnvNames(issues: IssueCollector, env: LlamaStackProps['env']): void {
   if (env === undefined || env === null || typeof env !== 'object') return; // the engine reports a bad env
   for (const name of Object.keys(env)) {
-    if (name in RESERVED_ENV) issues.add(`${name} is set by the construct`, `remove it from env; ${RESERVED_ENV[name]}`, `env.${name}`);
+    if (Object.prototype.hasOwnProperty.call(RESERVED_ENV, name)) issues.add(`${name} is set by the construct`, `remove it from env; ${RESERVED_ENV[name]}`, `env.${name}`);
   }
 }

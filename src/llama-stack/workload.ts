@@ -111,7 +111,7 @@ function checkOverrides(issues: IssueCollector, o: WorkloadOverrides, reserved: 
     const at = issues.at('env').at(i);
     if (!isObject(e) || typeof e.name !== 'string') return at.add('expected { name, value } or { name, valueFrom }', undefined);
     if (!isEnvVarName(e.name)) at.add(`'${e.name}' is not a valid environment variable name`, 'use letters, digits and \'_\'', 'name');
-    if (e.name in reserved.env) at.add(`${e.name} is set by the construct`, `remove it; ${reserved.env[e.name]}`, 'name');
+    if (Object.prototype.hasOwnProperty.call(reserved.env, e.name)) at.add(`${e.name} is set by the construct`, `remove it; ${reserved.env[e.name]}`, 'name');
     if (e.name.startsWith('LLSD_')) at.add('names starting with LLSD_ are reserved for generated secret variables', 'use another name', 'name');
     if (envNames.has(e.name)) at.add(`${e.name} is set twice (here and in env, or twice here)`, 'keep one', 'name');
     envNames.add(e.name);

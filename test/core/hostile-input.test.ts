@@ -458,3 +458,13 @@ describe('§6: schedules, CIDRs and class names', () => {
     expect(attempt((chart) => new VllmModel(chart, 'model', { ...model, runtimeClassName: 'nvidia', cache: { storageClassName: '' } }))).toBe('ok');
   });
 });
+
+test('env names that are Object.prototype members are plain names, not "set by the construct"', () => {
+  const chart = new Chart(Testing.app(), 'proto-env', { namespace: 'llm' });
+  const stack = new LlamaStack(chart, 's', {
+    distribution: { name: 'starter' },
+    env: { hasOwnProperty: 'x', toString: 'y' },
+    workload: { overrides: { env: [{ name: 'valueOf', value: 'z' }] } },
+  });
+  expect(stack.name).toBe('s');
+});
