@@ -82,6 +82,7 @@ class ShapeWalk {
       if (shape === 'json') return this.data(issues, value, depth, false);
       if (typeof shape === 'string') {
         if (typeof value !== shape || (shape === 'number' && !Number.isFinite(value))) issues.add(`expected a ${shape}, got ${describe(value)}`, fixFor(value));
+        else if (typeof value === 'string') checkText(issues, value);
         return;
       }
       if ('oneOf' in shape) return this.oneOf(issues, value, shape.oneOf, depth);
@@ -115,7 +116,8 @@ class ShapeWalk {
   public data(issues: IssueCollector, value: unknown, depth: number, k8sValues: boolean): void {
     if (!this.spend(issues)) return;
     try {
-      if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+      if (typeof value === 'string') return checkText(issues, value);
+      if (value === null || typeof value === 'boolean') return;
       if (typeof value === 'number') {
         if (!Number.isFinite(value)) issues.add(`${describe(value)} is not a finite number`, 'JSON and YAML output cannot carry NaN or Infinity: give a finite number');
         return;
@@ -190,6 +192,14 @@ class ShapeWalk {
         );
         continue;
       }
+      if (k.length > MAX_KEY_LENGTH || UNREADABLE.test(k)) {
+        issues.add(
+          k.length > MAX_KEY_LENGTH ? `a key of ${k.length} characters` : `the key ${JSON.stringify(k)} holds a control or line-separator character`,
+          `use a shorter key without control characters: PyYAML, which reads Llama Stack's config.yaml, refuses keys over ${MAX_KEY_LENGTH} characters, and kubectl and PyYAML refuse control characters`,
+          k.length > MAX_KEY_LENGTH ? `${k.slice(0, 20)}...` : k,
+        );
+        continue;
+      }
       const [ok, v] = read(issues, obj, k);
       if (ok && v !== undefined) each(k, issues.at(k), v);
     }
@@ -202,6 +212,23 @@ class ShapeWalk {
     this.exhausted = true;
     issues.add(`more than ${MAX_VALUES} values (counting every use of a shared object or YAML alias)`, 'give less data: Kubernetes refuses objects over 1 MiB anyway');
     return false;
+  }
+}
+
+/**
+ * Characters that make a YAML reader refuse the whole file: C0 controls other than tab, line feed and
+ * carriage return, DEL, NEL and the Unicode line and paragraph separators (kubectl's YAML reader and
+ * PyYAML, Llama Stack's, reject them in a stream).
+ */
+const UNREADABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u0085\u2028\u2029]/;
+/** PyYAML's limit for an implicit (simple) mapping key. */
+export const MAX_KEY_LENGTH = 1024;
+
+function checkText(issues: IssueCollector, text: string): void {
+  const m = UNREADABLE.exec(text);
+  if (m) {
+    const code = m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    issues.add(`contains U+${code} at character ${m.index + 1}`, 'remove it: kubectl and PyYAML (Llama Stack\'s YAML reader) refuse a manifest or config that holds it');
   }
 }
 
