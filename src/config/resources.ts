@@ -263,7 +263,7 @@ function applyShields(ctx: GenerationContext, issues: IssueCollector, shields: A
         const known = [...models.keys()];
         at.add(
           `the guard model '${target}' of llama-guard shield "${s.id}" is not registered on any inference provider of the stack, so every safety check would fail with "model not found" (Llama Guard sends it to the inference API)`,
-          `register it (resources.models, or a VllmModel serving it through asInferenceProvider()), or set providerShieldId to one of: ${known.length > 0 ? known.join(', ') : '(no models are registered)'}`,
+          `register it (resources.models, or a VllmModel serving it through asInferenceProvider()), or set providerShieldId to one of: ${listSome(known, '(no models are registered)')}`,
           typeof raw === 'string' || s.providerShieldId === undefined ? undefined : 'providerShieldId',
         );
         return;
@@ -298,4 +298,10 @@ function guardModel(models: ReadonlyMap<string, Record<string, unknown>>, name: 
   if (models.has(name)) return name;
   const named = [...models.entries()].filter(([, m]) => m.model_id === name || m.provider_model_id === name).map(([id]) => id);
   return named.length === 1 ? named[0] : undefined;
+}
+
+/** At most 8 items, then how many more, so a hint stays readable for configs with many models. */
+function listSome(items: string[], none: string): string {
+  if (items.length === 0) return none;
+  return items.length <= 8 ? items.join(', ') : `${items.slice(0, 8).join(', ')} and ${items.length - 8} more`;
 }

@@ -83,6 +83,11 @@ describe('objects', () => {
       expect(probe.httpGet).toEqual({ path: '/v1/health', port: 8321, scheme: 'HTTP' });
     }
     expect(container.startupProbe.periodSeconds * container.startupProbe.failureThreshold).toBeGreaterThanOrEqual(300);
+    // Readiness drops a pod from the Service after 30 s of failures; liveness restarts it only after a minute,
+    // so a server busy with a long request (its event loop slow to answer /v1/health) is not killed.
+    expect(container.readinessProbe).toMatchObject({ periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 5 });
+    expect(container.livenessProbe).toMatchObject({ periodSeconds: 20, failureThreshold: 3, timeoutSeconds: 5 });
+    expect(container.livenessProbe.periodSeconds * container.livenessProbe.failureThreshold).toBeGreaterThanOrEqual(60);
   });
 
   test('non-root with group 0, no token, no service links, resources set', () => {

@@ -124,6 +124,20 @@ test('each environment\'s registry reconciles its own environment, even one whos
   }
 });
 
+test('sync defaults: production is synced by hand, every other environment automatically', () => {
+  // The example sets production's sync explicitly; here nothing is set, so the defaults decide.
+  const app = Testing.app();
+  new ModelPlatform(app, 'llm', {
+    environments: { development: { namespace: 'llm-dev' }, production: { namespace: 'llm-prod' } },
+    gitops: { repoURL: 'https://git.example.com/platform/llm.git' },
+  });
+  const apps = app.charts.flatMap((c) => Testing.synth(c) as Manifest[]).filter((o) => o.kind === 'Application');
+  expect(Object.fromEntries(apps.map((a) => [a.metadata.name, a.spec.syncPolicy.automated ?? null]))).toEqual({
+    'llm-development': { prune: true, selfHeal: true },
+    'llm-production': null,
+  });
+});
+
 describe('diff', () => {
   test('an unintended difference is reported with its object and path, and fails assertPromotable', () => {
     const app = Testing.app();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The model registry suite against a real PostgreSQL server: starts a throwaway cluster on loopback (as a
 # non-root user when run as root), runs test/registry/postgres-server.suite.ts with jest, stops the
-# cluster and removes it. When no server can be started it prints "skipped: <reason>" and exits 0.
+# cluster and removes it. When no server can be started it prints "skipped: <reason>" and exits 0 (under CI=true, 1).
 #
 #   test/registry/postgres-server.sh            # from the repository root or anywhere
 #   PG_BINDIR=/usr/lib/postgresql/17/bin test/registry/postgres-server.sh
@@ -10,6 +10,11 @@ cd "$(dirname "$0")/../.."
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
 skip() {
+  # In CI (.ci/run installs every prerequisite) a missing one is a failure: a suite that skips proves nothing.
+  if [ "${CI:-}" = "true" ]; then
+    echo "registry PostgreSQL server suite cannot run under CI: $*" >&2
+    exit 1
+  fi
   echo "registry PostgreSQL server suite skipped: $*"
   exit 0
 }
