@@ -51,7 +51,15 @@ export function checkAnnotations(issues: IssueCollector, annotations: unknown): 
     else if (!isQualifiedName(k)) issues.add(`'${k}' is not a valid annotation key`, 'e.g. example.com/note', k);
     if (typeof v !== 'string') issues.add('expected a string value', undefined, k);
   }
+  // k8s.io/apimachinery ValidateAnnotationsSize: keys and values together at most 256 KiB per object.
+  const bytes = Object.entries(annotations).reduce((n, [k, v]) => n + Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0), 0);
+  if (bytes > MAX_ANNOTATION_BYTES) {
+    issues.add(`the annotations are ${bytes} bytes; Kubernetes accepts at most ${MAX_ANNOTATION_BYTES} (256 KiB) per object`, 'keep large data out of annotations (a ConfigMap)');
+  }
 }
+
+/** The API server's limit for all annotations of one object together. */
+export const MAX_ANNOTATION_BYTES = 256 * 1024;
 
 function isQualifiedName(k: string): boolean {
   const parts = k.split('/');

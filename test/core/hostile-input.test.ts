@@ -4,7 +4,7 @@
  * Kubernetes. Each is a ValidationError naming the construct and the field, for every construct; no other
  * exception escapes and nothing is emitted silently wrong.
  */
-import { App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import {
   ExternalProvider, LlamaStack, ModelPlatform, ModelRegistry, ModelRegistryEntry, ModelRegistryProps, ValidationError, VllmModel,
 } from '../../src';
@@ -233,15 +233,17 @@ describe('sizes: an object over 1 MiB fails at synth, naming the construct and t
     expect(attempt((chart) => new VllmModel(chart, 'model', { ...model, chatTemplate: 'x'.repeat(MAX_OBJECT_BYTES - 100) }))).toBe('ok');
   });
 
-  test('ModelRegistry: the Jobs made big by annotations (the largest field is named)', () => {
+  test('ModelRegistry: annotations over 256 KiB are refused at the prop (k8s ValidateAnnotationsSize), before any object gets big', () => {
     const result = attempt((chart) => new ModelRegistry(chart, 'registry', { database, jobs: { podAnnotations: { 'example.com/note': big } } })) as string[];
-    expect(result.length).toBeGreaterThan(0);
-    for (const line of result) expect(line).toMatch(/^c\/registry : (Job|CronJob) .* is too big for Kubernetes: it is 1\.\d\d MiB of JSON.*largest field is spec\.(jobTemplate\.spec\.)?template\.metadata\.annotations\['example\.com\/note'\]/);
+    expect(result).toEqual([expect.stringMatching(/^c\/registry jobs\.podAnnotations: the annotations are \d+ bytes; Kubernetes accepts at most 262144/)]);
   });
 
-  test('ModelRegistry without a reconcile Job (nothing else registers the app-wide checks)', () => {
-    const result = attempt((chart) => new ModelRegistry(chart, 'registry', { database, reconcile: { enabled: false }, jobs: { podAnnotations: { 'example.com/note': big } } }));
-    expect(result).toEqual([expect.stringMatching(/^c\/registry : Job 'registry-migrate-[0-9a-f]{8}' \(c\/registry\/Migrate\) is too big/)]);
+  test('a custom resource made big is checked (and a ModelRegistry alone registers the app-wide checks)', () => {
+    const result = attempt((chart) => {
+      new ModelRegistry(chart, 'registry', { database, reconcile: { enabled: false } });
+      new ApiObject(chart, 'rule', { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'r' }, spec: { note: big } });
+    });
+    expect(result).toEqual([expect.stringMatching(/^c\/rule : PrometheusRule 'r' .* is too big for Kubernetes/)]);
   });
 
   test('an object of the app outside the library is checked too', () => {
