@@ -10,7 +10,7 @@ import { duplicateObjects } from './integrity';
 import { oversizedObjects } from './limits';
 import { endpointHostKey, IModelServer, isModelServer, serviceHostKeys } from './model-server';
 import { compareTuples } from './order';
-import { SynthWarning, WARNINGS } from './warnings';
+import { SynthWarning } from './warnings';
 
 /** Context key: `true` turns every warning of the library into a synth error (for CI). */
 export const STRICT_CONTEXT = 'cdk8s-llama-stack/strict';
@@ -164,11 +164,6 @@ export function reportWarnings(scope: IConstruct, warnings: readonly SynthWarnin
 /** `[warning <code>] <construct> <path>: <message> (<hint>)`: the shape of the errors, with the code. */
 export function formatWarning(w: SynthWarning): string {
   return `[warning ${w.code}] ${formatIssue(w.construct, { path: w.path, message: w.message, hint: w.hint })}`;
-}
-
-/** Every warning code the library reports; an unknown code is a bug of the library. */
-export function isWarningCode(code: string): boolean {
-  return code in WARNINGS;
 }
 
 function sortIssues(issues: ValidationIssue[]): ValidationIssue[] {

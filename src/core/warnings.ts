@@ -33,23 +33,6 @@ export enum WarningCode {
   INGRESS_WITHOUT_TLS = 'ingress-without-tls',
 }
 
-/** Every code with a one-line description (the source of docs/warnings.md's table, checked by a test). */
-export const WARNINGS: Record<string, string> = {
-  [WarningCode.BASE_PROVIDER_REPLACED]: 'a provider of `providers` replaces the base config\'s provider with the same ID',
-  [WarningCode.EXTERNAL_PROVIDER_OVERRIDE]: 'an external provider replaces a provider with the same ID',
-  [WarningCode.BASE_MODEL_REPLACED]: 'a model of `resources` replaces a model of the base config',
-  [WarningCode.BASE_RESOURCE_DROPPED]: 'a registered resource of the base config was dropped',
-  [WarningCode.SETTING_OVERRIDDEN]: '`endpoint`, `apiKey` or `secretRefs` overrides a key of `settings`',
-  [WarningCode.PROVIDER_DEPRECATED]: 'the provider is deprecated in Llama Stack 0.7.1',
-  [WarningCode.PROVIDER_ENABLED_BY_ENV]: 'a model is registered on a provider that is on only when its environment variable is set',
-  [WarningCode.NOTHING_TO_DISABLE]: '`disabled` names an API the config does not have',
-  [WarningCode.EGRESS_NOT_DERIVED]: 'an endpoint is only known at run time, so no egress rule was derived for it',
-  [WarningCode.PROVIDER_WITHOUT_ENDPOINT]: 'a remote provider has no endpoint',
-  [WarningCode.ENDPOINT_IS_LOCAL]: 'an endpoint points at the server\'s own pod',
-  [WarningCode.DOWNLOAD_BLOCKED]: 'a default model is downloaded on first use, but the NetworkPolicy blocks the internet',
-  [WarningCode.INGRESS_WITHOUT_TLS]: 'an Ingress without TLS: requests and API keys cross the network in clear text',
-};
-
 /** A warning of one construct. */
 export interface SynthWarning {
   /** The warning's code (see `WarningCode`). */
