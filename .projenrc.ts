@@ -64,6 +64,11 @@ project.addTask('bench', {
   exec: 'ts-node --transpile-only bench/run.ts',
   receiveArgs: true,
 });
+// The env oracle against Llama Stack 0.7.1's own functions: needs the upstream source, so never in CI.
+project.addTask('test:upstream', {
+  description: 'Check the ${env.} oracle against Llama Stack 0.7.1\'s source (LLAMA_STACK_SRC, default /tmp/ls/src)',
+  exec: "jest --ci --coverage=false --testMatch '<rootDir>/test/config/upstream-env.suite.ts'",
+});
 // The registry's Job scripts against a real PostgreSQL server: starts a throwaway cluster on loopback, or
 // prints why it is skipped (no server binaries) and passes.
 project.testTask.exec('bash test/registry/postgres-server.sh', { name: 'registry suite on a real PostgreSQL server' });
