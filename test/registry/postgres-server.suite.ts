@@ -21,11 +21,8 @@ jest.setTimeout(120_000);
 
 const URL_ = process.env.REGISTRY_TEST_DATABASE_URL;
 const TOOLS = process.env.REGISTRY_TEST_TOOLS ?? '';
-const suite = URL_ ? describe : describe.skip;
-if (!URL_) {
-  // eslint-disable-next-line no-console
-  console.log('skipped: REGISTRY_TEST_DATABASE_URL is not set (run test/registry/postgres-server.sh)');
-}
+// Only test/registry/postgres-server.sh runs this file, and it sets the URL: without it the suite fails.
+if (!URL_) throw new Error('REGISTRY_TEST_DATABASE_URL is not set: run test/registry/postgres-server.sh');
 
 interface Result {
   code: number | null;
@@ -104,7 +101,7 @@ const SCHEMA_SQL = `SELECT table_name, column_name, data_type, is_nullable, colu
 const CONSTRAINTS_SQL = `SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
   WHERE conrelid = 'model_registry_entries'::regclass ORDER BY conname`;
 
-suite(`real PostgreSQL server ${process.env.REGISTRY_TEST_SERVER_VERSION ?? ''}`, () => {
+describe(`real PostgreSQL server ${process.env.REGISTRY_TEST_SERVER_VERSION ?? ''}`, () => {
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'registry-server-'));
     const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
