@@ -281,8 +281,11 @@ function applyShields(ctx: GenerationContext, issues: IssueCollector, shields: A
   safetyBlock.default_shield_id = entries[0].shield_id;
 }
 
-/** Registered models by the identifier the inference router resolves: `<provider_id>/<provider_model_id>`. */
-function registeredModels(config: Record<string, any>): Map<string, Record<string, unknown>> {
+/**
+ * Registered models by the identifier the server gives them, `<provider_id>/<provider_model_id>` (what the
+ * inference router resolves); models whose identifier is only known at run time are left out.
+ */
+export function registeredModels(config: Record<string, any>): Map<string, Record<string, unknown>> {
   const out = new Map<string, Record<string, unknown>>();
   const models = Array.isArray(config.registered_resources?.models) ? config.registered_resources.models as Array<Record<string, unknown>> : [];
   for (const m of models) {

@@ -7,6 +7,7 @@ import { GenerationContext, ProviderEntry } from './context';
 import { resolveEnv } from './destinations';
 import { checkUserString, literalOnly } from './env-refs';
 import { idOf } from './placeholders';
+import { registeredModels } from './resources';
 import { isObject } from './schema';
 import { VectorStoresSpec } from './types';
 import { Finding, WarningCode } from '../core/warnings';
@@ -14,23 +15,7 @@ import { Finding, WarningCode } from '../core/warnings';
 /** Inline providers that fetch their model from the Hugging Face Hub on first use. */
 const DOWNLOADS_MODEL = ['inline::sentence-transformers', 'inline::transformers'];
 
-interface Registered { identifier: string; type: string; dimension?: unknown }
-
 const VECTOR_STORES_FIELD = literalOnly('name the provider and model themselves');
-
-/** Models the config registers, by the identifier the server gives them (`<provider_id>/<provider_model_id>`). */
-function registeredModels(config: Record<string, any>): Map<string, Registered> {
-  const out = new Map<string, Registered>();
-  const models = Array.isArray(config.registered_resources?.models) ? config.registered_resources.models as Array<Record<string, any>> : [];
-  for (const m of models) {
-    const provider = idOf(m.provider_id)?.id;
-    const resource = m.provider_model_id ?? m.model_id;
-    if (provider && typeof resource === 'string') {
-      out.set(`${provider}/${resource}`, { identifier: `${provider}/${resource}`, type: m.model_type ?? 'llm', dimension: m.metadata?.embedding_dimension });
-    }
-  }
-  return out;
-}
 
 function providerType(config: Record<string, any>, api: string, id: string): string | undefined {
   const list = (config.providers?.[api] ?? []) as ProviderEntry[];
@@ -71,14 +56,14 @@ export function applyVectorStores(ctx: GenerationContext, spec: VectorStoresSpec
     const registered = models.get(identifier);
     if (type === undefined) {
       at.add(`no inference provider '${m.provider}'`, 'use the id of an inference provider that serves the embedding model', 'provider');
-    } else if (!DOWNLOADS_MODEL.includes(type) && (registered === undefined || registered.type !== 'embedding')) {
+    } else if (!DOWNLOADS_MODEL.includes(type) && (registered === undefined || (registered.model_type ?? 'llm') !== 'embedding')) {
       // Remote providers list their models as llm: an embedding model must be registered as one.
       at.add(
         `'${identifier}' is not registered as an embedding model, so the server would not start ("Embedding model '${identifier}' not found")`,
         'register it with modelType \'embedding\' and its embeddingDimension (resources.models, or asInferenceProvider({ modelType: \'embedding\', embeddingDimension }))',
         'model',
       );
-    } else if (m.dimension === undefined && registered?.dimension === undefined && !DOWNLOADS_MODEL.includes(type)) {
+    } else if (m.dimension === undefined && (registered?.metadata as Record<string, unknown> | undefined)?.embedding_dimension === undefined && !DOWNLOADS_MODEL.includes(type)) {
       at.add(`'${identifier}' has no embedding dimension`, 'give dimension, or embeddingDimension where the model is registered', 'dimension');
     }
     if (m.dimension !== undefined && (!Number.isInteger(m.dimension) || m.dimension <= 0)) {
@@ -94,7 +79,7 @@ export function applyVectorStores(ctx: GenerationContext, spec: VectorStoresSpec
     const type = providerType(config, 'inference', m.provider);
     if (type === undefined) {
       at.add(`no inference provider '${m.provider}'`, 'use the id of an inference provider that serves the reranker', 'provider');
-    } else if (!DOWNLOADS_MODEL.includes(type) && models.get(identifier)?.type !== 'rerank') {
+    } else if (!DOWNLOADS_MODEL.includes(type) && models.get(identifier)?.model_type !== 'rerank') {
       at.add(`'${identifier}' is not registered as a rerank model, so the server would not start ("Reranker model '${identifier}' not found")`, "register it with modelType 'rerank'", 'model');
     }
     block.default_reranker_model = { provider_id: m.provider, model_id: m.model };
