@@ -113,7 +113,7 @@ export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<
       const touching = mentions.exec(JSON.stringify(p));
       if (!touching) return;
       // `${env.X:+id}` with X unset means the provider is off: it needs no rule.
-      if (typeof p.provider_id === 'string' && resolveEnv(p.provider_id, env) === '') return;
+      if (resolvedProviderId(p, env) === '') return;
       const source = `env.${touching[1]} (providers.${api}[${i}] '${id.id}' of the base config)`;
       const config = isObject(p.config) ? p.config : {};
       const field = (name: string | null) => (name && typeof config[name] === 'string' ? resolveEnv(config[name] as string, env) : undefined);
@@ -137,6 +137,14 @@ export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<
       }
     });
   }
+}
+
+/**
+ * A provider entry's ID as the server resolves it: '' when `\${env.X:+id}` leaves it off, `undefined` when
+ * only known at run time.
+ */
+export function resolvedProviderId(entry: ProviderEntry, env: ReadonlyMap<string, string | undefined>): string | undefined {
+  return typeof entry.provider_id === 'string' ? resolveEnv(entry.provider_id, env) : undefined;
 }
 
 /**

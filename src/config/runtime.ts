@@ -3,7 +3,7 @@
  * every request, although the config is valid against the schemas. Each names the upstream code in its test.
  */
 import { GenerationContext, ProviderEntry } from './context';
-import { resolveEnv } from './destinations';
+import { resolvedProviderId, resolveEnv } from './destinations';
 import { idOf } from './placeholders';
 import { isObject } from './schema';
 
@@ -47,7 +47,7 @@ export function checkProviderUrls(ctx: GenerationContext, env: ReadonlyMap<strin
     list.forEach((entry, i) => {
       const type = entry.provider_type;
       if (!(type in API_ROOT_V1) && !(type in URL_REQUIRED_AT_START)) return;
-      const id = typeof entry.provider_id === 'string' ? resolveEnv(entry.provider_id, env) : undefined;
+      const id = resolvedProviderId(entry, env);
       if (id === '' || id === undefined) return; // off, or only known at run time
       const raw = isObject(entry.config) ? entry.config.base_url : undefined;
       const url = typeof raw === 'string' ? resolveEnv(raw, env) : raw === undefined || raw === null ? '' : undefined;
@@ -124,7 +124,7 @@ export function podState(config: Record<string, unknown>, env: ReadonlyMap<strin
   for (const [api, list] of Object.entries(providers)) {
     if (!Array.isArray(list)) continue;
     list.forEach((p: ProviderEntry, i) => {
-      const id = typeof p.provider_id === 'string' ? resolveEnv(p.provider_id, env) : undefined;
+      const id = resolvedProviderId(p, env);
       if (id === '') return; // off
       const where = `providers.${api}[${i}] '${id ?? String(p.provider_id)}'`;
       if (api === 'vector_io' && IN_POD_VECTOR_STORES.includes(p.provider_type)) {

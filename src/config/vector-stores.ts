@@ -4,7 +4,7 @@
  * (core/stack.py validate_vector_stores_config) and against what the NetworkPolicy lets them download.
  */
 import { GenerationContext, ProviderEntry } from './context';
-import { resolveEnv } from './destinations';
+import { resolvedProviderId } from './destinations';
 import { checkUserString, literalOnly } from './env-refs';
 import { idOf } from './placeholders';
 import { registeredModels } from './resources';
@@ -54,6 +54,7 @@ export function applyVectorStores(ctx: GenerationContext, spec: VectorStoresSpec
     const identifier = `${m.provider}/${m.model}`;
     const type = providerType(config, 'inference', m.provider);
     const registered = models.get(identifier);
+    const registeredDimension = isObject(registered?.metadata) ? registered.metadata.embedding_dimension : undefined;
     if (type === undefined) {
       at.add(`no inference provider '${m.provider}'`, 'use the id of an inference provider that serves the embedding model', 'provider');
     } else if (!DOWNLOADS_MODEL.includes(type) && (registered === undefined || (registered.model_type ?? 'llm') !== 'embedding')) {
@@ -63,7 +64,7 @@ export function applyVectorStores(ctx: GenerationContext, spec: VectorStoresSpec
         'register it with modelType \'embedding\' and its embeddingDimension (resources.models, or asInferenceProvider({ modelType: \'embedding\', embeddingDimension }))',
         'model',
       );
-    } else if (m.dimension === undefined && (registered?.metadata as Record<string, unknown> | undefined)?.embedding_dimension === undefined && !DOWNLOADS_MODEL.includes(type)) {
+    } else if (m.dimension === undefined && registeredDimension === undefined && !DOWNLOADS_MODEL.includes(type)) {
       at.add(`'${identifier}' has no embedding dimension`, 'give dimension, or embeddingDimension where the model is registered', 'dimension');
     }
     if (m.dimension !== undefined && (!Number.isInteger(m.dimension) || m.dimension <= 0)) {
@@ -100,7 +101,7 @@ export function modelDownloads(config: Record<string, any>, env: ReadonlyMap<str
     if (!isObject(m) || typeof m.provider_id !== 'string') continue;
     const entry = ((config.providers?.inference ?? []) as ProviderEntry[]).find((p) => idOf(p.provider_id)?.id === m.provider_id);
     if (!entry || !DOWNLOADS_MODEL.includes(entry.provider_type)) continue;
-    const id = typeof entry.provider_id === 'string' ? resolveEnv(entry.provider_id, env) : undefined;
+    const id = resolvedProviderId(entry, env);
     if (id === '') continue; // the provider is off
     const what = key === 'default_embedding_model' ? 'embedding model' : 'reranker';
     out.push({
