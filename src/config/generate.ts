@@ -99,15 +99,16 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   if (issues.issues.length > before) return undefined;
   checkEnv(issues, input.env);
   checkServer(issues, input.server);
+  const env = containerEnv(input);
+  const supplied = new Set(env.keys());
   if (input.overrideConfig !== undefined && input.overrideConfig !== null) {
     checkOverride(issues, input);
     const dist = resolveDistribution(issues, input.distribution, input.imageOverrides, false);
     // The user's config exists only in the pod: external providers are all merged there.
     const ctx = new GenerationContext(issues, { providers: {} }, '', input.dataDir ?? '/.llama');
     ctx.secretVariables = SecretVariables.of(input.env, input.workload?.overrides);
-    const supplied = new Set([...Object.keys(input.env ?? {}), ...Object.keys(input.extraEnv ?? {})]);
     const external = applyExternalProviders(ctx, input.external, { mergeAllAtStart: true, suppliedEnv: supplied });
-    recordEnvDestinations(ctx, containerEnv(input));
+    recordEnvDestinations(ctx, env);
     ctx.warn(
       WarningCode.EGRESS_NOT_DERIVED, 'overrideConfig',
       'the config is your own, so the NetworkPolicy allows no egress to its providers and storage (only DNS and what env and external providers name)',
@@ -134,7 +135,6 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   ctx.secretVariables = SecretVariables.of(input.env, input.workload?.overrides);
   checkStackKeys(ctx);
   if (!checkBaseStructure(ctx)) return undefined;
-  const supplied = new Set([...Object.keys(input.env ?? {}), ...Object.keys(input.extraEnv ?? {})]);
 
   const beforeProviders = issues.issues.length;
   applyProviders(ctx, input.providers);
@@ -151,7 +151,6 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   // Checks of the final config run even when earlier steps found problems, so every problem is reported
   // at once; only the dependency check waits for the providers, which it would otherwise misjudge.
   if (providersOk) checkDependencies(ctx, disabledIndex);
-  const env = containerEnv(input);
   recordBaseDestinations(ctx, env);
   recordEnvDestinations(ctx, env);
   checkProviderUrls(ctx, env);
@@ -177,7 +176,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
 }
 
 /** Every env var the container has: its literal value, or undefined when it comes from a Secret or reference. */
-function containerEnv(input: ConfigInput): Map<string, string | undefined> {
+export function containerEnv(input: Pick<ConfigInput, 'env' | 'extraEnv'>): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   for (const [k, v] of Object.entries(input.extraEnv ?? {})) out.set(k, v);
   for (const [k, v] of Object.entries(input.env ?? {})) out.set(k, typeof v === 'string' ? v : undefined);

@@ -6,7 +6,7 @@ import { COMBINED_CA_DIR, CUSTOM_CA_DIR } from './ca-bundle';
 import { checkNetworking, egressTargets, exposeSpec } from './networking';
 import { LlamaStackProps } from './props';
 import { checkWorkload, planWorkload, WorkloadPlan } from './workload';
-import { GeneratedConfig, generateInto } from '../config/generate';
+import { containerEnv, GeneratedConfig, generateInto } from '../config/generate';
 import { podState, PodState } from '../config/runtime';
 import { ProviderSpec } from '../config/types';
 import { modelDownloads } from '../config/vector-stores';
@@ -80,11 +80,13 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
   const workload = planWorkload(props);
   const external = resolveExternalProviders(issues.at('externalProviders'), props.externalProviders);
   const held = heldServers(issues, props, ctx.namespace);
+  const extraEnv = overrideEnv(props);
+  const env = containerEnv({ env: props.env, extraEnv });
 
   const generated = generateInto(issues, {
     ...props,
     providers: held.providers,
-    extraEnv: overrideEnv(props),
+    extraEnv,
     server: {
       port,
       workers: props.workload?.workers,
@@ -105,9 +107,9 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
   }
   checkNetworking(issues, props);
   checkDns(issues.at('networking.dns'), props.networking?.dns);
-  if (generated?.config) checkPodState(issues, props, workload, podState(generated.config, containerEnvOf(props)));
+  if (generated?.config) checkPodState(issues, props, workload, podState(generated.config, env));
   for (const v of generated?.plainEnv ?? []) {
-    if (containerEnvOf(props).has(v.name)) issues.add(`${v.name} is set from ${v.source}`, `remove it from env (or workload.overrides.env) and keep ${v.source}`, `env.${v.name}`);
+    if (env.has(v.name)) issues.add(`${v.name} is set from ${v.source}`, `remove it from env (or workload.overrides.env) and keep ${v.source}`, `env.${v.name}`);
   }
 
   // Egress: a held server by its pods and container port; other endpoints by where their host is.
@@ -144,7 +146,7 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
     expose: exposeSpec(props.networking?.expose),
     warnings: [
       ...generated.warnings,
-      ...(generated.config && !internet ? modelDownloads(generated.config, containerEnvOf(props)) : []),
+      ...(generated.config && !internet ? modelDownloads(generated.config, env) : []),
       ...ingressWithoutTls(exposeSpec(props.networking?.expose)),
     ],
   };
@@ -227,13 +229,6 @@ function checkPodState(issues: IssueCollector, props: LlamaStackProps, workload:
       issues.add(`workers is ${workers}, but ${s.what} (${s.where}) is kept in each worker process: each would answer from its own copy`, `${s.fix}, or run one worker`, 'workload.workers');
     }
   }
-}
-
-/** The container's env as the engine resolves it: literal values, undefined for Secret-sourced ones. */
-function containerEnvOf(props: LlamaStackProps): Map<string, string | undefined> {
-  const out = new Map<string, string | undefined>(Object.entries(overrideEnv(props)));
-  for (const [k, v] of Object.entries(props.env ?? {})) out.set(k, typeof v === 'string' ? v : undefined);
-  return out;
 }
 
 /** An Ingress without a TLS Secret serves the API (and the keys clients send) in clear text. */
