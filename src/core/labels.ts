@@ -7,11 +7,6 @@ export interface StandardLabels {
 }
 
 export const PART_OF = 'cdk8s-llama-stack';
-/** The keys standardLabels sets: a construct's pods carry them, so users may not set them. */
-export const STANDARD_LABEL_KEYS: readonly string[] = [
-  'app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component', 'app.kubernetes.io/part-of',
-  'app.kubernetes.io/managed-by', 'app.kubernetes.io/version',
-];
 export const MANAGED_BY = 'cdk8s';
 
 export function standardLabels(l: StandardLabels): Record<string, string> {
@@ -25,6 +20,9 @@ export function standardLabels(l: StandardLabels): Record<string, string> {
   if (l.version) labels['app.kubernetes.io/version'] = sanitizeLabelValue(l.version);
   return labels;
 }
+
+/** The keys standardLabels sets (with a version): a construct's pods carry them, so users may not set them. */
+export const STANDARD_LABEL_KEYS: readonly string[] = Object.keys(standardLabels({ name: '', instance: '', component: '', version: 'v' }));
 
 /** The labels that select a workload's pods: stable across versions (no version label). */
 export function selectorLabels(l: StandardLabels): Record<string, string> {
