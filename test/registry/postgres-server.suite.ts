@@ -234,7 +234,7 @@ describe(`real PostgreSQL server ${process.env.REGISTRY_TEST_SERVER_VERSION ?? '
     test('a held lock makes register.sh fail after lock_timeout instead of stalling until the Job deadline', async () => {
       // An operator's open transaction holds the table: register.sql waits lock_timeout (10 s), then fails (exit 3,
       // and the Job retries) with PostgreSQL's "canceling statement due to lock timeout".
-      const holder = spawn('psql', ['-X', '-q', '-d', url], { env: { PATH: `${TOOLS}:${process.env.PATH}` } });
+      const holder = spawn('psql', ['-X', '-q', '-d', url], { env: { PATH: `${TOOLS}:${process.env.PATH}`, PGAPPNAME: 'lock-holder' } });
       holder.stdin.write('BEGIN;\nLOCK TABLE model_registry_entries IN ACCESS EXCLUSIVE MODE;\nSELECT pg_sleep(60);\n');
       try {
         await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -244,6 +244,8 @@ describe(`real PostgreSQL server ${process.env.REGISTRY_TEST_SERVER_VERSION ?? '
         expect(r.stderr).toContain('canceling statement due to lock timeout');
       } finally {
         holder.kill();
+        // The server would keep the lock until pg_sleep ends (it notices the client is gone only then).
+        await psql(url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'lock-holder'");
       }
     });
 
