@@ -12,9 +12,11 @@ import { ContainerResourcesSpec } from '../llama-stack/props';
  */
 export interface RegistryDatabaseSpec {
   /**
-   * A Secret key holding a libpq connection string or URI, e.g.
-   * `postgresql://registry:<password>@pg.db.svc.cluster.local:5432/registry?sslmode=require`. It reaches the
-   * Jobs only as a `secretKeyRef` environment variable.
+   * A Secret key holding a libpq connection URI, e.g.
+   * `postgresql://registry:<password>@pg.db.svc.cluster.local:5432/registry?sslmode=require` (percent-encode
+   * `@`, `/` and `%` in the user name and password; the password may also be a `password` parameter). It
+   * reaches the Jobs only as a `secretKeyRef` environment variable, and psql gets the password through
+   * `PGPASSWORD`, never on its command line; a key=value connection string is refused when a Job starts.
    */
   readonly connectionString: SecretKeyRef;
   /**
@@ -156,9 +158,9 @@ export interface ModelRegistryProps {
    */
   readonly reconcile?: RegistryReconcileSpec;
   /**
-   * The image the Jobs run: it needs psql 15 or newer, a POSIX sh, `wget` and `timeout`, and
+   * The image the Jobs run: it needs psql 15 or newer, a POSIX sh, `bash`, `wget` and `timeout`, and
    * must run as UID 70 (the postgres Alpine images' `postgres` user). Entries with `healthCheckApiKey` also
-   * need `bash` (with `/dev/tcp`) and, for https endpoints, `ssl_client`, as the postgres Alpine images have.
+   * need bash's `/dev/tcp` and, for https endpoints, `ssl_client`, as the postgres Alpine images have.
    * @default 'docker.io/library/postgres:18.4-alpine3.23'
    */
   readonly image?: string;

@@ -3,6 +3,7 @@
  * postgres Alpine image) and psql scripts. Every value arrives as an environment variable; the shell
  * passes it on only as a quoted argument or environment, and psql reads it with `\getenv` into a
  * variable that reaches the server as a bound parameter (statements.ts). No script is built from values.
+ * psql always starts through psql.sh, which keeps the database password off its command line.
  */
 import { failSql, latestVersion, migrateScript, migrations, PSQL_HEADER, rollbackScript, schemaCheckSql } from './migrations';
 import {
@@ -154,13 +155,87 @@ function operatorScript(comment: string, file: string, s: Statement): string {
   ].join('\n');
 }
 
+/** Exit code of psql.sh when REGISTRY_DATABASE_URL cannot be used (psql's own for a bad connection is 2 too). */
+export const URL_UNUSABLE = 2;
+
+/**
+ * Runs psql on the registry's database with the password kept off psql's command line, where `ps` in
+ * the pod and libpq's messages (it repeats a malformed URI in its errors) would show it. It splits
+ * REGISTRY_DATABASE_URL as libpq does (fe-connect.c, conninfo_uri_parse_options and
+ * conninfo_uri_parse_params: the user information ends at the first `@` or `/`, the password follows
+ * its first `:`, a `password` query parameter wins; conninfo_uri_decode: `%XX` escapes, `%00`
+ * refused), decodes the password into PGPASSWORD with bash's built-in printf (no process, no argv),
+ * and gives psql the URL without it. REGISTRY_DATABASE_URL is not passed on. Its own messages never
+ * print the URL. The scripts run it as `bash psql.sh <psql arguments>`.
+ */
+export const PSQL_SH = `#!/bin/bash
+# psql on the registry database: REGISTRY_DATABASE_URL without its password on psql's command line (the
+# password goes to PGPASSWORD). Arguments are psql's. Exit ${URL_UNUSABLE} when the URL cannot be used.
+set -u
+url=\${${ENV.databaseUrl}-}
+unset ${ENV.databaseUrl}
+unusable() {
+  echo "${ENV.databaseUrl} $1 (the value is not printed: it holds the password)" >&2
+  exit ${URL_UNUSABLE}
+}
+# One percent-encoded value (libpq's rules) into $decoded; fails on a bad escape or %00.
+decode() {
+  local v=$1 bad='%([^0-9A-Fa-f]|[0-9A-Fa-f]([^0-9A-Fa-f]|$)|$)'
+  if [[ $v =~ $bad || $v == *%00* ]]; then return 1; fi
+  v=\${v//\\\\/\\\\\\\\}
+  v=\${v//%/\\\\x}
+  printf -v decoded '%b' "$v"
+}
+[[ -n $url ]] || unusable "is empty or not set (check the Secret of database.connectionString)"
+case $url in
+  postgresql://*) scheme=postgresql:// ;;
+  postgres://*) scheme=postgres:// ;;
+  *) unusable "is not a postgresql:// or postgres:// URL" ;;
+esac
+if [[ $url == *[[:cntrl:]]* ]]; then unusable "contains a control character (a line break at its end?)"; fi
+rest=\${url#"$scheme"}
+head=\${rest%%[@/]*}
+user=
+password=
+has_password=false
+if [[ \${rest:\${#head}:1} == @ ]]; then
+  rest=\${rest#*@}
+  user=\${head%%:*}
+  if [[ $head == *:* ]]; then password=\${head#*:}; has_password=true; fi
+fi
+address=\${rest%%\\?*}
+if [[ $address == *@* ]]; then
+  unusable "has an '@' after its user information: write '@' and '/' inside the user name or password as %40 and %2F"
+fi
+query=
+if [[ $rest == *\\?* ]]; then
+  kept=
+  IFS='&' read -r -a params <<<"\${rest#*\\?}"
+  for param in "\${params[@]}"; do
+    if decode "\${param%%=*}" && [[ $decoded == password && $param == *=* ]]; then
+      password=\${param#*=}
+      has_password=true
+    else
+      kept+=\${kept:+&}$param
+    fi
+  done
+  query=\${kept:+?$kept}
+fi
+if $has_password && [[ -n $password ]]; then
+  decode "$password" || unusable "has a password with a bad percent escape (write '%' as %25; %00 is not allowed)"
+  PGPASSWORD=$decoded
+  export PGPASSWORD
+fi
+exec psql -d "$scheme\${user:+$user@}$address$query" "$@"
+`;
+
 /** The migration Job: apply pending migrations (migrate.sql and the files beside it). */
 export const MIGRATE_SH = `#!/bin/sh
 # Migration Job of a ModelRegistry: apply the migrations that are not yet in the ledger (migrate.sql).
 set -eu
 dir=$(dirname -- "$0")
 : "\${${ENV.databaseUrl}:?is not set}"
-exec psql -X -d "\${${ENV.databaseUrl}}" -f "$dir/migrate.sql"
+exec bash "$dir/psql.sh" -X -f "$dir/migrate.sql"
 `;
 
 /**
@@ -214,7 +289,7 @@ fi
 unset ${ENV.healthAuth}
 ${ENV.healthVerified}=$verified
 export ${ENV.healthVerified}
-exec psql -X -d "\${${ENV.databaseUrl}}" -f "$dir/register.sql"
+exec bash "$dir/psql.sh" -X -f "$dir/register.sql"
 `;
 
 /**
@@ -250,7 +325,7 @@ while read -r model environment url auth; do
   esac
   echo "$model ($environment): healthy=$healthy"
   if ! ${ENV.modelName}=$model ${ENV.environment}=$environment ${ENV.healthy}=$healthy \\
-    psql -X -q -d "\${${ENV.databaseUrl}}" -f "$dir/health-check.sql" >/dev/null; then
+    bash "$dir/psql.sh" -X -q -f "$dir/health-check.sql" >/dev/null; then
     echo "could not record the health of $model ($environment)" >&2
     failed=1
   fi
@@ -356,7 +431,7 @@ case "\${${ENV.reconcileAction}:-}" in
   delete) file=reconcile-delete.sql ;;
   *) echo "${ENV.reconcileAction} must be 'disable' or 'delete'" >&2; exit 2 ;;
 esac
-exec psql -X -d "\${${ENV.databaseUrl}}" -f "$dir/$file"
+exec bash "$dir/psql.sh" -X -f "$dir/$file"
 `;
 
 /** ConfigMap data: the migrations, the runners, the Jobs' scripts and the operators' scripts. */
@@ -374,6 +449,7 @@ export function registryFiles(): Record<string, string> {
   files['health-check.sh'] = HEALTH_CHECK_SH;
   files['health-check.sql'] = HEALTH_CHECK_SQL();
   files['http-probe.sh'] = HTTP_PROBE_SH;
+  files['psql.sh'] = PSQL_SH;
   files['reconcile.sh'] = RECONCILE_SH;
   files['reconcile-disable.sql'] = RECONCILE_DISABLE_SQL();
   files['reconcile-delete.sql'] = RECONCILE_DELETE_SQL();

@@ -91,6 +91,13 @@ server_version=$("$psql_bin" -X -At -h "$work" -p "$port" -U registry_admin -d p
 CREATE ROLE registry LOGIN CREATEDB PASSWORD :'pw';
 CREATE DATABASE registry OWNER registry;
 SQL
+# A second role whose password holds every character a URL reserves, a backslash, a space and UTF-8: psql.sh
+# must decode it exactly as libpq does.
+odd_password="o@d:d/p%w?&#=\\ é-$(node -e "console.log(require('crypto').randomBytes(6).toString('hex'))")"
+"$psql_bin" -X -q -v ON_ERROR_STOP=1 -h "$work" -p "$port" -U registry_admin -d postgres \
+  -v pw="$odd_password" <<'SQL'
+CREATE ROLE registry_odd LOGIN PASSWORD :'pw';
+SQL
 
 # Prefer busybox's wget and timeout (what the postgres Alpine image has) when busybox is installed.
 tools=$work/tools
@@ -107,5 +114,6 @@ fi
 echo "registry PostgreSQL server suite: server $server_version on 127.0.0.1:$port (run as $owner), psql $psql_major, $fetcher"
 export REGISTRY_TEST_DATABASE_URL="postgresql://registry:$password@127.0.0.1:$port/registry"
 export REGISTRY_TEST_TOOLS="$tools"
+export REGISTRY_TEST_ODD_PASSWORD="$odd_password"
 export REGISTRY_TEST_SERVER_VERSION="$server_version"
 npx jest --ci --coverage=false --reporters=default --testMatch '<rootDir>/test/registry/postgres-server.suite.ts' "$@"

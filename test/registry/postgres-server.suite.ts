@@ -348,6 +348,46 @@ describe(`real PostgreSQL server ${process.env.REGISTRY_TEST_SERVER_VERSION ?? '
     });
   });
 
+  /**
+   * psql.sh's split of the URL (password to PGPASSWORD, the rest to psql) against libpq's own
+   * (fe-connect.c conninfo_uri_parse_options / conninfo_uri_parse_params / conninfo_uri_decode): the role's
+   * password has every character a URL reserves, so a decoding that differs from libpq's fails SCRAM.
+   */
+  describe('psql.sh and libpq read the same URL', () => {
+    const odd = process.env.REGISTRY_TEST_ODD_PASSWORD;
+    if (!odd) throw new Error('REGISTRY_TEST_ODD_PASSWORD is not set: run test/registry/postgres-server.sh');
+    const host = () => new URL(URL_).host;
+    const forms = () => [
+      `postgresql://registry_odd:${encodeURIComponent(odd)}@${host()}/registry`,
+      `postgres://registry_odd@${host()}/registry?application_name=odd&password=${encodeURIComponent(odd)}`,
+      `postgresql://registry_odd:not-this-one@${host()}/registry?password=${encodeURIComponent(odd)}`,
+    ];
+    const who = ['-At', '-c', 'SELECT current_user'];
+
+    test('the role\'s password is odd enough to tell decodings apart', () => {
+      expect(odd).toMatch(/@.*:.*\/.*%.*\?.*&.*#.*=.*\\.* .*é/);
+    });
+
+    test.each([0, 1, 2])('form %i connects both directly (libpq) and through psql.sh', async (i) => {
+      const url = forms()[i];
+      const direct = await run('psql', ['-X', '-d', url, ...who]);
+      expect([direct.code, direct.stdout.trim()]).toEqual([0, 'registry_odd']);
+      const wrapped = await run('bash', [path.join(dir, 'psql.sh'), '-X', ...who], { REGISTRY_DATABASE_URL: url });
+      expect(wrapped.stderr).toBe('');
+      expect([wrapped.code, wrapped.stdout.trim()]).toEqual([0, 'registry_odd']);
+    });
+
+    test('a wrong password fails with libpq\'s message, and the password is not in it', async () => {
+      const wrong = `${odd}-wrong`;
+      const r = await run('bash', [path.join(dir, 'psql.sh'), '-X', ...who],
+        { REGISTRY_DATABASE_URL: `postgresql://registry_odd:${encodeURIComponent(wrong)}@${host()}/registry` });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('password authentication failed for user "registry_odd"');
+      expect(r.stderr).not.toContain(odd);
+      expect(r.stderr).not.toContain(encodeURIComponent(odd));
+    });
+  });
+
   describe('reconcile.sh (rows of models removed from the code)', () => {
     const S = RECONCILE_SCENARIO;
     const v1 = registryApp([...S.v1]);

@@ -52,7 +52,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'bin', 'psql'), `#!${process.execPath}
 const fs = require('fs');
 const env = {};
-for (const k of Object.keys(process.env)) if (k.startsWith('REGISTRY_')) env[k] = process.env[k];
+for (const k of Object.keys(process.env)) if (k.startsWith('REGISTRY_') || k === 'PGPASSWORD') env[k] = process.env[k];
 fs.appendFileSync(${JSON.stringify(path.join(dir, 'calls.jsonl'))}, JSON.stringify({ argv: process.argv.slice(2), env }) + '\\n');
 process.exit(process.env.REGISTRY_MODEL_NAME === 'fail-db' ? 2 : 0);
 `, { mode: 0o755 });
@@ -130,8 +130,9 @@ describe.each(TOOLSETS)('register.sh with %s', (_name, binDir) => {
     expect(r.code).toBe(0);
     expect(hits['/health']).toBe(3);
     const [call] = calls();
-    expect(call.argv).toEqual(['-X', '-d', 'postgresql://u:p@db:5432/r', '-f', `${dir}/register.sql`]);
-    expect(call.env).toMatchObject({ REGISTRY_MODEL_NAME: HOSTILE.modelName, REGISTRY_ENDPOINT: HOSTILE.endpoint, REGISTRY_HEALTH_VERIFIED: 'true' });
+    expect(call.argv).toEqual(['-d', 'postgresql://u@db:5432/r', '-X', '-f', `${dir}/register.sql`]);
+    expect(call.env).toMatchObject({ REGISTRY_MODEL_NAME: HOSTILE.modelName, REGISTRY_ENDPOINT: HOSTILE.endpoint, REGISTRY_HEALTH_VERIFIED: 'true', PGPASSWORD: 'p' });
+    expect(call.env.REGISTRY_DATABASE_URL).toBeUndefined();
     expect(r.stdout).toContain(`the model answers ${base}/health`);
   });
 
@@ -220,7 +221,7 @@ test('migrate.sh runs migrate.sql from its own directory', async () => {
   bin = 'bin';
   const r = await sh('migrate.sh', {});
   expect(r.code).toBe(0);
-  expect(calls()[0].argv).toEqual(['-X', '-d', 'postgresql://u:p@db:5432/r', '-f', `${dir}/migrate.sql`]);
+  expect(calls()[0].argv).toEqual(['-d', 'postgresql://u@db:5432/r', '-X', '-f', `${dir}/migrate.sql`]);
 });
 
 /**
@@ -310,7 +311,7 @@ describe('the API key of health checks', () => {
       expect(call.env.REGISTRY_HEALTH_AUTH).toBeUndefined(); // psql does not inherit the key
       // The wrappers saw the processes (so the check below is not vacuous), and none had the key.
       expect(argv()).toContain(`bash ${dir}/http-probe.sh ${url}`);
-      expect(argv()).toMatch(/^psql -X -d /m);
+      expect(argv()).toMatch(/^psql -d postgresql:\/\/u@db:5432\/r -X -f /m);
       expect(argv()).not.toContain(KEY);
       expect(JSON.stringify(calls())).not.toContain(KEY);
       expect(`${r.stdout}${r.stderr}`).not.toContain(KEY);
@@ -456,11 +457,92 @@ test('reconcile.sh runs the statement of its action, and refuses another action'
     fs.rmSync(path.join(dir, 'calls.jsonl'), { force: true });
     const r = await sh('reconcile.sh', { REGISTRY_RECONCILE_ACTION: action, REGISTRY_NAME: 'registry', REGISTRY_DECLARED: '[]', REGISTRY_RECONCILE_ENVIRONMENTS: '[]' });
     expect(r.code).toBe(0);
-    expect(calls()[0].argv).toEqual(['-X', '-d', 'postgresql://u:p@db:5432/r', '-f', `${dir}/${file}`]);
+    expect(calls()[0].argv).toEqual(['-d', 'postgresql://u@db:5432/r', '-X', '-f', `${dir}/${file}`]);
   }
   fs.rmSync(path.join(dir, 'calls.jsonl'), { force: true });
   const bad = await sh('reconcile.sh', { REGISTRY_RECONCILE_ACTION: 'truncate' });
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('REGISTRY_RECONCILE_ACTION must be \'disable\' or \'delete\'');
   expect(calls()).toEqual([]);
+});
+
+/**
+ * psql.sh keeps the database password off psql's command line: it must split the URL exactly as libpq
+ * does (postgres src/interfaces/libpq/fe-connect.c: conninfo_uri_parse_options ends the user information
+ * at the first '@' or '/' and takes the password after its first ':'; conninfo_uri_parse_params lets a
+ * `password` query parameter override it; conninfo_uri_decode decodes %XX and refuses %00). The real
+ * libpq's agreement is checked on a real server in postgres-server.suite.ts.
+ */
+describe('psql.sh: the database password goes to PGPASSWORD, never to an argument', () => {
+  function psqlSh(url: string | undefined): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const env: Record<string, string> = { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` };
+      if (url !== undefined) env.REGISTRY_DATABASE_URL = url;
+      const child = spawn('bash', [path.join(dir, 'psql.sh'), '-X', '-f', 'x.sql'], { env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  test.each([
+    ['postgresql://u:pw-1@db:5432/r', 'postgresql://u@db:5432/r', 'pw-1'],
+    ['postgres://reg%40istry:p%40ss%3Aw%2Frd%25%3F%26%23@db.ns.svc/registry?sslmode=require',
+      'postgres://reg%40istry@db.ns.svc/registry?sslmode=require', 'p@ss:w/rd%?&#'],
+    ['postgresql://u:a:b?c&d=e@db/r', 'postgresql://u@db/r', 'a:b?c&d=e'],
+    ['postgresql://db:5432/r?sslmode=verify-full&password=s%20ecret&application_name=reg',
+      'postgresql://db:5432/r?sslmode=verify-full&application_name=reg', 's ecret'],
+    ['postgresql://u:one@db/r?pass%77ord=two', 'postgresql://u@db/r', 'two'],
+    ['postgresql://u@db/r?application_name=a@b', 'postgresql://u@db/r?application_name=a@b', undefined],
+    ['postgresql://u:@db/r', 'postgresql://u@db/r', undefined],
+    ['postgresql://:pw@db/r', 'postgresql://db/r', 'pw'],
+    ['postgresql://u:pw@[::1]:5432/r', 'postgresql://u@[::1]:5432/r', 'pw'],
+    ['postgresql://u:a\\nb\\c%5Cx@db/r', 'postgresql://u@db/r', 'a\\nb\\c\\x'],
+    ['postgresql://u:%C3%A9t%C3%A9@db/r', 'postgresql://u@db/r', 'été'],
+  ])('%s', async (url, expectedUrl, password) => {
+    fs.rmSync(path.join(dir, 'calls.jsonl'), { force: true });
+    const r = await psqlSh(url);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [call] = calls();
+    expect(call.argv).toEqual(['-d', expectedUrl, '-X', '-f', 'x.sql']);
+    expect(call.env.PGPASSWORD).toBe(password);
+    expect(call.env.REGISTRY_DATABASE_URL).toBeUndefined();
+    if (password) expect(call.argv.join(' ')).not.toContain(password);
+  });
+
+  test.each([
+    [undefined, 'is empty or not set'],
+    ['', 'is empty or not set'],
+    ['host=db user=u password=Hush-kv', 'is not a postgresql:// or postgres:// URL'],
+    ['mysql://u:Hush-my@db/r', 'is not a postgresql:// or postgres:// URL'],
+    ['postgresql://u:Hush@at@db/r', "has an '@' after its user information"],
+    ['postgresql://u:Hush/slash@db/r', "has an '@' after its user information"],
+    ['postgresql://u:Hush%zz@db/r', 'has a password with a bad percent escape'],
+    ['postgresql://u:Hush%4@db/r', 'has a password with a bad percent escape'],
+    ['postgresql://u:Hush%00x@db/r', 'has a password with a bad percent escape'],
+    ['postgresql://db/r?password=Hush%', 'has a password with a bad percent escape'],
+    ['postgresql://u:Hush-nl@db/r\n', 'contains a control character'],
+  ])('refused without printing the URL: %j', async (url, message) => {
+    fs.rmSync(path.join(dir, 'calls.jsonl'), { force: true });
+    const r = await psqlSh(url);
+    expect(r.code).toBe(2);
+    expect(r.stderr.startsWith(`REGISTRY_DATABASE_URL ${message}`)).toBe(true);
+    expect(r.stderr).toContain('(the value is not printed: it holds the password)');
+    expect(r.stderr).not.toMatch(/Hush/);
+    expect(calls()).toEqual([]);
+  });
+
+  test('every Job script reaches the database only through psql.sh', () => {
+    const { files } = synthFiles();
+    const scripts = Object.keys(files).filter((f) => f.endsWith('.sh') && f !== 'psql.sh').sort();
+    expect(scripts).toEqual(['health-check.sh', 'http-probe.sh', 'migrate.sh', 'reconcile.sh', 'register.sh']);
+    const calling = (f: string) => files[f].split('\n').filter((l) => /\bpsql\b/.test(l) && !l.trimStart().startsWith('#'));
+    expect(scripts.map((f) => [f, calling(f).length, calling(f).filter((l) => /bash "\$dir\/psql\.sh" -X /.test(l)).length])).toEqual([
+      ['health-check.sh', 1, 1], ['http-probe.sh', 0, 0], ['migrate.sh', 1, 1], ['reconcile.sh', 1, 1], ['register.sh', 1, 1],
+    ]);
+    for (const f of scripts) expect([f, files[f].includes('-d "$')]).toEqual([f, false]);
+  });
 });
