@@ -12,7 +12,7 @@ import { promisify } from 'util';
 jest.setTimeout(60_000);
 
 const ROOT = path.join(__dirname, '..', '..');
-const TS_NODE = path.join(ROOT, 'node_modules', '.bin', 'ts-node');
+const TS_NODE = path.join(ROOT, 'node_modules', 'ts-node', 'dist', 'bin.js');
 const SCRIPT = path.join(ROOT, 'test', 'support', 'synth-example.ts');
 const SPEC = path.join(ROOT, 'examples', 'provider-image', 'lls-provider-spec.yaml');
 
@@ -46,12 +46,27 @@ const RUNS: Run[] = [
   { locale: 'c', cwd: dirB, spec: 'lls-provider-spec.yaml' },
 ];
 
-async function synth(run: Run): Promise<string> {
+/** Synthesizes every example in a child process; `node` is the Node binary that runs ts-node. */
+async function synth(run: Run, node = process.execPath): Promise<string> {
   const { stdout } = await promisify(execFile)(
-    TS_NODE, ['-P', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only', SCRIPT, run.spec],
+    node, [TS_NODE, '-P', path.join(ROOT, 'test', 'tsconfig.json'), '--transpile-only', SCRIPT, run.spec],
     { cwd: run.cwd, env: envFor(run.locale), maxBuffer: 64 * 2 ** 20, encoding: 'utf8' },
   );
   return stdout;
+}
+
+/**
+ * Node binaries besides this one: CDK8S_LLAMA_STACK_OTHER_NODES (colon-separated; .ci/run sets Node 22 and
+ * the machine's Node, while the tests run on 24) and the system's `node`, one per major version.
+ */
+function otherNodes(): Array<{ bin: string; version: string }> {
+  const candidates = [...(process.env.CDK8S_LLAMA_STACK_OTHER_NODES ?? '').split(':'), '/usr/bin/node', '/usr/local/bin/node'];
+  const byMajor = new Map<string, { bin: string; version: string }>([[process.version.split('.')[0], { bin: process.execPath, version: process.version }]]);
+  for (const bin of candidates.filter((c) => c && fs.existsSync(c))) {
+    const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
+    if (!byMajor.has(version.split('.')[0])) byMajor.set(version.split('.')[0], { bin, version });
+  }
+  return [...byMajor.values()].slice(1);
 }
 
 test('the Danish locale really reorders localeCompare in a child process (else this test proves nothing)', () => {
@@ -64,9 +79,21 @@ test('the Danish locale really reorders localeCompare in a child process (else t
 });
 
 test('every example app synthesizes to the same bytes under both locales, from both directories, from both spec copies', async () => {
-  const [first, ...rest] = await Promise.all(RUNS.map(synth));
+  const [first, ...rest] = await Promise.all(RUNS.map((r) => synth(r)));
   expect(first).toContain('# locale, loc-aa, loc-zz\n');
   expect(first.length).toBeGreaterThan(100_000);
   expect(RUNS.slice(1).filter((_, i) => rest[i] !== first)).toEqual([]);
   for (const dir of [ROOT, dirA, dirB]) expect(first).not.toContain(dir);
+});
+
+test('every example app synthesizes to the same bytes on every Node version at hand (CI: 24, 22 and the machine\'s 20)', async () => {
+  const others = otherNodes();
+  // .ci/run provides two more major versions; elsewhere at least the machine's own Node must differ to prove anything.
+  if (process.env.CI === 'true' && others.length < 2) {
+    throw new Error(`CI must offer two other Node major versions (CDK8S_LLAMA_STACK_OTHER_NODES), found: ${others.map((o) => o.version).join(', ') || 'none'}`);
+  }
+  expect(others.length).toBeGreaterThan(0);
+  const [first, ...rest] = await Promise.all([synth(RUNS[0]), ...others.map((o) => synth(RUNS[0], o.bin))]);
+  expect(first.length).toBeGreaterThan(100_000);
+  expect(others.filter((_, i) => rest[i] !== first).map((o) => o.version)).toEqual([]);
 });

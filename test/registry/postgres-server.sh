@@ -7,7 +7,6 @@
 #   PG_BINDIR=/usr/lib/postgresql/17/bin test/registry/postgres-server.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
 skip() {
   # In CI (.ci/run installs every prerequisite) a missing one is a failure: a suite that skips proves nothing.
