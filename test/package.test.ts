@@ -1,0 +1,60 @@
+/**
+ * What `npm pack` puts in the published package: exactly the allowlist of package.json's `files` (plus the
+ * bundled js-yaml), whatever else sits in the checkout, and JavaScript without inlined source maps. Packed
+ * from a scratch directory with this package.json and stand-ins for the build output, so the check does not
+ * depend on whether lib/ was built.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+
+function packedFiles(files: Record<string, string>): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'package-'));
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), text);
+    }
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
+    return (JSON.parse(out)[0].files as Array<{ path: string }>).map((f) => f.path).sort();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the tarball holds the allowlist and nothing a checkout may have lying around', () => {
+  const checkout: Record<string, string> = {
+    'package.json': JSON.stringify(pkg),
+    '.npmignore': fs.readFileSync(path.join(ROOT, '.npmignore'), 'utf8'),
+    'lib/index.js': '', 'lib/index.d.ts': '', 'lib/core/k8s.js': '', 'lib/core/k8s.d.ts': '',
+    'data/vllm/v0.21.0/flags.txt': '', '.jsii': '{}', 'API.md': '', 'README.md': '', 'LICENSE': '', 'CHANGELOG.md': '',
+    'node_modules/js-yaml/package.json': JSON.stringify({ name: 'js-yaml', version: '4.1.0' }),
+    // What must stay out: build logs, maps, sources, tests, examples, docs, CI, tool state.
+    'build.log': 'x', 'npm-debug.log': 'x', 'lib/index.js.map': '{}', 'lib/tsconfig.tsbuildinfo': '{}', 'lib/notes.txt': '',
+    'src/index.ts': '', 'test/x.test.ts': '', 'examples/quickstart/app.ts': '', 'docs/security.md': '', 'bench/run.ts': '',
+    '.ci/run': '', 'scripts/changelog.sh': '', 'dist/quickstart.k8s.yaml': '', 'coverage/lcov.info': '', 'tsconfig.json': '{}',
+    '.projenrc.ts': '', 'cdk8s.yaml': '', 'test-reports/junit.xml': '', 'lib/.DS_Store': '',
+  };
+  expect(packedFiles(checkout)).toEqual([
+    '.jsii', 'API.md', 'CHANGELOG.md', 'LICENSE', 'README.md', 'data/vllm/v0.21.0/flags.txt',
+    'lib/core/k8s.d.ts', 'lib/core/k8s.js', 'lib/index.d.ts', 'lib/index.js',
+    'node_modules/js-yaml/package.json', 'package.json',
+  ]);
+});
+
+test('the library is compiled without source maps, inlined or not', () => {
+  const options = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')).compilerOptions;
+  expect([options.inlineSourceMap, options.inlineSources, options.sourceMap ?? false, options.declarationMap ?? false]).toEqual([false, false, false, false]);
+  expect(pkg.jsii.tsconfig).toBe('tsconfig.json');
+});
+
+test('metadata: Node 22 or newer, experimental, the peers users install', () => {
+  expect(pkg.engines.node).toBe('>= 22.0.0');
+  expect(pkg.stability).toBe('experimental');
+  expect(pkg.version).toMatch(/^0\./);
+  expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['cdk8s', 'cdk8s-plus-28', 'constructs']);
+});
