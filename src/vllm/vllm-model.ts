@@ -80,7 +80,7 @@ export class VllmModel extends Construct implements IModelServer {
   /** The most pods at once (before a rolling update's surge pod): `autoscaling.maxReplicas`, else `replicas`. */
   public readonly maxReplicas: number;
   /** Whether autoscaling may take the model down to no pods (`autoscaling.minReplicas: 0`). */
-  public readonly scalesToZero: boolean;
+  public readonly scalesToZero?: boolean;
   /** Seconds a pod may take to start serving before it is restarted. */
   public readonly startupBudgetSeconds?: number;
   /** The Deployment (escape hatch). */
