@@ -25,6 +25,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'kubernetes-models@^4.5.0',
     '@kubernetes-models/prometheus-operator@^4.4.4',
     '@kubernetes-models/argo-cd@^2.7.2',
+    '@kubernetes-models/keda@^0.4.2',
     '@electric-sql/pglite@^0.5.16',
     '@prometheus-io/lezer-promql@^0.315.0',
     '@lezer/lr@^1.4.0',

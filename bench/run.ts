@@ -9,6 +9,7 @@ import { benchPlatform } from './platform';
 import { large, medium, small, stackProps } from './specs';
 import { compareWithBaseline, measure, percentile } from './util';
 import { benchVllm } from './vllm';
+import { scaleOut } from '../examples/scale-out/app';
 import { LlamaStack } from '../src';
 import { setWarningSink } from '../src/core/synth';
 import { ConfigInput, generateConfig } from '../src/config/generate';
@@ -58,6 +59,10 @@ console.log(`synth platform (3 environments, 20 models, 5 stacks; ${platformApp.
 
 const externalProviders = benchExternalProviders([1, 5, 10]);
 
+// The examples/scale-out app: an autoscaled model (ScaledObject, PodDisruptionBudget), its stack and registry.
+const scaleOutApp = compareWithBaseline((app) => void scaleOut(app), 30, 3);
+console.log(`synth examples/scale-out (${scaleOutApp.objects} objects): construct ${fmt(scaleOutApp.constructMs)} ms, baseline ${fmt(scaleOutApp.baselineMs)} ms`);
+
 const synthMet = synth.ratio < OVERHEAD_TARGET;
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 console.log('\n| benchmark | shape | median ms | p95 ms | output bytes | target (info only) |');
@@ -74,6 +79,8 @@ for (const v of vllmApps) {
 }
 const platformShape = `3 environments x (20 models + 5 stacks + registry), ${platformApp.objects} objects`;
 console.log(`| synth ModelPlatform | ${platformShape} | ${fmt(platformApp.constructMs)} (baseline ${fmt(platformApp.baselineMs)}, ${platformApp.ratio.toFixed(2)}x) | | | |`);
+const scaleOutShape = `autoscaled VllmModel + LlamaStack + registry, ${scaleOutApp.objects} objects`;
+console.log(`| synth examples/scale-out | ${scaleOutShape} | ${fmt(scaleOutApp.constructMs)} (baseline ${fmt(scaleOutApp.baselineMs)}, ${scaleOutApp.ratio.toFixed(2)}x) | | | |`);
 
 const results = {
   date: new Date().toISOString(),
@@ -83,6 +90,7 @@ const results = {
   synth,
   vllmApps,
   platform: platformApp,
+  scaleOut: scaleOutApp,
   externalProviders,
   targets: {
     generationMedianMs: { target: GEN_TARGET_MS, met: Object.fromEntries(generation.map((g) => [g.size, g.targetMet])) },

@@ -6,8 +6,10 @@ import { hostedAndSafety } from '../examples/hosted-and-safety/app';
 import { platform } from '../examples/platform/app';
 import { production } from '../examples/production/app';
 import { quickstart } from '../examples/quickstart/app';
+import { scaleOut } from '../examples/scale-out/app';
+import { GpuNodePool, VllmModel } from '../src';
 
-const examples = { quickstart, hostedAndSafety, production, platform };
+const examples = { quickstart, hostedAndSafety, production, platform, scaleOut };
 
 describe.each(Object.entries(examples))('example %s', (_name, build) => {
   const app = Testing.app();
@@ -36,5 +38,32 @@ describe.each(Object.entries(examples))('example %s', (_name, build) => {
       expect(yaml.load(text)).toMatchObject({ version: 2 });
       for (const m of text.matchAll(/\$\{env\.([A-Z0-9_]+)\}/g)) expect(env).toContain(m[1]);
     }
+  });
+});
+
+describe('example scaleOut: an autoscaled 8B model', () => {
+  const app = Testing.app();
+  scaleOut(app);
+  const objs = app.charts.flatMap((c) => Testing.synth(c)) as Manifest[];
+  const find = (kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name)!;
+
+  test('KEDA scales the Deployment between 2 and 6 pods on queue depth and KV cache; a budget lets drains take one pod at a time', () => {
+    const so = find('ScaledObject', 'llama-8b-production');
+    expect(so.spec).toMatchObject({ scaleTargetRef: { kind: 'Deployment', name: 'llama-8b-production' }, minReplicaCount: 2, maxReplicaCount: 6 });
+    expect(so.spec.triggers.map((t: any) => [t.name, t.metadata.threshold])).toEqual([['waiting-requests', '5'], ['kv-cache-usage', '0.8']]);
+    for (const t of so.spec.triggers) expect(t.metadata.query).toContain('namespace="llm", service="llama-8b-production", model_name="llama-3.1-8b"');
+    // The 8B model's 15-minute startup budget: no scale-in within 15 minutes of a higher recommendation.
+    expect(so.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds).toBe(900);
+    expect(find('Deployment', 'llama-8b-production').spec.replicas).toBeUndefined();
+    expect(find('PodDisruptionBudget', 'llama-8b-production').spec.maxUnavailable).toBe(1);
+  });
+
+  test('the pool is checked at the maximum: one more pod than its 8 GPUs would fail the synth', () => {
+    const model = app.charts[0].node.findChild('llama-8b') as VllmModel;
+    expect(model.maxReplicas).toBe(6);
+    const over = Testing.app();
+    const chart = scaleOut(over);
+    new VllmModel(chart, 'extra', { model: 'Qwen/Qwen2.5-7B-Instruct', environment: 'production', replicas: 3, nodePool: chart.node.findChild('l40s') as GpuNodePool });
+    expect(() => over.synth()).toThrow(/pool 'scale-out\/l40s' has 8 nvidia.com\/gpu \(2 node\(s\) x 4\); .*they need 9 \[scale-out\/extra: 3 pod\(s\) x 1 = 3; scale-out\/llama-8b: 6 pod\(s\) x 1 = 6\]/);
   });
 });

@@ -71,6 +71,12 @@ export interface IModelServer extends IConstruct, INetworkPeer {
    * @default - not known: clients use their own default wait
    */
   readonly startupBudgetSeconds?: number;
+  /**
+   * Whether the server may have no pods at all (scaled to zero): it then answers nothing until something
+   * wakes it, so clients neither wait for its health path nor count it as failing when it does not answer.
+   * @default false
+   */
+  readonly scalesToZero?: boolean;
 
   /**
    * Admits the peer's pods to the server's container port (an ingress rule on the server's NetworkPolicy).

@@ -64,8 +64,11 @@ function dropDeclared(m: any, sides: DiffSide[], models: string[], stacks: strin
   const name: string = m.metadata?.name ?? '';
   const model = models.find((n) => name === `${n}-<environment>`);
   const stack = stacks.find((n) => name === n || name === `${n}-ingress`);
+  const modelReplicas = model !== undefined && (anyReplicas || o.some((x) => x.modelReplicas?.[model] !== undefined));
+  // A model's disruption budget exists only with more than one pod, so it follows the replica count.
+  if (modelReplicas && m.kind === 'PodDisruptionBudget') return false;
   if (m.kind === 'Deployment' && model !== undefined) {
-    if (anyReplicas || o.some((x) => x.modelReplicas?.[model] !== undefined)) {
+    if (modelReplicas) {
       delete m.spec.replicas;
       delete m.spec.strategy; // follows the replica count
     }

@@ -93,7 +93,9 @@ export function renameSecrets<T>(value: T, names: { [name: string]: string } | u
 }
 
 export function modelOptionsFor(name: string, options: VllmModelOptions, o: EnvironmentOverrides | undefined): VllmModelOptions {
-  const replicas = o?.modelReplicas?.[name] ?? o?.replicas ?? options.replicas;
+  // KEDA owns the count of an autoscaled model: the environment-wide replicas override passes it by (a
+  // per-model one is refused by ModelPlatform.addModel).
+  const replicas = o?.modelReplicas?.[name] ?? (options.autoscaling === undefined ? o?.replicas : undefined) ?? options.replicas;
   const resources = o?.modelResources?.[name] ?? options.resources;
   return renameSecrets({ ...options, replicas, resources }, o?.secretNames);
 }
@@ -152,11 +154,17 @@ export function application(o: ApplicationOptions): { metadata: Record<string, u
 
 type Manifest = { kind: string; metadata?: any; spec?: any };
 
-/** Requests pods may reach at once: replicas (or the HPA maximum) plus surge, for every workload. */
+/**
+ * Requests pods may reach at once: replicas (or the autoscaling maximum: an HPA's maxReplicas, a KEDA
+ * ScaledObject's maxReplicaCount) plus surge, for every workload.
+ */
 export function quotaProblems(manifests: Manifest[], quota: { gpus?: number; cpu?: string; memory?: string }, gpuResource: string): string[] {
   const hpaMax = new Map<string, number>();
   for (const m of manifests) {
-    if (m.kind === 'HorizontalPodAutoscaler') hpaMax.set(m.spec?.scaleTargetRef?.name, m.spec?.maxReplicas ?? 1);
+    const target = m.spec?.scaleTargetRef;
+    if (m.kind === 'HorizontalPodAutoscaler') hpaMax.set(target?.name, m.spec?.maxReplicas ?? 1);
+    // KEDA's default maximum is 100 replicas.
+    if (m.kind === 'ScaledObject' && (target?.kind ?? 'Deployment') === 'Deployment') hpaMax.set(target?.name, m.spec?.maxReplicaCount ?? 100);
   }
   const totals: Record<string, number> = {};
   const missing: string[] = [];

@@ -17,6 +17,7 @@ import { LlamaStack } from '../llama-stack/llama-stack';
 import { ModelRegistry } from '../registry/model-registry';
 import { ModelRegistryEntry } from '../registry/model-registry-entry';
 import { REGISTRY_PROPS_SHAPE } from '../registry/validation';
+import { maxReplicasOf } from '../vllm/autoscaling';
 import { GpuNodePool } from '../vllm/gpu-node-pool';
 import { VllmModelOptions } from '../vllm/props';
 import { VllmModel } from '../vllm/vllm-model';
@@ -124,11 +125,22 @@ export class ModelPlatform extends Construct {
     for (const env of disabledIn ?? []) {
       if (!this.envs.some((e) => e.name === env)) throw new ValidationError(this.node.path, [{ path: `models.${name}.disabledIn`, message: `no environment named '${env}'`, hint: `environments: ${this.envs.map((e) => e.name).join(', ')}` }]);
     }
+    if (model.autoscaling !== undefined) {
+      const overridden = this.envs.filter((e) => e.spec.overrides?.modelReplicas?.[name] !== undefined);
+      if (overridden.length > 0) {
+        throw new ValidationError(this.node.path, overridden.map((e) => ({
+          path: `environments.${e.name}.overrides.modelReplicas.${name}`,
+          message: `model '${name}' is autoscaled: KEDA owns its replica count`,
+          hint: 'remove the override (autoscaling.minReplicas and maxReplicas bound the count), or remove autoscaling from the model',
+        })));
+      }
+    }
     this.modelNames.push(name);
-    // A model with no pods in an environment is registered disabled there: its registration would wait
-    // for a /health that never answers.
+    // A model that can have no pods in an environment (at most 0 replicas; not one that autoscales from
+    // zero, which wakes on demand) is registered disabled there: its registration would wait for a
+    // /health that never answers.
     const optionsIn = (env: Environment) => modelOptionsFor(name, model, env.spec.overrides);
-    const disabled = this.envs.filter((e) => disabledIn?.includes(e.name) || optionsIn(e).replicas === 0).map((e) => e.name);
+    const disabled = this.envs.filter((e) => disabledIn?.includes(e.name) || maxReplicasOf(optionsIn(e)) === 0).map((e) => e.name);
     this.disabledIn.set(name, disabled);
     const out: { [environment: string]: VllmModel } = {};
     for (const env of this.envs) {

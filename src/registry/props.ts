@@ -233,8 +233,10 @@ export interface ModelRegistryEntryProps {
   readonly healthPath?: string;
   /**
    * Wait for the health path before registering, and include the entry in the registry's health checks.
-   * Turn off for endpoints without a health path (a hosted API).
-   * @default true
+   * Turn off for endpoints without a health path (a hosted API). A model that scales to zero
+   * (`scalesToZero`) is never health checked: at zero pods it would be marked degraded, and the router would
+   * refuse the requests that wake it.
+   * @default - true, false for a model that scales to zero
    */
   readonly healthCheck?: boolean;
   /**

@@ -431,7 +431,18 @@ export function planEntry(issues: IssueCollector, props: ModelRegistryEntryProps
     );
   }
   const metadata = checkMetadata(issues.at('metadata'), props.metadata);
-  const healthCheck = props.healthCheck ?? true;
+  // A model that scales to zero has no pod to answer while idle: a health check would mark it degraded,
+  // and the router would then refuse the very requests that wake it; registration would wait for a model
+  // nothing wakes. Such a model is registered ready without waiting and left out of the health checks.
+  const asleep = model?.scalesToZero === true;
+  if (asleep && props.healthCheck === true) {
+    issues.add(
+      'the model scales to zero (autoscaling.minReplicas 0): at zero it answers no health check, which would mark it degraded and make the router refuse the requests that wake it',
+      'remove healthCheck (it is off for a model that scales to zero), or set the model\'s autoscaling.minReplicas to 1',
+      'healthCheck',
+    );
+  }
+  const healthCheck = props.healthCheck ?? !asleep;
   const apiKey = props.healthCheckApiKey;
   if (apiKey !== undefined) {
     const at = issues.at('healthCheckApiKey');

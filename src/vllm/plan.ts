@@ -2,6 +2,7 @@
  * VllmModel props -> a validated plan (names, flags, sizing, env, volumes), as a pure function. The
  * construct only turns the plan into objects.
  */
+import { AutoscalingPlan, maxReplicasOf, planAutoscaling, planDisruptionBudget } from './autoscaling';
 import { checkExtraArgs, DEFAULT_VLLM_VERSION, flagName, KNOWN_VLLM_VERSIONS, SHORT_FLAGS } from './flags';
 import { GpuMemory, gpuMemoryOf } from './gpu-products';
 import { DEFAULT_GPU_MEMORY_UTILIZATION, fitProblem, weightPrecision } from './memory-fit';
@@ -45,6 +46,21 @@ export const VLLM_MODEL_PROPS_SHAPE: Shape = {
     image: 'string',
     vllmVersion: 'string',
     replicas: 'number',
+    autoscaling: {
+      obj: {
+        minReplicas: 'number',
+        maxReplicas: 'number',
+        prometheusAddress: 'string',
+        waitingRequestsThreshold: 'number',
+        kvCacheUsageThreshold: 'number',
+        runningRequestsThreshold: 'number',
+        activationQuery: 'string',
+        activationThreshold: 'number',
+        pollingIntervalSeconds: 'number',
+        cooldownSeconds: 'number',
+      },
+    },
+    podDisruptionBudget: { obj: { enabled: 'boolean', maxUnavailable: 'number' } },
     tensorParallelSize: 'number',
     pipelineParallelSize: 'number',
     maxModelLen: 'number',
@@ -114,7 +130,13 @@ export interface VllmPlan {
   readonly model: string;
   readonly image: string;
   readonly version: string;
+  /** Fixed replicas; with autoscaling, the Deployment leaves the count to KEDA. */
   readonly replicas: number;
+  /** The most pods at once before a surge pod: autoscaling.maxReplicas, else replicas. */
+  readonly maxReplicas: number;
+  readonly autoscaling?: AutoscalingPlan;
+  /** The PodDisruptionBudget's maxUnavailable; undefined: no budget. */
+  readonly disruptionBudget?: { maxUnavailable: number };
   readonly gpus: number;
   readonly gpuResource: string;
   readonly billions: number;
@@ -238,6 +260,8 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
   const pp = props.pipelineParallelSize ?? 1;
   const gpus = tp * pp;
   const replicas = props.replicas ?? 1;
+  // Every check that counts pods (cache access, strategy, budget, capacity) uses the most there can be.
+  const maxPods = isObject(props.autoscaling) && Number.isInteger(props.autoscaling.maxReplicas) ? maxReplicasOf(props) : replicas;
   const gpuResource = props.gpuResource ?? pool?.gpuResource ?? 'nvidia.com/gpu';
   if (props.gpuResource !== undefined && pool !== undefined && props.gpuResource !== pool.gpuResource) {
     issues.add(`gpuResource '${props.gpuResource}' differs from the pool's '${pool.gpuResource}'`, 'remove gpuResource; the pool decides', 'gpuResource');
@@ -282,6 +306,8 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
   checkInt(issues, 'startupBudgetSeconds', props.startupBudgetSeconds, 60, 86400);
   checkInt(issues, 'drainSeconds', props.drainSeconds, 0, 3600);
   const startupBudgetSeconds = props.startupBudgetSeconds ?? size.startupBudgetSeconds;
+  const autoscaling = planAutoscaling(issues, props, startupBudgetSeconds, props.monitoring?.enabled !== false);
+  const disruptionBudget = planDisruptionBudget(issues, props, maxPods);
   const drainSeconds = props.drainSeconds ?? 30;
 
   // Resources: CPU by GPUs, memory by GPUs and size, unless given; /dev/shm on top of memory; GPUs derived.
@@ -290,7 +316,7 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
   const resources = planResources(issues.at('resources'), props, defaultResources(billions ?? 8, gpus), shm, gpuResource, gpus);
 
   // Cache.
-  const cache = planCache(issues.at('cache'), props, serviceName, replicas);
+  const cache = planCache(issues.at('cache'), props, serviceName, maxPods);
   const offline = props.offline ?? (cache.kind === 'pvc' && cache.readOnly);
   if (props.offline === true && cache.kind === 'emptyDir') {
     issues.add('offline with no cache volume: the weights could never arrive', 'give cache.existingClaimName of a volume that holds them, or remove offline', 'offline');
@@ -329,7 +355,7 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
   const surge = props.allowSurge === true;
   const strategy: k8s.DeploymentStrategy = surge
     ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(1), maxUnavailable: k8s.IntOrString.fromNumber(0) } }
-    : replicas <= 1
+    : maxPods <= 1
       ? { type: 'Recreate' }
       : { type: 'RollingUpdate', rollingUpdate: { maxSurge: k8s.IntOrString.fromNumber(0), maxUnavailable: k8s.IntOrString.fromNumber(1) } };
 
@@ -342,6 +368,9 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
     image,
     version: version!,
     replicas,
+    maxReplicas: maxPods,
+    autoscaling,
+    disruptionBudget,
     gpus,
     gpuResource,
     billions: billions ?? 8,
@@ -490,7 +519,7 @@ function planCache(issues: IssueCollector, props: VllmModelProps, serviceName: s
   if (!ACCESS_MODES.includes(mode)) issues.add(`unknown access mode '${mode}'`, `one of: ${ACCESS_MODES.join(', ')}`, 'accessMode');
   if ((mode === 'ReadWriteOnce' || mode === 'ReadWriteOncePod') && (replicas > 1 || props.allowSurge)) {
     issues.add(
-      `a ${mode} volume can be used by one pod${mode === 'ReadWriteOnce' ? ' (or pods on one node)' : ''}, but ${replicas > 1 ? `${replicas} replicas` : 'a surging rollout'} would share it`,
+      `a ${mode} volume can be used by one pod${mode === 'ReadWriteOnce' ? ' (or pods on one node)' : ''}, but ${replicas > 1 ? `${props.autoscaling ? 'up to ' : ''}${replicas} replicas` : 'a surging rollout'} would share it`,
       'use ReadWriteMany (or ReadOnlyMany with pre-staged weights), or one replica without allowSurge',
       'accessMode',
     );

@@ -75,6 +75,85 @@ export interface VllmMonitoringSpec {
 }
 
 /**
+ * Autoscaling on vLLM's own signals through a KEDA `ScaledObject` (keda.sh/v1alpha1): KEDA must be installed
+ * in the cluster and reach Prometheus. Queue depth is always a trigger; KV-cache usage and running requests
+ * are optional ones. No CPU-based autoscaling is offered: a GPU server's CPU says nothing about its load.
+ * GPU pool capacity and quota checks count `maxReplicas` (plus the surge pod of a rolling update).
+ */
+export interface VllmAutoscalingSpec {
+  /**
+   * The fewest pods. `0` (scale to zero) needs `activationQuery` and `activationThreshold`; a woken model
+   * answers only after its startup budget, and requests sent meanwhile fail (vLLM has no activator that
+   * holds them). See docs/scaling.md.
+   * @default 1
+   */
+  readonly minReplicas?: number;
+  /** The most pods. GPU pool capacity and namespace quotas are checked for this many (plus a surge pod). */
+  readonly maxReplicas: number;
+  /**
+   * Base URL of the Prometheus server that scrapes the model (through its ServiceMonitor), queried by KEDA's
+   * operator, e.g. `http://prometheus-operated.monitoring.svc:9090`.
+   */
+  readonly prometheusAddress: string;
+  /**
+   * Requests waiting in vLLM's queue (`vllm:num_requests_waiting`) per pod above which pods are added.
+   * @default 5
+   */
+  readonly waitingRequestsThreshold?: number;
+  /**
+   * KV-cache usage per pod (`vllm:kv_cache_usage_perc`, a fraction above 0 and at most 1) above which pods
+   * are added, e.g. 0.8.
+   * @default - not a trigger
+   */
+  readonly kvCacheUsageThreshold?: number;
+  /**
+   * Requests running per pod (`vllm:num_requests_running`) above which pods are added, e.g. 64 (at most
+   * `maxNumSeqs` run at once).
+   * @default - not a trigger
+   */
+  readonly runningRequestsThreshold?: number;
+  /**
+   * With `minReplicas: 0`: a PromQL query over a series that exists while the model has no pods (requests
+   * counted by a gateway, ingress controller or router in front of it). vLLM's own series vanish with its
+   * last pod, so they can never wake it.
+   * @default - none; required with minReplicas 0
+   */
+  readonly activationQuery?: string;
+  /**
+   * With `minReplicas: 0`: the value of `activationQuery` above which KEDA wakes the model (0: any).
+   * @default - none; required with minReplicas 0
+   */
+  readonly activationThreshold?: number;
+  /**
+   * Seconds between KEDA's queries.
+   * @default 30
+   */
+  readonly pollingIntervalSeconds?: number;
+  /**
+   * With `minReplicas: 0`: seconds without any request before the model is scaled to zero (KEDA's
+   * `cooldownPeriod`). At least the startup budget, so a pod woken by a short burst is not removed while it
+   * loads.
+   * @default - the startup budget + 600 s (scheduling and image pull)
+   */
+  readonly cooldownSeconds?: number;
+}
+
+/** The PodDisruptionBudget of a model that can run more than one pod. */
+export interface VllmPodDisruptionBudgetSpec {
+  /**
+   * Emit the budget. A model that runs one pod at most never gets one: it would either protect nothing or
+   * block every drain of its node.
+   * @default - true when the model can run more than one pod (replicas or autoscaling.maxReplicas above 1)
+   */
+  readonly enabled?: boolean;
+  /**
+   * Pods an eviction (node drain, cluster upgrade) may take down at once.
+   * @default 1
+   */
+  readonly maxUnavailable?: number;
+}
+
+/**
  * What to serve and how: everything about a vLLM model except where it is placed (environment, name,
  * node pool), so one definition can be deployed to several environments (see `ModelPlatform`).
  */
@@ -105,10 +184,21 @@ export interface VllmModelOptions {
    */
   readonly vllmVersion?: string;
   /**
-   * Number of pods.
+   * Number of pods (fixed). Not with `autoscaling`, which then owns the count.
    * @default 1
    */
   readonly replicas?: number;
+  /**
+   * Autoscaling on queue depth (and optionally KV-cache usage and running requests) with a KEDA
+   * ScaledObject; the Deployment then has no `replicas`.
+   * @default - fixed `replicas`
+   */
+  readonly autoscaling?: VllmAutoscalingSpec;
+  /**
+   * The PodDisruptionBudget, emitted when the model can run more than one pod.
+   * @default - maxUnavailable 1 when more than one pod can run, else none
+   */
+  readonly podDisruptionBudget?: VllmPodDisruptionBudgetSpec;
   /**
    * `--tensor-parallel-size`: GPUs one copy of the model is split over.
    * @default 1

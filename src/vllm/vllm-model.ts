@@ -1,6 +1,8 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import { scaledObjectSpec, triggersOf } from './autoscaling';
 import { GpuNodePool } from './gpu-node-pool';
+import { KedaScaledObject } from './keda';
 import { alertRules, dashboard, MonitoredModel, serviceMonitorSpec } from './monitoring';
 import {
   CACHE_DIR, CHAT_TEMPLATE_KEY, CONFIG_DIR, GENERATION_CONFIG_KEY, HOME_DIR, placement, planModel, VLLM_MODEL_PROPS_SHAPE, VLLM_PORT,
@@ -73,8 +75,12 @@ export class VllmModel extends Construct implements IModelServer {
   public readonly args: string[];
   /** GPUs each pod requests. */
   public readonly gpusPerPod: number;
-  /** Pods. */
+  /** Pods: the fixed count, or with autoscaling its `minReplicas`. */
   public readonly replicas: number;
+  /** The most pods at once (before a rolling update's surge pod): `autoscaling.maxReplicas`, else `replicas`. */
+  public readonly maxReplicas: number;
+  /** Whether autoscaling may take the model down to no pods (`autoscaling.minReplicas: 0`). */
+  public readonly scalesToZero?: boolean;
   /** Seconds a pod may take to start serving before it is restarted. */
   public readonly startupBudgetSeconds?: number;
   /** The Deployment (escape hatch). */
@@ -83,6 +89,10 @@ export class VllmModel extends Construct implements IModelServer {
   public readonly service: k8s.KubeService;
   /** The NetworkPolicy (escape hatch). */
   public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** The KEDA ScaledObject (escape hatch); undefined without `autoscaling`. */
+  public readonly scaledObject?: ApiObject;
+  /** The PodDisruptionBudget (escape hatch); undefined when the model runs one pod at most. */
+  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
   private readonly props: VllmModelProps;
   private readonly ingress: k8s.NetworkPolicyIngressRule[];
   private readonly peers = new Map<string, k8s.NetworkPolicyPeer>();
@@ -143,7 +153,9 @@ export class VllmModel extends Construct implements IModelServer {
     this.image = p.image;
     this.args = p.args;
     this.gpusPerPod = p.gpus;
-    this.replicas = p.replicas;
+    this.replicas = p.autoscaling ? p.autoscaling.minReplicas : p.replicas;
+    this.maxReplicas = p.maxReplicas;
+    this.scalesToZero = p.autoscaling?.minReplicas === 0;
     this.startupBudgetSeconds = p.startupBudgetSeconds;
     this.apiKey = props.apiKey;
     this.contextLength = props.maxModelLen;
@@ -172,7 +184,8 @@ export class VllmModel extends Construct implements IModelServer {
     this.deployment = new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name: p.serviceName, labels },
       spec: {
-        replicas: p.replicas,
+        // KEDA owns the count of an autoscaled model: a replicas field here would reset it on every apply.
+        replicas: p.autoscaling ? undefined : p.replicas,
         strategy: p.strategy,
         progressDeadlineSeconds: p.progressDeadlineSeconds,
         revisionHistoryLimit: 5,
@@ -231,7 +244,29 @@ export class VllmModel extends Construct implements IModelServer {
 
     if (monitoring.enabled !== false) this.monitoring(p, labels, ns);
 
-    pool?._place(() => ({ model: this.node.path, pods: p.replicas + p.surgePods, gpusPerPod: p.gpus, surgePods: p.surgePods }));
+    if (p.autoscaling) {
+      // KEDA's operator queries Prometheus, not the pods: the NetworkPolicy needs no rule for it.
+      const triggers = triggersOf(p.autoscaling.spec, { namespace: ns, serviceName: p.serviceName, servedModelName: p.servedModelName });
+      this.scaledObject = new KedaScaledObject(this, 'ScaledObject', {
+        metadata: { name: p.serviceName, labels },
+        spec: scaledObjectSpec(p.autoscaling, triggers, p.serviceName),
+      });
+    }
+    if (p.disruptionBudget) {
+      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: { name: p.serviceName, labels },
+        spec: {
+          selector: { matchLabels: this.podSelectorLabels },
+          maxUnavailable: k8s.IntOrString.fromNumber(p.disruptionBudget.maxUnavailable),
+          // A pod that is still loading (or crash looping) is not serving: evicting it costs nothing, and
+          // counting it would block a drain until it became ready.
+          unhealthyPodEvictionPolicy: 'AlwaysAllow',
+        },
+      });
+    }
+
+    // Capacity counts the most pods the model can run: maxReplicas when autoscaled, plus the surge pod.
+    pool?._place(() => ({ model: this.node.path, pods: p.maxReplicas + p.surgePods, gpusPerPod: p.gpus, surgePods: p.surgePods }));
   }
 
   /**

@@ -6,6 +6,7 @@ import * as yaml from 'js-yaml';
 import { platform } from '../../examples/platform/app';
 import { ModelPlatform, ModelPlatformProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
+import { quotaProblems } from '../../src/platform/environment';
 import { conformanceProblems, Manifest } from '../support/manifests';
 
 const WAVE = 'argocd.argoproj.io/sync-wave';
@@ -226,5 +227,71 @@ describe('validation', () => {
     p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
     expect(() => p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct' })).toThrow("a model named 'm' was already added");
     expect(() => p.addModel('M_1', { model: 'meta-llama/Llama-3.1-8B-Instruct' })).toThrow("'M_1' is not a valid model name");
+  });
+});
+
+describe('autoscaled models on the platform', () => {
+  const scaling = { maxReplicas: 4, prometheusAddress: 'http://prometheus-operated.monitoring.svc:9090' };
+  const wake = { minReplicas: 0, activationQuery: 'sum(rate(nginx_ingress_controller_requests[2m]))', activationThreshold: 0 };
+  const envOf = (objs: Manifest[], kind: string, prefix: string) => {
+    const o = objs.find((m) => m.kind === kind && m.metadata.name.startsWith(prefix))!;
+    const pod = kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
+    return Object.fromEntries(pod.containers[0].env.map((e: any) => [e.name, e.value]));
+  };
+
+  test('the quota check counts maxReplicas of the ScaledObject: fits at the maximum, fails one above', () => {
+    const quota = (maxReplicas: number) => {
+      const app = Testing.app();
+      const p = new ModelPlatform(app, 'llm', { environments: { production: { namespace: 'llm-prod', quota: { gpus: 4 } } } });
+      p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct', autoscaling: { ...scaling, minReplicas: 1, maxReplicas } });
+      return () => app.synth();
+    };
+    expect(quota(4)).not.toThrow();
+    expect(quota(5)).toThrow(
+      'llm environments.production.quota: the workloads may request 5 nvidia.com/gpu at once (replicas, autoscaling maxima and surge pods), above the quota of 4 (raise the quota, or lower replicas or resources)',
+    );
+  });
+
+  test('quotaProblems reads KEDA\'s maxReplicaCount (and its default of 100) for the Deployment it scales', () => {
+    const deployment = (name: string) => ({
+      kind: 'Deployment',
+      metadata: { name },
+      spec: { strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0 } }, template: { spec: { containers: [{ name: 'c', resources: { requests: { 'nvidia.com/gpu': '1' } } }] } } },
+    });
+    const so = (name: string, max?: number) => ({ kind: 'ScaledObject', metadata: { name }, spec: { scaleTargetRef: { name }, maxReplicaCount: max } });
+    expect(quotaProblems([deployment('a'), so('a', 6)], { gpus: 5 }, 'nvidia.com/gpu')).toEqual([
+      'the workloads may request 6 nvidia.com/gpu at once (replicas, autoscaling maxima and surge pods), above the quota of 5',
+    ]);
+    expect(quotaProblems([deployment('a'), so('a', 6)], { gpus: 6 }, 'nvidia.com/gpu')).toEqual([]);
+    expect(quotaProblems([deployment('a'), so('a')], { gpus: 99 }, 'nvidia.com/gpu')).toEqual([
+      'the workloads may request 100 nvidia.com/gpu at once (replicas, autoscaling maxima and surge pods), above the quota of 99',
+    ]);
+  });
+
+  test('a per-environment replica override of an autoscaled model is refused; the environment-wide one passes it by', () => {
+    const p = new ModelPlatform(Testing.app(), 'llm', {
+      environments: { staging: { namespace: 'llm-staging', overrides: { modelReplicas: { m: 2 } } }, production: { namespace: 'llm-prod', overrides: { replicas: 1 } } },
+    });
+    expect(() => p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct', autoscaling: scaling })).toThrow(
+      "llm environments.staging.overrides.modelReplicas.m: model 'm' is autoscaled: KEDA owns its replica count (remove the override (autoscaling.minReplicas and maxReplicas bound the count), or remove autoscaling from the model)",
+    );
+    const q = new ModelPlatform(Testing.app(), 'llm', { environments: { production: { namespace: 'llm-prod', overrides: { replicas: 1 } } } });
+    const models = q.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct', autoscaling: scaling });
+    expect(models.production.maxReplicas).toBe(4);
+  });
+
+  test('a model that scales to zero is registered ready without waiting and left out of the health checks; a fixed one is checked', () => {
+    const app = Testing.app();
+    const p = new ModelPlatform(app, 'llm', {
+      environments: { production: { namespace: 'llm-prod' } },
+      registry: { database: { connectionString: { name: 'db', key: 'url' }, host: 'pg.db.svc' }, healthCheck: {} },
+    });
+    p.addModel('sleepy', { model: 'meta-llama/Llama-3.1-8B-Instruct', autoscaling: { ...scaling, ...wake } });
+    p.addModel('awake', { model: 'Qwen/Qwen2.5-0.5B-Instruct', autoscaling: { ...scaling, minReplicas: 1 } });
+    const objs = Testing.synth(p.charts.production) as Manifest[];
+    expect(envOf(objs, 'Job', 'sleepy-entry-register')).toMatchObject({ REGISTRY_STATUS: 'ready', REGISTRY_HEALTH_URL: '' });
+    expect(envOf(objs, 'Job', 'awake-entry-register')).toMatchObject({ REGISTRY_STATUS: 'ready', REGISTRY_HEALTH_URL: 'http://awake-production.llm-prod.svc.cluster.local:8000/health' });
+    expect(envOf(objs, 'CronJob', 'registry-health').REGISTRY_HEALTH_TARGETS).toBe('Qwen/Qwen2.5-0.5B-Instruct production http://awake-production.llm-prod.svc.cluster.local:8000/health');
+    expect(conformanceProblems(objs)).toEqual([]);
   });
 });

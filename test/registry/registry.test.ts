@@ -283,6 +283,29 @@ describe('entries', () => {
     expect(named(objs, 'NetworkPolicy', 'registry-health').spec.egress).toHaveLength(2);
   });
 
+  test('a model that scales to zero: registered ready without waiting, not health checked, not called; healthCheck: true is refused', () => {
+    const chart = new Chart(Testing.app(), 'llm', { namespace: 'llm' });
+    const registry = new ModelRegistry(chart, 'registry', registryProps);
+    const prometheusAddress = 'http://prometheus-operated.monitoring.svc:9090';
+    const sleepy = new VllmModel(chart, 'sleepy', {
+      model: 'meta-llama/Llama-3.1-8B-Instruct',
+      environment: 'production',
+      autoscaling: { minReplicas: 0, maxReplicas: 2, prometheusAddress, activationQuery: 'sum(rate(gateway_requests_total[2m]))', activationThreshold: 0 },
+    });
+    expect(sleepy.scalesToZero).toBe(true);
+    const entry = new ModelRegistryEntry(chart, 'sleepy-entry', { registry, model: sleepy });
+    expect([entry.status, entry.healthUrl, entry.waitTimeoutSeconds]).toEqual(['ready', undefined, undefined]);
+    const objs = Testing.synth(chart) as Manifest[];
+    expect(envOf(named(objs, 'Job', 'sleepy-entry-register'))).toMatchObject({ REGISTRY_STATUS: 'ready', REGISTRY_HEALTH_URL: '' });
+    expect(envOf(of(objs, 'CronJob')[0]).REGISTRY_HEALTH_TARGETS).toBe('');
+    // Nothing of the registry calls the model, so its policy admits only Prometheus.
+    expect(objs.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'sleepy-production')!.spec.ingress[0].from).toHaveLength(1);
+    expect(errors(() => new ModelRegistryEntry(chart, 'checked', { registry, model: sleepy, healthCheck: true, name: 'checked' }))).toEqual([
+      'healthCheck: the model scales to zero (autoscaling.minReplicas 0): at zero it answers no health check, which would mark it degraded and make the router refuse the requests that wake it '
+      + "(remove healthCheck (it is off for a model that scales to zero), or set the model's autoscaling.minReplicas to 1)",
+    ]);
+  });
+
   test('without health checks on the registry: no CronJob, and the model admits the registration Job only', () => {
     const b = build({ healthCheck: undefined });
     const objs = synth(b);

@@ -15,6 +15,7 @@ export type Manifest = { apiVersion: string; kind: string; metadata?: any; spec?
 const CRD_PACKAGES: Record<string, string> = {
   'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
   'argoproj.io': '@kubernetes-models/argo-cd',
+  'keda.sh': '@kubernetes-models/keda',
 };
 
 function modulePath(m: Manifest): string {

@@ -11,6 +11,7 @@ import { hostedAndSafety } from '../../examples/hosted-and-safety/app';
 import { platform } from '../../examples/platform/app';
 import { production } from '../../examples/production/app';
 import { quickstart } from '../../examples/quickstart/app';
+import { scaleOut } from '../../examples/scale-out/app';
 import { ExternalProvider, LlamaStack, ModelPlatform, VllmModel } from '../../src';
 import { toYaml } from '../../src/core/yaml';
 
@@ -46,7 +47,7 @@ function localeSensitive(app: App, specFile: string): string {
 
 const specFile = process.argv[2];
 const apps: Array<(app: App) => unknown> = [
-  quickstart, hostedAndSafety, production, platform, externalProviders, (app) => localeSensitive(app, specFile),
+  quickstart, hostedAndSafety, production, platform, scaleOut, externalProviders, (app) => localeSensitive(app, specFile),
 ];
 for (const build of apps) {
   const app = new App();
