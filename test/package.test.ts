@@ -30,14 +30,37 @@ test('the tarball holds the allowlist and nothing a checkout may have lying arou
   const checkout: Record<string, string> = {
     'package.json': JSON.stringify(pkg),
     '.npmignore': fs.readFileSync(path.join(ROOT, '.npmignore'), 'utf8'),
-    'lib/index.js': '', 'lib/index.d.ts': '', 'lib/core/k8s.js': '', 'lib/core/k8s.d.ts': '',
-    'data/vllm/v0.21.0/flags.txt': '', '.jsii': '{}', 'API.md': '', 'README.md': '', 'LICENSE': '', 'CHANGELOG.md': '',
+    'lib/index.js': '',
+    'lib/index.d.ts': '',
+    'lib/core/k8s.js': '',
+    'lib/core/k8s.d.ts': '',
+    'data/vllm/v0.21.0/flags.txt': '',
+    '.jsii': '{}',
+    'API.md': '',
+    'README.md': '',
+    'LICENSE': '',
+    'CHANGELOG.md': '',
     'node_modules/js-yaml/package.json': JSON.stringify({ name: 'js-yaml', version: '4.1.0' }),
     // What must stay out: build logs, maps, sources, tests, examples, docs, CI, tool state.
-    'build.log': 'x', 'npm-debug.log': 'x', 'lib/index.js.map': '{}', 'lib/tsconfig.tsbuildinfo': '{}', 'lib/notes.txt': '',
-    'src/index.ts': '', 'test/x.test.ts': '', 'examples/quickstart/app.ts': '', 'docs/security.md': '', 'bench/run.ts': '',
-    '.ci/run': '', 'scripts/changelog.sh': '', 'dist/quickstart.k8s.yaml': '', 'coverage/lcov.info': '', 'tsconfig.json': '{}',
-    '.projenrc.ts': '', 'cdk8s.yaml': '', 'test-reports/junit.xml': '', 'lib/.DS_Store': '',
+    'build.log': 'x',
+    'npm-debug.log': 'x',
+    'lib/index.js.map': '{}',
+    'lib/tsconfig.tsbuildinfo': '{}',
+    'lib/notes.txt': '',
+    'src/index.ts': '',
+    'test/x.test.ts': '',
+    'examples/quickstart/app.ts': '',
+    'docs/security.md': '',
+    'bench/run.ts': '',
+    '.ci/run': '',
+    'scripts/changelog.sh': '',
+    'dist/quickstart.k8s.yaml': '',
+    'coverage/lcov.info': '',
+    'tsconfig.json': '{}',
+    '.projenrc.ts': '',
+    'cdk8s.yaml': '',
+    'test-reports/junit.xml': '',
+    'lib/.DS_Store': '',
   };
   expect(packedFiles(checkout)).toEqual([
     '.jsii', 'API.md', 'CHANGELOG.md', 'LICENSE', 'README.md', 'data/vllm/v0.21.0/flags.txt',
@@ -48,7 +71,8 @@ test('the tarball holds the allowlist and nothing a checkout may have lying arou
 
 test('the library is compiled without source maps, inlined or not', () => {
   const options = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')).compilerOptions;
-  expect([options.inlineSourceMap, options.inlineSources, options.sourceMap ?? false, options.declarationMap ?? false]).toEqual([false, false, false, false]);
+  const maps = [options.inlineSourceMap, options.inlineSources, options.sourceMap ?? false, options.declarationMap ?? false];
+  expect(maps).toEqual([false, false, false, false]);
   expect(pkg.jsii.tsconfig).toBe('tsconfig.json');
 });
 
