@@ -1,18 +1,9 @@
-import { createRequire } from 'module';
 import { App, Chart, Testing } from 'cdk8s';
 import { GpuNodePool, VllmAutoscalingSpec, VllmModel, VllmModelProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import { serviceMonitorSpec } from '../../src/vllm/monitoring';
 import { conformanceProblems, Manifest } from '../support/manifests';
-
-/** Prometheus' own PromQL grammar (as in core.test.ts). */
-const { parser } = createRequire(__filename)('@prometheus-io/lezer-promql') as {
-  parser: {
-    parse(text: string): {
-      iterate(spec: { enter(node: { type: { isError: boolean; name: string }; from: number; to: number }): void }): void;
-    };
-  };
-};
+import { promqlErrors, promqlParser } from '../support/promql';
 
 const PROMETHEUS = 'http://prometheus-operated.monitoring.svc:9090';
 const scaling: VllmAutoscalingSpec = { maxReplicas: 4, prometheusAddress: PROMETHEUS };
@@ -35,19 +26,12 @@ function errors(props: VllmModelProps): string[] {
   throw new Error('expected a ValidationError');
 }
 
-/** Syntax errors of a PromQL expression, by Prometheus' grammar. */
-function parseErrors(expr: string): string[] {
-  const out: string[] = [];
-  parser.parse(expr).iterate({ enter: (n) => void (n.type.isError ? out.push(`${expr} @${n.from}`) : undefined) });
-  return out;
-}
-
 /** The label matchers of every vector selector in `expr`, read from the parse tree (string literals unescaped as PromQL does). */
 function matchers(expr: string): Array<Array<{ label: string; op: string; value: string }>> {
   const selectors: Array<Array<{ label: string; op: string; value: string }>> = [];
   let current: Array<{ label: string; op: string; value: string }> | undefined;
   let pending: { label?: string; op?: string } = {};
-  parser.parse(expr).iterate({
+  promqlParser.parse(expr).iterate({
     enter: (n) => {
       const text = expr.slice(n.from, n.to);
       if (n.type.name === 'VectorSelector') {selectors.push((current = []));} else if (n.type.name === 'LabelName' && current) {pending = { label: text };} else if (['EqlSingle', 'Neq', 'EqlRegex', 'NeqRegex'].includes(n.type.name)) {pending.op = text;} else if (n.type.name === 'StringLiteral' && current && pending.label) {
@@ -138,7 +122,7 @@ describe('autoscaling with KEDA', () => {
       { ...mine, model_name: 'other' }, // another served name behind the same Service
     ];
     for (const t of triggers) {
-      expect(parseErrors(t.metadata.query)).toEqual([]);
+      expect(promqlErrors(t.metadata.query)).toEqual([]);
       const [sel] = matchers(t.metadata.query);
       expect(sel.map((m) => m.label).sort()).toEqual(['model_name', 'namespace', 'service']);
       expect(selects(sel, mine)).toBe(true);
@@ -146,14 +130,14 @@ describe('autoscaling with KEDA', () => {
       // production-stack's default selector, {model="..."}, matches none of vLLM's series.
       expect(selects([{ label: 'model', op: '=', value: 'llama-8b' }], mine)).toBe(false);
     }
-    expect(parseErrors('sum(vllm:num_requests_waiting{model_name="x"')).not.toEqual([]); // the grammar does catch mistakes
+    expect(promqlErrors('sum(vllm:num_requests_waiting{model_name="x"')).not.toEqual([]); // the grammar does catch mistakes
   });
 
   test('a served model name with quotes and backslashes stays one PromQL string literal', () => {
     const name = 'org/we"ird\\name';
     const so2 = find(synth({ ...base, servedModelName: name }), 'ScaledObject')!;
     const q = so2.spec.triggers[0].metadata.query;
-    expect(parseErrors(q)).toEqual([]);
+    expect(promqlErrors(q)).toEqual([]);
     expect(matchers(q)[0].find((m) => m.label === 'model_name')!.value).toBe(name);
   });
 

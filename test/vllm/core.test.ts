@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import { createRequire } from 'module';
 import { IssueCollector } from '../../src/core/errors';
 import { capacityProblems } from '../../src/vllm/capacity';
 import { checkExtraArgs, flagName, flagSet, OWNED_FLAGS, REMOVED_FLAGS, SHORT_FLAGS } from '../../src/vllm/flags';
@@ -7,11 +6,7 @@ import { alertRules, dashboard, MonitoredModel } from '../../src/vllm/monitoring
 import {
   parametersFromModelName, parseParameters, sizeClass, startupProbeTiming, terminationGracePeriodSeconds,
 } from '../../src/vllm/sizing';
-
-/** The PromQL parser Prometheus' own UI uses (its types are ESM-only, so it is loaded through its CommonJS build). */
-const { parser } = createRequire(__filename)('@prometheus-io/lezer-promql') as {
-  parser: { parse(text: string): { iterate(spec: { enter(node: { type: { isError: boolean }; from: number }): void }): void } };
-};
+import { promqlErrors } from '../support/promql';
 
 function argErrors(args: string[]): string[] {
   const issues = new IssueCollector('extraArgs');
@@ -146,25 +141,15 @@ describe('monitoring', () => {
     queueAlertThreshold: 10,
     kvCacheAlertThreshold: 0.95,
   };
-  const parseErrors = (expr: string) => {
-    const errors: string[] = [];
-    parser.parse(expr).iterate({
-      enter: (n) => {
-        if (n.type.isError) errors.push(`${expr} @${n.from}`);
-      },
-    });
-    return errors;
-  };
-
   test('alerts: the seed\'s three plus queue and KV cache; every expression parses as PromQL and is scoped to the model', () => {
     const rules = alertRules(m);
     expect(rules.map((r) => r.alert)).toEqual(['VllmPodCrashLooping', 'VllmHealthCheckFailing', 'VllmPodUnschedulable', 'VllmRequestQueueBacklog', 'VllmKvCacheSaturated']);
     for (const r of rules) {
-      expect(parseErrors(r.expr)).toEqual([]);
+      expect(promqlErrors(r.expr)).toEqual([]);
       expect(r.expr).toContain('namespace="llm"');
       expect(r.expr).toMatch(/service="llama-8b-production"|pod=~"llama-8b-production-\[a-z0-9\]\+-\[a-z0-9\]\+"/);
     }
-    expect(parseErrors('sum(rate(x[5m])')).not.toEqual([]); // the parser does catch mistakes
+    expect(promqlErrors('sum(rate(x[5m])')).not.toEqual([]); // the parser does catch mistakes
     // The health alert waits out a whole rollout (900 s budget + 600 s to schedule and pull), so a starting model never pages.
     expect(rules[1].for).toBe('30m');
   });
@@ -175,7 +160,7 @@ describe('monitoring', () => {
     const exprs: string[] = d.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr));
     expect(exprs.length).toBeGreaterThanOrEqual(10);
     for (const e of exprs) {
-      expect(parseErrors(e)).toEqual([]);
+      expect(promqlErrors(e)).toEqual([]);
       expect(e).toMatch(/vllm:[a-z_]+/);
     }
     const long = dashboard({ ...m, namespace: 'a-very-long-namespace-name', serviceName: 'a-long-model-name-production' }) as any;
