@@ -1,6 +1,7 @@
 export * from './config/types';
 export * from './llama-stack/props';
 export { LlamaStack } from './llama-stack/llama-stack';
+export * from './llama-stack/dashboard';
 export * from './llama-stack/inference-provider';
 export type { DistributionManifest } from './llama-stack/interop';
 export { NetworkPeer } from './core/model-server';

@@ -495,6 +495,7 @@ export function distributionFromProps(
   if (props.distribution?.baseConfig !== undefined) lose('distribution.baseConfig', 'the operator has no base-config field (use overrideConfig with a ConfigMap)');
   const n = props.networking ?? {};
   if (n.allowInternetEgress) lose('networking.allowInternetEgress', 'the operator emits no egress policy');
+  if (props.telemetry !== undefined) lose('telemetry', 'the operator has no telemetry field (set the OTEL_* variables in env; it emits no alerts)');
   if (n.allowedFrom?.podLabels) lose('networking.allowedFrom.podLabels', 'the operator admits whole namespaces only');
   if (isObject(n.expose)) {
     for (const k of ['ingressClassName', 'tlsSecretName', 'annotations', 'controllerNamespace'] as const) {

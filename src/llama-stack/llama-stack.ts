@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { caBundlePieces, COMBINED_CA_DIR, COMBINED_CA_FILE } from './ca-bundle';
 import { DistributionManifest, distributionFromProps, propsFromDistribution, V1ALPHA1, V1ALPHA2 } from './interop';
@@ -6,6 +6,7 @@ import { ingressPeers } from './networking';
 import { CACHE_DIR, CONFIG_DIR, planStack, StackPlan, TLS_DIR } from './plan';
 import { LlamaStackProps } from './props';
 import { LLAMA_STACK_PROPS_SHAPE } from './shape';
+import { stackAlertRules } from './telemetry';
 import { DEFAULT_DATA_DIR, defaultSpread, hpaMetrics, intOrString, mergedResources } from './workload';
 import { GeneratedConfig } from '../config/generate';
 import { SecretKeyRef } from '../config/types';
@@ -220,6 +221,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
     const env = containerEnv(port, workload.dataDir, config, props.env);
     if (ca) env.push({ name: 'SSL_CERT_FILE', value: COMBINED_CA_FILE }, { name: 'REQUESTS_CA_BUNDLE', value: COMBINED_CA_FILE });
     if (providerPod) withExternalProviders(env, providerPod);
+    if (plan.telemetry) env.push(...plan.telemetry.env);
     env.push(...(o.env ?? []));
 
     const volumes: k8s.Volume[] = [
@@ -372,6 +374,15 @@ export class LlamaStack extends Construct implements INetworkPeer {
         egress: plan.egress,
       },
     });
+
+    if (plan.telemetry?.alerts) {
+      new ApiObject(this, 'PrometheusRule', {
+        apiVersion: 'monitoring.coreos.com/v1',
+        kind: 'PrometheusRule',
+        metadata: { name, labels: labelsFor('server') },
+        spec: { groups: [{ name: `llama-stack-${name}`, rules: stackAlertRules(plan.telemetry, namespace, name) }] },
+      });
+    }
   }
 
   /**

@@ -5,6 +5,7 @@
 import { COMBINED_CA_DIR, CUSTOM_CA_DIR } from './ca-bundle';
 import { checkNetworking, egressTargets, exposeSpec } from './networking';
 import { LlamaStackProps } from './props';
+import { planTelemetry, TelemetryPlan } from './telemetry';
 import { checkWorkload, planWorkload, WorkloadPlan } from './workload';
 import { containerEnv, GeneratedConfig, generateInto } from '../config/generate';
 import { podState, PodState } from '../config/runtime';
@@ -67,6 +68,7 @@ export interface StackPlan {
   readonly serviceEndpoints: ServiceEndpoint[];
   readonly egress: k8s.NetworkPolicyEgressRule[];
   readonly expose?: ReturnType<typeof exposeSpec>;
+  readonly telemetry?: TelemetryPlan;
   /** Warnings of the engine and of the plan. */
   readonly warnings: Finding[];
 }
@@ -106,6 +108,10 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
     issues.add('workers has no effect with overrideConfig', 'set server.workers (and server.host: 0.0.0.0) in your config.yaml, and remove workload.workers', 'workload.workers');
   }
   checkNetworking(issues, props);
+  const telemetry = planTelemetry(issues, props.telemetry, { name, namespace: ctx.namespace ?? 'default' }, [
+    ...Object.keys(props.env ?? {}).map((n) => ({ name: n, path: `env.${n}` })),
+    ...(props.workload?.overrides?.env ?? []).map((e, i) => ({ name: e?.name, path: `workload.overrides.env[${i}]` })),
+  ]);
   checkDns(issues.at('networking.dns'), props.networking?.dns);
   if (generated?.config) checkPodState(issues, props, workload, podState(generated.config, env));
   for (const v of generated?.plainEnv ?? []) {
@@ -120,7 +126,8 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
     return server ? { peer: peerOf(server, clientNamespace), port: server.containerPort } : undefined;
   };
   const internet = props.networking?.allowInternetEgress ?? false;
-  const targets = generated ? egressTargets(issues, generated, internet, knownPeer, props.networking?.allowLinkLocalEgress === true) : [];
+  const destinations = generated && telemetry ? { ...generated, endpoints: [...generated.endpoints, telemetry.endpoint] } : generated;
+  const targets = destinations ? egressTargets(issues, destinations, internet, knownPeer, props.networking?.allowLinkLocalEgress === true) : [];
   for (const e of generated?.endpoints ?? []) {
     if (e.host !== undefined && e.port !== undefined && classifyHost(e.host).kind === 'service' && !knownPeer(e.host, e.port)) {
       serviceEndpoints.push({ host: e.host, port: e.port, source: e.source });
@@ -144,6 +151,7 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
       ...(internet ? [internetEgressRule([443])] : []),
     ],
     expose: exposeSpec(props.networking?.expose),
+    telemetry,
     warnings: [
       ...generated.warnings,
       ...(generated.config && !internet ? modelDownloads(generated.config, env) : []),

@@ -1,4 +1,4 @@
-import { LlamaStackConfigSpec } from '../config/types';
+import { LlamaStackConfigSpec, SecretKeyRef } from '../config/types';
 import type { ClusterDns } from '../core/dns';
 import { k8s } from '../core/k8s';
 import { PodSettings } from '../core/pod-settings';
@@ -313,6 +313,12 @@ export interface LlamaStackProps extends LlamaStackConfigSpec {
    */
   readonly externalProviders?: ExternalProvidersSpec;
   /**
+   * The server's own metrics (and traces) over OTLP to a collector, and optional alerts on them (see
+   * docs/telemetry.md). The NetworkPolicy allows egress to the collector.
+   * @default - no telemetry
+   */
+  readonly telemetry?: TelemetrySpec;
+  /**
    * Turn this stack's warnings into synth errors (for CI). The context key `cdk8s-llama-stack/strict` does
    * the same for the whole app.
    * @default false
@@ -364,4 +370,83 @@ export interface ExternalProvidersSpec {
    * @default - requests cpu 100m / memory 256Mi, limits cpu 1 / memory 1Gi
    */
   readonly installResources?: ContainerResourcesSpec;
+}
+
+/** The OTLP transport (`OTEL_EXPORTER_OTLP_PROTOCOL`). */
+export enum OtlpProtocol {
+  /** OTLP over HTTP with protobuf bodies, usually port 4318; what Llama Stack's own exporter uses. */
+  HTTP_PROTOBUF = 'http/protobuf',
+  /** OTLP over gRPC, usually port 4317. */
+  GRPC = 'grpc',
+}
+
+/**
+ * Llama Stack's telemetry: with an endpoint set, the server exports its request metrics (requests, their
+ * duration, requests in flight, by API and method) and, under the image's OpenTelemetry auto-instrumentation,
+ * traces, over OTLP.
+ */
+export interface TelemetrySpec {
+  /**
+   * The OTLP collector's base URL (`OTEL_EXPORTER_OTLP_ENDPOINT`), e.g.
+   * `http://otel-collector.monitoring.svc:4318`. An in-cluster Service gets an egress rule to its namespace and
+   * port; a host outside the cluster needs `networking.allowInternetEgress` and port 443.
+   */
+  readonly endpoint: string;
+  /**
+   * The OTLP transport.
+   * @default OtlpProtocol.HTTP_PROTOBUF
+   */
+  readonly protocol?: OtlpProtocol;
+  /**
+   * `service.name` of the telemetry; with the namespace it makes Prometheus' `job` label
+   * (`<namespace>/<serviceName>`).
+   * @default - the stack's name
+   */
+  readonly serviceName?: string;
+  /**
+   * Seconds between metric exports (`OTEL_METRIC_EXPORT_INTERVAL`).
+   * @default 60
+   */
+  readonly exportIntervalSeconds?: number;
+  /**
+   * A Secret key with the headers sent to the collector (`OTEL_EXPORTER_OTLP_HEADERS`, `key=value,...`),
+   * e.g. an authorization token.
+   * @default - none
+   */
+  readonly headers?: SecretKeyRef;
+  /**
+   * Export traces too (`OTEL_TRACES_EXPORTER`).
+   * @default true
+   */
+  readonly traces?: boolean;
+  /**
+   * The prefix the metrics carry in Prometheus: the `namespace` of an OpenTelemetry collector's Prometheus
+   * exporter followed by `_` (Llama Stack's sample collector uses `llama_stack`, giving `llama_stack_`).
+   * @default '' (Prometheus' OTLP receiver, or an exporter without a namespace)
+   */
+  readonly prometheusMetricPrefix?: string;
+  /**
+   * A PrometheusRule with the stack's alerts (error ratio, latency, saturation).
+   * @default - no alerts
+   */
+  readonly alerts?: StackAlertsSpec;
+}
+
+/** Thresholds of a stack's alerts; each alert waits for some traffic, so an idle stack never pages. */
+export interface StackAlertsSpec {
+  /**
+   * Share of failing requests (HTTP 4xx/5xx) over 5 minutes above which `LlamaStackErrorRatioHigh` fires.
+   * @default 0.05
+   */
+  readonly errorRatio?: number;
+  /**
+   * 95th percentile of request duration, in seconds, above which `LlamaStackLatencyHigh` fires.
+   * @default 30
+   */
+  readonly latencyP95Seconds?: number;
+  /**
+   * Requests in flight across the stack's pods above which `LlamaStackSaturated` fires; 0 for no such alert.
+   * @default 0
+   */
+  readonly concurrentRequests?: number;
 }

@@ -17,6 +17,18 @@ export const LLAMA_STACK_PROPS_SHAPE: Shape = {
     ...CONFIG_SPEC_FIELDS,
     name: 'string',
     strict: 'boolean',
+    telemetry: {
+      obj: {
+        endpoint: 'string',
+        protocol: 'string',
+        serviceName: 'string',
+        exportIntervalSeconds: 'number',
+        headers: { obj: { name: 'string', key: 'string' } },
+        traces: 'boolean',
+        prometheusMetricPrefix: 'string',
+        alerts: { obj: { errorRatio: 'number', latencyP95Seconds: 'number', concurrentRequests: 'number' } },
+      },
+    },
     acknowledgedWarnings: { arr: 'string' },
     externalProviders: {
       obj: {
