@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
 import * as ts from 'typescript';
 import * as lib from '../src';
 import { withContext } from './support/app';
@@ -18,7 +19,7 @@ import { conformanceProblems, Manifest } from './support/manifests';
 import { setWarningSink } from '../src/core/synth';
 
 const ROOT = path.join(__dirname, '..');
-const DOCS = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = ['README.md', 'API.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 
 /** `<file>: <first code line>` -> why the block cannot run here. */
 const SKIP: Record<string, string> = {
@@ -39,7 +40,9 @@ function blocks(): Block[] {
   const out: Block[] = [];
   for (const file of DOCS) {
     const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
-    for (const m of text.matchAll(/```ts\n([\s\S]*?)```/g)) {
+    // API.md: the constructs' @example blocks (the rest of its blocks are signatures).
+    const pattern = file === 'API.md' ? /\*Example\*\n\n```typescript\n([\s\S]*?)```/g : /```ts\n([\s\S]*?)```/g;
+    for (const m of text.matchAll(pattern)) {
       const first = m[1].split('\n').find((l) => l.trim() && !l.trim().startsWith('//')) ?? '';
       out.push({ file, key: `${file}: ${first.trim()}`, code: m[1] });
     }
@@ -68,7 +71,7 @@ const { App, Chart, Testing, JsonPatch } = require('cdk8s');
 const { k8s } = require('cdk8s-plus-28');
 const fs = require('fs');
 const { LlamaStack, VllmModel, GpuNodePool, ModelRegistry, ModelRegistryEntry, ModelPlatform, ExternalProvider, InferenceProvider,
-  ClusterDns, WarningCode, NetworkPeer, ValidationError } = lib;
+  ClusterDns, WarningCode, NetworkPeer, ValidationError, LlamaStackDashboard } = lib;
 const app = __app;
 const helpers = new Chart(app, 'prelude', { namespace: 'models' });
 const chart = new Chart(app, 'doc', { namespace: 'llm' });
@@ -181,6 +184,15 @@ describe('docs examples', () => {
     expect(Object.keys(SKIP).filter((k) => !keys.has(k))).toEqual([]);
     expect(all.filter((b) => isOutline(b.code)).length).toBeLessThanOrEqual(4);
     expect(all.length - Object.keys(SKIP).length).toBeGreaterThanOrEqual(50);
+  });
+
+  test('every construct of the library has an @example in API.md (and it is among the blocks run here)', () => {
+    const api = fs.readFileSync(path.join(ROOT, 'API.md'), 'utf8');
+    const constructs = Object.entries(lib).filter(([, v]) => typeof v === 'function' && v.prototype instanceof Construct).map(([k]) => k).sort();
+    expect(constructs).toEqual(expect.arrayContaining(['GpuNodePool', 'LlamaStack', 'ModelPlatform', 'ModelRegistry', 'ModelRegistryEntry', 'VllmModel']));
+    const section = (name: string) => api.split(/^### /m).find((x) => x.startsWith(`${name} <a name=`)) ?? '';
+    expect(constructs.filter((c) => !section(c).includes('*Example*'))).toEqual([]);
+    expect(all.filter((b) => b.file === 'API.md')).toHaveLength(constructs.length);
   });
 
   test.each(blocks().filter((b) => !(b.key in SKIP) && !isOutline(b.code)).map((b) => [b.key, b] as const))('%s', (_key, block) => {

@@ -31,6 +31,15 @@ const GID = 0;
  * A Llama Stack server: ServiceAccount, immutable hashed ConfigMap with the generated `config.yaml`,
  * Deployment, Service and NetworkPolicy. All props are validated at construction; any problem throws a
  * `ValidationError` that lists every issue with its field path, and nothing is emitted.
+ *
+ * @example
+ * new LlamaStack(chart, 'stack', {
+ *   distribution: { name: 'starter' },
+ *   providers: {
+ *     inference: { id: 'openai', provider: 'openai', apiKey: { name: 'openai', key: 'api-key' } },
+ *   },
+ *   networking: { allowInternetEgress: true },
+ * });
  */
 export class LlamaStack extends Construct implements INetworkPeer {
   /**

@@ -52,6 +52,16 @@ interface Environment {
  * declare. Namespaces are labelled for the restricted Pod Security Standard and deny all traffic by default;
  * an optional ResourceQuota is checked against the workloads at synth time; Argo CD Applications deploy
  * each environment's file, syncing automatically or manually.
+ *
+ * @example
+ * const platform = new ModelPlatform(app, 'llm', {
+ *   environments: {
+ *     staging: { namespace: 'llm-staging', overrides: { replicas: 1 } },
+ *     production: { namespace: 'llm-prod', sync: 'manual' },
+ *   },
+ * });
+ * platform.addModel('llama-8b', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
+ * platform.addStack('assistant', { distribution: { name: 'starter' }, models: ['llama-8b'] });
  */
 export class ModelPlatform extends Construct {
   /** The charts, by environment name. */

@@ -25,6 +25,18 @@ const ENTRY_SYMBOL = Symbol.for('cdk8s-llama-stack.ModelRegistryEntry');
  * NetworkPolicy, and adds the model to the registry's health checks.
  *
  * Two entries for the same model name and environment writing to one database are a synth error.
+ *
+ * @example
+ * const registry = new ModelRegistry(chart, 'registry', {
+ *   database: { connectionString: { name: 'registry-db', key: 'url' }, host: 'pg.databases.svc' },
+ * });
+ * new ModelRegistryEntry(chart, 'hosted', {
+ *   registry,
+ *   modelName: 'gpt-4o-mini',
+ *   environment: 'production',
+ *   endpoint: 'https://api.openai.com/v1',
+ *   allowInternetEgress: true,
+ * });
  */
 export class ModelRegistryEntry extends Construct {
   /** How long registration waits for a model that does not say how long it takes to start, in seconds. */

@@ -37,6 +37,13 @@ const REGISTRY_SYMBOL = Symbol.for('cdk8s-llama-stack.ModelRegistry');
  * scripts; a migration Job (content-hashed name, Argo CD sync wave -10) that brings the schema up to date
  * under an advisory lock; a ServiceAccount and NetworkPolicies; and, with `healthCheck`, a CronJob that
  * checks every entry. Models are registered with `ModelRegistryEntry`.
+ *
+ * @example
+ * const registry = new ModelRegistry(chart, 'registry', {
+ *   database: { connectionString: { name: 'registry-db', key: 'url' }, host: 'pg.databases.svc' },
+ *   healthCheck: {},
+ * });
+ * new ModelRegistryEntry(chart, 'llama-8b-entry', { registry, model: llama });
  */
 export class ModelRegistry extends Construct {
   /** Argo CD sync wave of the migration Job (and the registry's ConfigMap and policies). */

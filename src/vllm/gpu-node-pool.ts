@@ -73,6 +73,10 @@ interface Placement {
  * A pool of GPU nodes: where `VllmModel`s run, and how many GPUs there are. It emits nothing; at synth
  * time it checks that the pods of every model placed on it fit (replicas, and the surge pod of rolling
  * updates), packing each pod's GPUs onto one node.
+ *
+ * @example
+ * const pool = new GpuNodePool(chart, 'a100', { gpuProduct: 'NVIDIA-A100-SXM4-80GB', gpusPerNode: 8, nodes: 2 });
+ * new VllmModel(chart, 'llama-8b', { model: 'meta-llama/Llama-3.1-8B-Instruct', environment: 'production', nodePool: pool });
  */
 export class GpuNodePool extends Construct {
   /** GPUs per node. */

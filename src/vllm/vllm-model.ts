@@ -36,6 +36,14 @@ const SERVICE_LABEL = 'vllm.cdk8s-llama-stack.io/service';
  *
  * Hand it to a `LlamaStack` with `asInferenceProvider()` and to a `ModelRegistryEntry`; both are then
  * admitted by its NetworkPolicy.
+ *
+ * @example
+ * const llama = new VllmModel(chart, 'llama-8b', {
+ *   model: 'meta-llama/Llama-3.1-8B-Instruct',
+ *   environment: 'production',
+ *   hfToken: { name: 'hf-token', key: 'token' },
+ * });
+ * new LlamaStack(chart, 'stack', { distribution: { name: 'starter' }, providers: { inference: llama.asInferenceProvider() } });
  */
 export class VllmModel extends Construct implements IModelServer {
   /** The image used when `image` is not given. */
