@@ -9,10 +9,11 @@ import { benchPlatform } from './platform';
 import { large, medium, small, stackProps } from './specs';
 import { compareWithBaseline, measure, percentile } from './util';
 import { benchVllm } from './vllm';
+import { benchWholeProcess } from './whole-process';
 import { scaleOut } from '../examples/scale-out/app';
 import { LlamaStack } from '../src';
-import { setWarningSink } from '../src/core/synth';
 import { ConfigInput, generateConfig } from '../src/config/generate';
+import { setWarningSink } from '../src/core/synth';
 
 const GEN_TARGET_MS = 1;
 const OVERHEAD_TARGET = 1.5;
@@ -63,6 +64,13 @@ const externalProviders = benchExternalProviders([1, 5, 10]);
 const scaleOutApp = compareWithBaseline((app) => void scaleOut(app), 30, 3);
 console.log(`synth examples/scale-out (${scaleOutApp.objects} objects): construct ${fmt(scaleOutApp.constructMs)} ms, baseline ${fmt(scaleOutApp.baselineMs)} ms`);
 
+// Whole processes, as `cdk8s synth` runs an app: node start, library load (lib/), synth, YAML written.
+const wholeProcess = benchWholeProcess([1, 100, 1000], 5);
+if (!wholeProcess) console.log('whole-process apps: skipped, the library is not compiled (run npx projen compile)');
+for (const w of wholeProcess ?? []) {
+  console.log(`whole process ${w.models} VllmModels (${w.objects} objects, ${w.yamlBytes} bytes of YAML): ${fmt(w.wallMs)} ms, raw ApiObjects ${fmt(w.baselineMs)} ms`);
+}
+
 const synthMet = synth.ratio < OVERHEAD_TARGET;
 const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
 console.log('\n| benchmark | shape | median ms | p95 ms | output bytes | target (info only) |');
@@ -82,6 +90,16 @@ console.log(`| synth ModelPlatform | ${platformShape} | ${fmt(platformApp.constr
 const scaleOutShape = `autoscaled VllmModel + LlamaStack + registry, ${scaleOutApp.objects} objects`;
 console.log(`| synth examples/scale-out | ${scaleOutShape} | ${fmt(scaleOutApp.constructMs)} (baseline ${fmt(scaleOutApp.baselineMs)}, ${scaleOutApp.ratio.toFixed(2)}x) | | | |`);
 
+if (wholeProcess) {
+  const [one, ...more] = wholeProcess;
+  for (const w of more) {
+    const perModel = (w.yamlBytes - one.yamlBytes) / (w.models - one.models);
+    const objectsPerModel = (w.objects - one.objects) / (w.models - one.models);
+    const shape = `${w.models} VllmModels, ${w.objects} objects, ${(perModel / 1024).toFixed(1)} KiB and ${objectsPerModel.toFixed(2)} objects per added model`;
+    console.log(`| whole process | ${shape} | ${fmt(w.wallMs)} (raw ApiObjects ${fmt(w.baselineMs)}, ${(w.wallMs / w.baselineMs).toFixed(2)}x) | | ${w.yamlBytes} | |`);
+  }
+}
+
 const results = {
   date: new Date().toISOString(),
   node: process.version,
@@ -92,6 +110,7 @@ const results = {
   platform: platformApp,
   scaleOut: scaleOutApp,
   externalProviders,
+  wholeProcess,
   targets: {
     generationMedianMs: { target: GEN_TARGET_MS, met: Object.fromEntries(generation.map((g) => [g.size, g.targetMet])) },
     constructOverheadRatio: { target: OVERHEAD_TARGET, actual: synth.ratio, met: synthMet },
