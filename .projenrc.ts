@@ -39,6 +39,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     },
   },
   typecheckTests: true,
+  // Bindings for the languages jsii serves. Generated as code in CI (jsii-pacmak --code-only, plus the Python
+  // wheel); publishing them waits for a repository and registries.
+  publishToPypi: { distName: 'cdk8s-llama-stack', module: 'cdk8s_llama_stack' },
+  publishToMaven: { javaPackage: 'io.github.cdk8s_llama_stack', mavenGroupId: 'io.github.cdk8s-llama-stack', mavenArtifactId: 'cdk8s-llama-stack' },
+  publishToNuget: { dotNetNamespace: 'Cdk8sLlamaStack', packageId: 'Cdk8sLlamaStack' },
+  // Go needs a module path; .invalid until the project has a repository to name.
+  publishToGo: { moduleName: 'example.invalid/cdk8s-llama-stack-go' },
   // 0.x and experimental until the API is frozen (jsii unions, cdk8s-plus types in the API: see the issues).
   stability: 'experimental',
   // No source maps in lib/*.js: inlined, they were 72% of the package's bytes.
@@ -71,6 +78,15 @@ project.addTask('synth', {
   description: 'Synthesize the default example app (examples/quickstart) into dist/',
   exec: 'cdk8s synth --check-upgrade=false',
   receiveArgs: true,
+});
+// The other languages' bindings as code, and the Python wheel built by the system's Python (Debian's
+// setuptools and wheel: PyPI cannot be reached here). The package:<language> tasks need the registries.
+project.addTask('bindings', {
+  description: 'Generate the Python, Java, .NET and Go bindings (code only) into dist/bindings and build the Python wheel',
+  steps: [
+    { exec: 'rm -rf dist/bindings && jsii-pacmak --code-only --targets python,java,dotnet,go -o dist/bindings' },
+    { exec: '/usr/bin/python3 -m pip wheel --quiet --no-deps --no-index --no-build-isolation -w dist/bindings/wheel dist/bindings/python' },
+  ],
 });
 project.addTask('bench', {
   description: 'Run the benchmarks and print the figures',
