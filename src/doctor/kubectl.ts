@@ -21,7 +21,8 @@ export interface KubectlOptions {
 
 /** Runs the `kubectl` found on PATH, without a shell, with a 60 s timeout per call. */
 export const spawnKubectl: KubectlRunner = (args) => {
-  const r = spawnSync('kubectl', [...args], { encoding: 'utf8', shell: false, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
+  // env given explicitly: kubectl is looked up on its PATH (the user's kubeconfig and KUBECONFIG apply).
+  const r = spawnSync('kubectl', [...args], { encoding: 'utf8', shell: false, env: process.env, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
   if (r.error) return { status: null, stdout: '', stderr: r.error.message };
   return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 };
