@@ -138,12 +138,14 @@ function diagnoseConstruct(c: DeclaredConstruct, ctx: Ctx, probes: readonly Prob
   const objects: ObjectState[] = [];
   const summary: string[] = [];
   let providers: ExternalProviderState[] | undefined;
+  const unknownKinds = new Set<string>();
   for (const d of c.objects) {
     const l = ctx.live(d);
     const state = l ? 'present' : ctx.unreadable(d) ? 'unknown' : 'missing';
     objects.push({ kind: d.kind, name: d.metadata.name, state });
     if (state === 'unknown') {
-      ctx.problem(ref(d), `cannot be read: kubectl failed for ${d.kind} in namespace ${c.namespace} (see errors)`);
+      if (!unknownKinds.has(d.kind)) ctx.problem(d.kind, `cannot be read: kubectl failed for ${d.kind} in namespace ${c.namespace} (see errors)`);
+      unknownKinds.add(d.kind);
       continue;
     }
     if (!l) {

@@ -106,15 +106,28 @@ export interface LiveState {
   readonly unreadable: string[];
 }
 
-/** Reads the live state with kubectl; a failed call is an error of the result, the others still count. */
+/** kubectl's answers that mean no call can succeed: stop after the first. */
+const UNREACHABLE = /connection to the server .* was refused|Unable to connect to the server|no configuration has been provided|dial tcp|i\/o timeout|no such host/i;
+
+/**
+ * Reads the live state with kubectl; a failed call is an error of the result, the others still count. When
+ * the cluster cannot be reached, the first error is the only one and no further call is made.
+ */
 export function readLiveState(constructs: readonly DeclaredConstruct[], run: KubectlRunner, options: KubectlOptions = {}): LiveState {
   const objects: K8sObject[] = [];
   const errors: string[] = [];
   const unreadable: string[] = [];
-  for (const { args, namespace, kinds } of liveRequests(constructs, options)) {
+  const requests = liveRequests(constructs, options);
+  for (const [i, { args, namespace, kinds }] of requests.entries()) {
     const r = run(args);
     if (r.status !== 0) {
-      errors.push(`kubectl ${args.join(' ')}: ${firstLines(r.stderr) || `exit ${r.status}`}`);
+      const message = kubectlMessage(r.stderr) || `exit ${r.status}`;
+      if (UNREACHABLE.test(message) || r.status === null) {
+        errors.push(`cannot reach the cluster: ${message}`);
+        for (const rest of requests.slice(i)) unreadable.push(...rest.kinds.map((k) => `${rest.namespace}/${k}`));
+        break;
+      }
+      errors.push(`kubectl ${args.join(' ')}: ${message}`);
       unreadable.push(...kinds.map((k) => `${namespace}/${k}`));
       continue;
     }
@@ -167,7 +180,7 @@ export function probeRequests(c: DeclaredConstruct, options: KubectlOptions = {}
 export function runProbes(c: DeclaredConstruct, run: KubectlRunner, options: KubectlOptions = {}): ProbeResult[] {
   return probeRequests(c, options).map(({ path, args }) => {
     const r = run(args);
-    if (r.status !== 0) return { path, ok: false, error: firstLines(r.stderr) || `exit ${r.status}` };
+    if (r.status !== 0) return { path, ok: false, error: kubectlMessage(r.stderr) || `exit ${r.status}` };
     let body: unknown = r.stdout.trim();
     try {
       body = JSON.parse(r.stdout);
@@ -178,6 +191,8 @@ export function runProbes(c: DeclaredConstruct, run: KubectlRunner, options: Kub
   });
 }
 
-function firstLines(text: string): string {
-  return text.trim().split('\n').slice(0, 3).join(' ').slice(0, 500);
+/** kubectl's message without klog's lines (`E1206 06:03:19.844703 ... memcache.go:265] ...`), shortened. */
+function kubectlMessage(stderr: string): string {
+  return stderr.split('\n').map((l) => l.trim()).filter((l) => l && !/^[EWIF]\d{4} \d\d:\d\d:\d\d/.test(l))
+    .slice(0, 3).join(' ').slice(0, 500);
 }

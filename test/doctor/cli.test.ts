@@ -118,6 +118,18 @@ test('a resource type the cluster lacks (no Prometheus operator): its objects ar
   expect(json.constructs.find((c: any) => c.kind === 'stack').healthy).toBe(true);
 });
 
+test('an unreachable cluster: one call, one error without klog noise, exit 1', () => {
+  serve(healthyState(decl), { unreachable: true });
+  const r = doctor('--json');
+  expect(r.code).toBe(1);
+  const json = JSON.parse(r.out);
+  expect(json.errors).toEqual(['cannot reach the cluster: The connection to the server localhost:8080 was refused - did you specify the right host or port?']);
+  expect(calls()).toHaveLength(1);
+  expect(json.constructs.flatMap((c: any) => c.objects.map((o: any) => o.state))).toEqual(expect.arrayContaining(['unknown']));
+  expect(json.constructs.flatMap((c: any) => c.objects.filter((o: any) => o.state !== 'unknown'))).toEqual([]);
+  expect(json.constructs[0].findings.map((f: any) => f.object)).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor']);
+});
+
 test('--probe: health, version and providers through the Service proxy, per construct', () => {
   serve(healthyState(decl));
   const r = doctor('--probe');

@@ -13,6 +13,10 @@ fs.appendFileSync(process.env.FAKE_KUBECTL_LOG, `${JSON.stringify(argv)}\n`);
 const state = JSON.parse(fs.readFileSync(process.env.FAKE_KUBECTL_STATE, 'utf8'));
 const fail = (msg) => { process.stderr.write(`${msg}\n`); process.exit(1); };
 
+if (state.unreachable) {
+  fail('E1206 06:03:19.844703   25241 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group list"\n'
+    + 'The connection to the server localhost:8080 was refused - did you specify the right host or port?');
+}
 let args = argv;
 while (args[0] === '--context' || args[0] === '--kubeconfig') args = args.slice(2);
 if (args[0] !== 'get') fail(`fake kubectl: only get is served, not ${args[0]}`);
