@@ -276,13 +276,26 @@ test('a kind kubectl could not read is unknown, not missing', () => {
   expect(report.errors).toHaveLength(1);
 });
 
-test('the order of the live objects does not change the report', () => {
+test('the order of the live objects does not change the report (pods in name order)', () => {
   const state = healthyState(decl);
   unavailable(state, 'stack');
-  podFor(state, 'stack').status.containerStatuses[0].state = { waiting: { reason: 'ImagePullBackOff' } };
-  const a = renderJson(diagnose(decl, { objects: state }, NOW));
-  const b = renderJson(diagnose(decl, { objects: [...state].reverse() }, NOW));
-  expect(b).toBe(a);
+  const first = podFor(state, 'stack');
+  const second = JSON.parse(JSON.stringify(first));
+  second.metadata.name = 'stack-6d5f7c9b8-aaa00';
+  state.push(second);
+  for (const p of [first, second]) p.status.containerStatuses[0].state = { waiting: { reason: 'ImagePullBackOff' } };
+  expect(schemaErrors(state)).toEqual([]);
+  const a = diagnose(decl, { objects: state }, NOW);
+  const b = diagnose(decl, { objects: [...state].reverse() }, NOW);
+  expect(renderJson(b)).toBe(renderJson(a));
+  expect(problems(a, 'stack').map((f) => f.object)).toEqual(['Deployment/stack', 'Pod/stack-6d5f7c9b8-aaa00', 'Pod/stack-6d5f7c9b8-abc12']);
+});
+
+test('a kubectl error alone makes the run fail', () => {
+  const report = diagnose(decl, { objects: healthyState(decl), errors: ['kubectl get ...: the output is not JSON'] }, NOW);
+  expect(report.constructs.every((c) => c.healthy)).toBe(true);
+  expect(report.healthy).toBe(false);
+  expect(renderHuman(report).trim().split('\n').slice(-2)).toEqual(['error: kubectl get ...: the output is not JSON', 'problems: 0 of 3 constructs, 1 kubectl error']);
 });
 
 test('--json: a stable schema', () => {
