@@ -432,7 +432,7 @@ function probeFinding(ctx: Ctx, p: ProbeResult): void {
   const b: any = p.body;
   if (p.path === '/v1/health') {
     if (b && typeof b === 'object' && b.status !== undefined && b.status !== 'OK') ctx.problem(obj, `status ${String(b.status)}`);
-    else ctx.info(obj, `OK${b && typeof b === 'object' && b.status ? ` (${String(b.status)})` : ''}`);
+    else ctx.info(obj, b && typeof b === 'object' && b.status ? `status ${String(b.status)}` : 'OK');
   } else if (p.path === '/v1/version') {
     ctx.info(obj, `server version ${b && typeof b === 'object' && b.version ? String(b.version) : JSON.stringify(b)}`);
   } else if (p.path === '/v1/providers') {
