@@ -192,16 +192,16 @@ function diagnoseConstruct(c: DeclaredConstruct, ctx: Ctx, probes: readonly Prob
 }
 
 function missing(ctx: Ctx, d: K8sObject): void {
-  const ttl = d.kind === 'Job' ? d.spec?.ttlSecondsAfterFinished : undefined;
-  if (typeof ttl === 'number') {
-    ctx.info(ref(d), `not in the cluster: not applied yet, or finished and deleted ${duration(ttl)} later (ttlSecondsAfterFinished)`);
-    return;
-  }
   // A hashed name (config ConfigMap, Job) that is missing while an older one of the same base is there.
   const base = d.metadata.name.replace(/-[0-9a-f]{8}$/, '');
   const older = base !== d.metadata.name
     ? ctx.liveOfKind(d.kind).filter((o) => o.metadata.name !== d.metadata.name && o.metadata.name.replace(/-[0-9a-f]{8}$/, '') === base && o.metadata.name !== base)
     : [];
+  const ttl = d.kind === 'Job' ? d.spec?.ttlSecondsAfterFinished : undefined;
+  if (typeof ttl === 'number' && older.length === 0) {
+    ctx.info(ref(d), `not in the cluster: not applied yet, or finished and deleted ${duration(ttl)} later (ttlSecondsAfterFinished)`);
+    return;
+  }
   ctx.problem(ref(d), 'is missing: the synthesized manifests have it, the cluster does not', [
     ...(older.length ? [`the cluster has ${older.map(ref).join(', ')} from older manifests: the applied manifests are older than the code`] : []),
     `apply the manifests: kubectl apply -f <the synthesized files> (namespace ${ctx.c.namespace})`,

@@ -248,6 +248,18 @@ test('a finished Job deleted by its TTL is not a problem', () => {
   expect(construct(report, 'registry').findings[0].message).toMatch(/^not in the cluster: not applied yet, or finished and deleted .* later \(ttlSecondsAfterFinished\)$/);
 });
 
+test('a registry Job of the current code missing while an older one is there: not applied (TTL or not)', () => {
+  const { report } = run((s) => {
+    const job = find(s, 'Job', /^registry-migrate-[0-9a-f]{8}$/);
+    job.metadata.name = 'registry-migrate-0123abcd';
+  });
+  expect(problems(report, 'registry')).toEqual([{
+    object: expect.stringMatching(/^Job\/registry-migrate-[0-9a-f]{8}$/),
+    message: 'is missing: the synthesized manifests have it, the cluster does not',
+    details: ['the cluster has Job/registry-migrate-0123abcd from older manifests: the applied manifests are older than the code', expect.stringContaining('kubectl apply')],
+  }]);
+});
+
 test('health-check CronJob: the last run failed (an older success does not hide it)', () => {
   const { report } = run((s) => {
     const cron = find(s, 'CronJob', 'registry-health');
