@@ -175,6 +175,13 @@ function diagnoseConstruct(c: DeclaredConstruct, ctx: Ctx, probes: readonly Prob
         break;
     }
   }
+  if (objects.length > 1 && objects.every((o) => o.state === 'missing')) {
+    // Nothing of the construct is there: one finding rather than one per object.
+    ctx.findings.splice(0, ctx.findings.length);
+    ctx.problem(`${c.kind} ${c.name}`, `not applied: none of its ${objects.length} objects is in namespace ${c.namespace}`, [
+      `apply the manifests: kubectl apply -f <the synthesized files> (check the context and namespace: ${c.namespace})`,
+    ]);
+  }
   for (const p of probes ?? []) probeFinding(ctx, p);
   const present = objects.filter((o) => o.state === 'present').length;
   const healthy = !ctx.findings.some((f) => f.severity === 'problem');

@@ -64,6 +64,15 @@ test('missing object: named, with what to do', () => {
   expect(construct(report, 'model').healthy).toBe(true);
 });
 
+test('nothing applied: one finding per construct, not one per object', () => {
+  const report = diagnose(decl, { objects: [] }, NOW);
+  expect(report.constructs.map((c) => c.findings.map((f) => `${f.object}: ${f.message}`))).toEqual([
+    [`model ${MODEL}: not applied: none of its 7 objects is in namespace llm`],
+    ['registry registry: not applied: none of its 10 objects is in namespace llm'],
+    ['stack stack: not applied: none of its 7 objects is in namespace llm'],
+  ]);
+});
+
 test('stale config hash: "applied config is older than the code", with both hashes and ConfigMaps', () => {
   const config = find(decl.flatMap((c) => c.objects), 'ConfigMap', /^stack-config-/).metadata.name;
   const { report } = run((s) => {
