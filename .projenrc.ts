@@ -19,6 +19,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   // cdk8s-plus is named here and in src/core/k8s.ts only, so a move to a newer one is a two-line change.
   peerDeps: ['cdk8s-plus-28@^2.5.6'],
   bundledDeps: ['js-yaml@^4.1.0'],
+  // `kubectl llamastack doctor` (a kubectl plugin when on PATH; `npx kubectl-llamastack doctor`). Not in the API.
+  bin: { 'kubectl-llamastack': 'lib/doctor/cli.js' },
   devDeps: [
     '@types/js-yaml@^4.0.9',
     'fast-check@^4',

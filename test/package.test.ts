@@ -82,3 +82,14 @@ test('metadata: Node 22 or newer, experimental, the peers users install', () => 
   expect(pkg.version).toMatch(/^0\./);
   expect(Object.keys(pkg.peerDependencies).sort()).toEqual(['cdk8s', 'cdk8s-plus-28', 'constructs']);
 });
+
+test('the doctor ships as the bin kubectl-llamastack (a kubectl plugin on PATH), and its file is packed', () => {
+  expect(pkg.bin).toEqual({ 'kubectl-llamastack': 'lib/doctor/cli.js' });
+  const files = packedFiles({
+    'package.json': JSON.stringify(pkg),
+    '.npmignore': fs.readFileSync(path.join(ROOT, '.npmignore'), 'utf8'),
+    'lib/index.js': '',
+    'lib/doctor/cli.js': '#!/usr/bin/env node\n',
+  });
+  expect(files).toEqual(expect.arrayContaining(['lib/doctor/cli.js', 'package.json']));
+});

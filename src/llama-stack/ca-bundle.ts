@@ -82,6 +82,8 @@ export function caBundlePieces(spec: CaBundleSpec, image: string): { init: k8s.C
         limits: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('64Mi') },
       },
       securityContext: restrictedContainerSecurityContext(),
+      // The script reports to stderr: on failure its log is the termination message (kubectl describe, doctor).
+      terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: [
         { name: 'ca-custom', mountPath: CUSTOM_CA_DIR, readOnly: true },
         { name: 'ca-combined', mountPath: COMBINED_CA_DIR },

@@ -64,6 +64,8 @@ describe('CA bundle', () => {
     expect(init.image).toBe('docker.io/llamastack/distribution-starter:0.7.1');
     expect(init.command.slice(0, 2)).toEqual(['sh', '-c']);
     expect(init.command.slice(3)).toEqual(['ca-bundle', '/etc/llama-stack-ca/custom/root.crt', '/etc/llama-stack-ca/custom/sub.pem']);
+    // Its stderr is the termination message when it fails (kubectl describe, kubectl llamastack doctor).
+    expect(init.terminationMessagePolicy).toBe('FallbackToLogsOnError');
     expect(p.volumes).toContainEqual({ name: 'ca-custom', configMap: { name: 'corp-ca', items: [{ key: 'root.crt', path: 'root.crt' }, { key: 'sub.pem', path: 'sub.pem' }] } });
     const env = Object.fromEntries(p.containers[0].env.map((e: any) => [e.name, e.value]));
     expect(env.SSL_CERT_FILE).toBe('/etc/llama-stack-ca/combined/ca-bundle.crt');
