@@ -86,13 +86,14 @@ test('every example app synthesizes to the same bytes under both locales, from b
   for (const dir of [ROOT, dirA, dirB]) expect(first).not.toContain(dir);
 });
 
-test('every example app synthesizes to the same bytes on every Node version at hand (CI: 24, 22 and the machine\'s 20)', async () => {
-  const others = otherNodes();
-  // .ci/run provides two more major versions; elsewhere at least the machine's own Node must differ to prove anything.
-  if (process.env.CI === 'true' && others.length < 2) {
-    throw new Error(`CI must offer two other Node major versions (CDK8S_LLAMA_STACK_OTHER_NODES), found: ${others.map((o) => o.version).join(', ') || 'none'}`);
+const others = otherNodes();
+// .ci/run provides two more major versions and must: under CI the test fails without them. A developer's
+// machine with one Node runs it only when CDK8S_LLAMA_STACK_OTHER_NODES names another binary.
+const acrossNodes = process.env.CI === 'true' || others.length > 0 ? test : test.skip;
+acrossNodes('every example app synthesizes to the same bytes on every Node version at hand (CI: 24, 22 and the machine\'s 20)', async () => {
+  if (others.length < 2) {
+    throw new Error(`two other Node major versions are needed (CDK8S_LLAMA_STACK_OTHER_NODES), found: ${others.map((o) => o.version).join(', ') || 'none'}`);
   }
-  expect(others.length).toBeGreaterThan(0);
   const [first, ...rest] = await Promise.all([synth(RUNS[0]), ...others.map((o) => synth(RUNS[0], o.bin))]);
   expect(first.length).toBeGreaterThan(100_000);
   expect(others.filter((_, i) => rest[i] !== first).map((o) => o.version)).toEqual([]);
