@@ -60,7 +60,7 @@ console.log(`synth platform (3 environments, 20 models, 5 stacks; ${platformApp.
 
 const externalProviders = benchExternalProviders([1, 5, 10]);
 
-// The examples/scale-out app: an autoscaled model (ScaledObject, PodDisruptionBudget), its stack and registry.
+// The examples/scale-out app: an autoscaled model with two LoRA adapters (ScaledObject, PodDisruptionBudget), its stack and registry.
 const scaleOutApp = compareWithBaseline((app) => void scaleOut(app), 30, 3);
 console.log(`synth examples/scale-out (${scaleOutApp.objects} objects): construct ${fmt(scaleOutApp.constructMs)} ms, baseline ${fmt(scaleOutApp.baselineMs)} ms`);
 

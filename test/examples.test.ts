@@ -58,6 +58,27 @@ describe('example scaleOut: an autoscaled 8B model', () => {
     expect(find('PodDisruptionBudget', 'llama-8b-production').spec.maxUnavailable).toBe(1);
   });
 
+  test('two LoRA adapters on every pod: the flags, the pinned download, a stack model and a registry entry each', () => {
+    const spec = find('Deployment', 'llama-8b-production').spec.template.spec;
+    const args: string[] = spec.containers[0].args;
+    const at = args.indexOf('--lora-modules');
+    expect(args.slice(at + 1, at + 3).map((v) => JSON.parse(v))).toEqual([
+      { name: 'sql', path: '/cache/huggingface/hub/models--org--llama-3.1-8b-sql-lora/snapshots/0dfa347e8877a4d4ed19ee56c140fa518470028c', base_model_name: 'llama-3.1-8b' },
+      { name: 'support', path: '/cache/adapters/support', base_model_name: 'llama-3.1-8b' },
+    ]);
+    expect(args.slice(args.indexOf('--enable-lora'), args.indexOf('--enable-lora') + 5)).toEqual(['--enable-lora', '--max-loras', '2', '--max-lora-rank', '16']);
+    expect(spec.initContainers.map((c: any) => [c.name, c.args])).toEqual([['lora-download', ['org/llama-3.1-8b-sql-lora', '0dfa347e8877a4d4ed19ee56c140fa518470028c']]]);
+    expect(spec.containers[0].env.map((e: any) => e.name)).not.toContain('VLLM_ALLOW_RUNTIME_LORA_UPDATING');
+    const config = yaml.load(objs.find((o) => o.kind === 'ConfigMap' && o.data?.['config.yaml'])!.data['config.yaml']) as any;
+    expect(config.registered_resources.models.filter((m: any) => m.provider_id === 'llama-8b').map((m: any) => m.model_id)).toEqual(['llama-3.1-8b', 'sql', 'support']);
+    const registered = objs.filter((o) => o.kind === 'Job' && o.metadata.name.includes('-register'))
+      .map((j) => Object.fromEntries(j.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value])))
+      .map((e) => [e.REGISTRY_MODEL_NAME, e.REGISTRY_MODEL_ID]);
+    expect(registered).toEqual([
+      ['llama-3.1-8b', 'meta-llama/Llama-3.1-8B-Instruct'], ['sql', 'org/llama-3.1-8b-sql-lora'], ['support', '/cache/adapters/support'],
+    ]);
+  });
+
   test('the pool is checked at the maximum: one more pod than its 8 GPUs would fail the synth', () => {
     const model = app.charts[0].node.findChild('llama-8b') as VllmModel;
     expect(model.maxReplicas).toBe(6);

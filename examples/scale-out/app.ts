@@ -1,14 +1,19 @@
 import { App, Chart } from 'cdk8s';
-import { GpuNodePool, LlamaStack, ModelRegistry, ModelRegistryEntry, VllmModel } from '../../src';
+import { GpuNodePool, LlamaStack, LoraSource, ModelRegistry, ModelRegistryEntry, VllmModel } from '../../src';
 
 /** The Prometheus server KEDA's operator queries (kube-prometheus-stack's Service in `monitoring`). */
 export const PROMETHEUS = 'http://prometheus-operated.monitoring.svc.cluster.local:9090';
 
+/** The commit the SQL adapter is pinned to (downloaded by the model's lora-download init container). */
+export const SQL_ADAPTER_COMMIT = '0dfa347e8877a4d4ed19ee56c140fa518470028c';
+
 /**
- * An autoscaled 8B model behind a Llama Stack: KEDA adds pods when requests queue up (more than 5 waiting
+ * An autoscaled 8B model with two LoRA adapters behind a Llama Stack: KEDA adds pods when requests queue up (more than 5 waiting
  * per pod) or the KV cache fills (above 80% per pod), between 2 and 6 pods; scale-in waits the model's
  * 15-minute startup budget; a PodDisruptionBudget lets a node drain take one pod at a time. The pool is
- * checked for the maximum, 6 pods. KEDA and the prometheus-operator CRDs must be installed; Secrets `hf`,
+ * checked for the maximum, 6 pods. Every pod also serves two LoRA adapters, `sql` (a Hugging Face repository
+ * pinned to a commit) and `support` (staged on the shared cache volume): the stack registers both as models,
+ * and the registry has an entry for each. KEDA and the prometheus-operator CRDs must be installed; Secrets `hf`,
  * `vllm-creds`, `pg` and `registry-db` are expected in the namespace.
  */
 export function scaleOut(app: App): Chart {
@@ -25,6 +30,11 @@ export function scaleOut(app: App): Chart {
     apiKey: { name: 'vllm-creds', key: 'token' },
     // Every replica reads the same weights: a volume many pods can mount.
     cache: { size: '100Gi', accessMode: 'ReadWriteMany' },
+    // Clients ask for 'sql' or 'support' as models; rank 16 is vLLM's default --max-lora-rank.
+    loraAdapters: [
+      { name: 'sql', source: LoraSource.huggingFace('org/llama-3.1-8b-sql-lora', { revision: SQL_ADAPTER_COMMIT }), rank: 16 },
+      { name: 'support', source: LoraSource.cachePath('/cache/adapters/support'), rank: 16 },
+    ],
     autoscaling: {
       minReplicas: 2,
       maxReplicas: 6,
@@ -49,5 +59,6 @@ export function scaleOut(app: App): Chart {
     healthCheck: { schedule: '*/2 * * * *' },
   });
   new ModelRegistryEntry(chart, 'llama-8b-entry', { registry, model: llama });
+  for (const adapter of ['sql', 'support']) new ModelRegistryEntry(chart, `${adapter}-entry`, { registry, model: llama, adapter });
   return chart;
 }

@@ -27,6 +27,14 @@ export class NetworkPeer implements INetworkPeer {
   private constructor(public readonly podSelectorLabels: { [key: string]: string }, public readonly namespace: string) {}
 }
 
+/** A LoRA adapter a model server serves next to its base model: clients request it as a model by its name. */
+export interface ModelServerAdapter {
+  /** The model name clients put in requests for the adapter. */
+  readonly name: string;
+  /** Where the adapter comes from: a Hugging Face repository ID or a path. */
+  readonly source: string;
+}
+
 /**
  * A model server other constructs can send requests to. `VllmModel` implements it; so can your own
  * construct for another engine, and it is then wired exactly like the built-in one.
@@ -77,6 +85,13 @@ export interface IModelServer extends IConstruct, INetworkPeer {
    * @default false
    */
   readonly scalesToZero?: boolean;
+
+  /**
+   * LoRA adapters served next to the base model, each requested by its name: a stack registers each as a
+   * model of the server's provider, and a registry entry can name one (`adapter`).
+   * @default - none
+   */
+  readonly adapters?: ModelServerAdapter[];
 
   /**
    * Admits the peer's pods to the server's container port (an ingress rule on the server's NetworkPolicy).

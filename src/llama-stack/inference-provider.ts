@@ -30,7 +30,8 @@ export interface InferenceProviderOptions {
 export class InferenceProvider {
   /**
    * A Llama Stack inference provider for a model server of this app: the server's OpenAI-compatible API
-   * (`<url>/v1`), its API key Secret, its model registered under the served name, and the server object
+   * (`<url>/v1`), its API key Secret, its model registered under the served name (and each of its LoRA
+   * `adapters` under the adapter's name), and the server object
    * itself, so the stack's NetworkPolicy egress and the server's ingress follow.
    * @param server any IModelServer (a VllmModel, or your own implementation)
    */
@@ -40,13 +41,14 @@ export class InferenceProvider {
       id: options?.id ?? server.node.id,
       endpoint: `${server.url}/v1`,
       apiKey: server.apiKey,
-      models: [{
-        name: server.servedModelName,
-        providerModelId: server.servedModelName,
+      // The base model, then each LoRA adapter under its own name (vLLM serves an adapter as a model).
+      models: [server.servedModelName, ...(server.adapters ?? []).map((a) => a.name)].map((name) => ({
+        name,
+        providerModelId: name,
         modelType: options?.modelType,
         embeddingDimension: options?.embeddingDimension,
         contextLength: options?.modelType === 'embedding' ? undefined : server.contextLength,
-      }],
+      })),
       server,
     };
   }

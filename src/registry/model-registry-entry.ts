@@ -109,7 +109,7 @@ export class ModelRegistryEntry extends Construct {
     const plan = planEntry(issues, props, {
       id, registryName: registry.name, environments: registry.environments, namespace: registry.namespace,
     });
-    if (plan) checkDuplicates(issues, this, registry, plan, props.model ? 'model' : 'modelName');
+    if (plan) checkDuplicates(issues, this, registry, plan, props.adapter !== undefined ? 'adapter' : props.model ? 'model' : 'modelName');
     issues.throwIfAny(this.node.path);
     const e = plan!;
     const rp = registry._plan;

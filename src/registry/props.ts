@@ -190,8 +190,15 @@ export interface ModelRegistryEntryProps {
    */
   readonly model?: IModelServer;
   /**
+   * A LoRA adapter of `model` (one of its `adapters`, e.g. a VllmModel's `loraAdapters`) to register
+   * instead of the base model: the entry's model name is the adapter's name and its model ID the adapter's
+   * source; endpoint, environment and health checks are the model's.
+   * @default - the base model
+   */
+  readonly adapter?: string;
+  /**
    * The name clients ask for (and the router looks up).
-   * @default - the model's served model name
+   * @default - the model's served model name (the adapter's name with `adapter`)
    */
   readonly modelName?: string;
   /**
@@ -223,7 +230,7 @@ export interface ModelRegistryEntryProps {
   readonly backend?: string;
   /**
    * What the endpoint serves, e.g. a Hugging Face repository ID.
-   * @default - the model's source, else the model name
+   * @default - the adapter's source with `adapter`, else the model's source, else the model name
    */
   readonly modelId?: string;
   /**

@@ -96,6 +96,7 @@ export const ENTRY_PROPS_SHAPE: Shape = {
   obj: {
     registry: 'any',
     model: 'any',
+    adapter: 'string',
     modelName: 'string',
     endpoint: 'string',
     environment: 'string',
@@ -372,9 +373,21 @@ export function planEntry(issues: IssueCollector, props: ModelRegistryEntryProps
       if (props[f] === undefined) issues.add(`${f} is required without model`, 'give model (e.g. a VllmModel), or modelName, endpoint and environment', f);
     }
   }
+  // A LoRA adapter of the model: registered under its own name, as what it comes from.
+  const adapter = props.adapter === undefined ? undefined : model?.adapters?.find((a) => a.name === props.adapter);
+  if (props.adapter !== undefined && !model) {
+    issues.add('adapter names a LoRA adapter of model, but model is not given', 'give model (the VllmModel that serves the adapter), or register the adapter with modelName, endpoint and environment', 'adapter');
+  } else if (props.adapter !== undefined && adapter === undefined) {
+    const served = (model!.adapters ?? []).map((a) => a.name);
+    issues.add(
+      `${model!.node.path} serves no LoRA adapter '${props.adapter}'`,
+      served.length > 0 ? `use one of: ${served.join(', ')}` : 'add it to the model\'s loraAdapters, or remove adapter',
+      'adapter',
+    );
+  }
   if (issues.issues.length > before) return undefined;
 
-  const modelName = model ? model.servedModelName : props.modelName!;
+  const modelName = adapter ? adapter.name : model ? model.servedModelName : props.modelName!;
   const environment = model ? model.environment : props.environment!;
   const endpointText = model ? model.url : props.endpoint!;
   const src = (f: string) => (model ? `model (${f})` : f);
@@ -406,9 +419,9 @@ export function planEntry(issues: IssueCollector, props: ModelRegistryEntryProps
   }
   const backend = props.backend ?? model?.backend ?? 'openai-compatible';
   if (!BACKEND.test(backend)) issues.add(`'${backend}' is not a valid backend name`, 'e.g. vllm; at most 64 letters, digits and . _ - :', props.backend ? 'backend' : 'model (backend)');
-  const modelId = props.modelId ?? model?.modelSource ?? modelName;
+  const modelId = props.modelId ?? adapter?.source ?? model?.modelSource ?? modelName;
   if (typeof modelId !== 'string' || modelId.length === 0 || modelId.length > 512 || CONTROL.test(modelId)) {
-    issues.add(`'${String(modelId)}' is not a valid model ID`, 'at most 512 characters without control characters', props.modelId ? 'modelId' : 'model (modelSource)');
+    issues.add(`'${String(modelId)}' is not a valid model ID`, 'at most 512 characters without control characters', props.modelId ? 'modelId' : adapter ? 'adapter' : 'model (modelSource)');
   }
   const healthPath = props.healthPath ?? model?.healthPath ?? '/health';
   if (!HEALTH_PATH.test(healthPath)) {

@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { LORA_OWNED_FLAGS } from './lora';
 import { didYouMean, IssueCollector } from '../core/errors';
 
 /** The vLLM release the construct pins by default. */
@@ -121,6 +122,7 @@ export const OWNED_FLAGS: Readonly<Record<string, string>> = {
   '--config': 'give settings as props or extraArgs, which are checked here; a --config file would bypass the checks',
   '--download-dir': 'weights go to the cache volume (HF_HOME); use cache',
   '--disable-access-log-for-endpoints': 'the construct already keeps probes and scrapes out of the access log',
+  ...LORA_OWNED_FLAGS,
 };
 
 /** The flag name of an argument (`--a_b=1` -> `--a-b`, `--cfg.key+` -> `--cfg`, `-O3` -> `-O`). */

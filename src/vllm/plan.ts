@@ -5,6 +5,7 @@
 import { AutoscalingPlan, maxReplicasOf, planAutoscaling, planDisruptionBudget } from './autoscaling';
 import { checkExtraArgs, DEFAULT_VLLM_VERSION, flagName, KNOWN_VLLM_VERSIONS, SHORT_FLAGS } from './flags';
 import { GpuMemory, gpuMemoryOf } from './gpu-products';
+import { checkLora, loraArgs, loraEnv, RUNTIME_LORA_ENV } from './lora';
 import { DEFAULT_GPU_MEMORY_UTILIZATION, fitProblem, weightPrecision } from './memory-fit';
 import { VllmModelProps } from './props';
 import {
@@ -79,6 +80,10 @@ export const VLLM_MODEL_PROPS_SHAPE: Shape = {
     chatTemplate: 'string',
     generationConfig: { map: 'any' },
     extraArgs: { arr: 'string' },
+    loraAdapters: { arr: { obj: { name: 'string', source: 'any', rank: 'number' } } },
+    maxLoras: 'number',
+    maxLoraRank: 'number',
+    loraRuntimeUpdates: 'boolean',
     env: LABELS,
     hfToken: SECRET_REF,
     apiKey: SECRET_REF,
@@ -166,6 +171,7 @@ export const RESERVED_ENV = [
   'HOME', 'HF_HOME', 'HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_HUB_OFFLINE', 'VLLM_API_KEY', 'VLLM_CACHE_ROOT', 'VLLM_CONFIG_ROOT',
   'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'TRITON_CACHE_DIR', 'TORCHINDUCTOR_CACHE_DIR', 'NUMBA_CACHE_DIR', 'OUTLINES_CACHE_DIR',
   'VLLM_NO_USAGE_STATS', 'DO_NOT_TRACK', 'VLLM_ENGINE_READY_TIMEOUT_S', 'VLLM_PORT', 'VLLM_HOST_IP', 'HF_ENDPOINT',
+  RUNTIME_LORA_ENV,
 ];
 
 /** A DNS-1035 label: what a Service name must be (starts with a letter). */
@@ -342,6 +348,7 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
     if (props[field] !== undefined) checkSecretRef(issues.at(field), props[field]);
   }
   const env = planEnv(issues.at('env'), props, cache, offline, startupBudgetSeconds);
+  checkLora(issues, props, { servedModelName, offline, persistentCache: cache.kind === 'pvc', cacheDir: CACHE_DIR });
 
   const configFiles: Record<string, string> = {};
   if (props.chatTemplate !== undefined) {
@@ -421,6 +428,7 @@ export function buildArgs(
   add('--reasoning-parser', props.reasoningParser);
   if (props.chatTemplate !== undefined) add('--chat-template', `${CONFIG_DIR}/${CHAT_TEMPLATE_KEY}`);
   if (props.generationConfig !== undefined) add('--generation-config', `${CONFIG_DIR}/generation`);
+  args.push(...loraArgs(props, served, CACHE_DIR));
   if (versionAtLeast(version, '0.16.0')) add('--disable-access-log-for-endpoints', '/health,/metrics');
   if (versionAtLeast(version, '0.18.0')) add('--shutdown-timeout', drainSeconds);
   return [...args, ...(props.extraArgs ?? [])];
@@ -573,6 +581,7 @@ function planEnv(issues: IssueCollector, props: VllmModelProps, cache: CachePlan
   if (props.hfEndpoint !== undefined) env.push({ name: 'HF_ENDPOINT', value: props.hfEndpoint });
   if (props.hfToken) env.push(secretEnv('HF_TOKEN', props.hfToken));
   if (props.apiKey) env.push(secretEnv('VLLM_API_KEY', props.apiKey));
+  env.push(...loraEnv(props));
   for (const [name, value] of sortedEntries(props.env ?? {})) {
     if (!isEnvVarName(name)) issues.add(`'${name}' is not a valid environment variable name`, 'letters, digits and \'_\', not starting with a digit', name);
     else if (RESERVED_ENV.includes(name)) issues.add(`${name} is reserved: the construct sets it or it breaks vLLM in a pod`, 'remove it; see docs/vllm-models.md for the prop that controls it', name);

@@ -1,4 +1,5 @@
 import type { GpuNodePool } from './gpu-node-pool';
+import type { VllmLoraAdapter } from './lora-source';
 import { SecretKeyRef } from '../config/types';
 import type { ClusterDns } from '../core/dns';
 import { k8s } from '../core/k8s';
@@ -288,6 +289,31 @@ export interface VllmModelOptions {
    * @default - the model's own (`--generation-config auto`)
    */
   readonly generationConfig?: { [key: string]: any };
+  /**
+   * LoRA adapters served on top of the model (`--enable-lora`, `--lora-modules`): clients request each by
+   * its name, a stack registers each as a model (`asInferenceProvider()`), and a registry entry can name
+   * one (`adapter`). See docs/scaling.md.
+   * @default - none
+   */
+  readonly loraAdapters?: VllmLoraAdapter[];
+  /**
+   * `--max-loras`: adapters one batch can hold (vLLM also keeps this many in CPU memory). At least the
+   * number of adapters.
+   * @default - the number of adapters
+   */
+  readonly maxLoras?: number;
+  /**
+   * `--max-lora-rank`: the highest adapter rank (1, 8, 16, 32, 64, 128, 256, 320 or 512).
+   * @default - from the adapters' `rank` (the smallest allowed value that holds the highest), else vLLM's (16)
+   */
+  readonly maxLoraRank?: number;
+  /**
+   * Let clients load and unload adapters at run time (`VLLM_ALLOW_RUNTIME_LORA_UPDATING`: the
+   * `/v1/load_lora_adapter` and `/v1/unload_lora_adapter` endpoints, guarded by `apiKey` like every `/v1`
+   * path). Anyone who can call the model can then make it load any adapter it can reach.
+   * @default false
+   */
+  readonly loraRuntimeUpdates?: boolean;
   /**
    * Further `vllm serve` flags and their values, checked against the flag list of `vllmVersion`.
    * @default - none

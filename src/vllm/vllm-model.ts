@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { scaledObjectSpec, triggersOf } from './autoscaling';
 import { GpuNodePool } from './gpu-node-pool';
 import { KedaScaledObject } from './keda';
+import { loraDownloadContainer, servedAdapters } from './lora';
 import { alertRules, dashboard, MonitoredModel, serviceMonitorSpec } from './monitoring';
 import {
   CACHE_DIR, CHAT_TEMPLATE_KEY, CONFIG_DIR, GENERATION_CONFIG_KEY, HOME_DIR, placement, planModel, VLLM_MODEL_PROPS_SHAPE, VLLM_PORT,
@@ -15,7 +16,7 @@ import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
 import { IssueCollector, ValidationError } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { selectorLabels, STANDARD_LABEL_KEYS, standardLabels } from '../core/labels';
-import { IModelServer, INetworkPeer } from '../core/model-server';
+import { IModelServer, INetworkPeer, ModelServerAdapter } from '../core/model-server';
 import { isDns1123Label } from '../core/names';
 import { classifyHost, egressRules, internetEgressRule, namespacePeer, peerOf } from '../core/network';
 import { compareStrings } from '../core/order';
@@ -91,6 +92,8 @@ export class VllmModel extends Construct implements IModelServer {
   public readonly scalesToZero?: boolean;
   /** Seconds a pod may take to start serving before it is restarted. */
   public readonly startupBudgetSeconds?: number;
+  /** The LoRA adapters served next to the base model (`loraAdapters`), by name and source. */
+  public readonly adapters?: ModelServerAdapter[];
   /** The Deployment (escape hatch). */
   public readonly deployment: k8s.KubeDeployment;
   /** The Service (escape hatch). */
@@ -165,6 +168,7 @@ export class VllmModel extends Construct implements IModelServer {
     this.maxReplicas = p.maxReplicas;
     this.scalesToZero = p.autoscaling?.minReplicas === 0;
     this.startupBudgetSeconds = p.startupBudgetSeconds;
+    this.adapters = props.loraAdapters ? servedAdapters(props.loraAdapters) : undefined;
     this.apiKey = props.apiKey;
     this.contextLength = props.maxModelLen;
     this.podSelectorLabels = selectorLabels({ name: 'vllm', instance: p.serviceName, component: 'model-server' });
@@ -211,6 +215,7 @@ export class VllmModel extends Construct implements IModelServer {
             affinity: place.affinity,
             tolerations: place.tolerations,
             terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
+            initContainers: this.initContainers(p),
             containers: [this.container(p, configMapName !== undefined)],
             volumes: [...volumes(p, configMapName), ...(pod.volumes ?? [])],
           },
@@ -309,6 +314,17 @@ export class VllmModel extends Construct implements IModelServer {
     const sorted = [...this.peers.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, v]) => v);
     // An ingress rule without peers would admit everyone; with none the policy admits no one.
     this.ingress.splice(0, this.ingress.length, { from: sorted, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(VLLM_PORT) }] });
+  }
+
+  /** The `lora-download` init container of adapters pinned to a commit, if any. */
+  private initContainers(p: VllmPlan): k8s.Container[] | undefined {
+    const download = loraDownloadContainer(this.props, {
+      image: p.image,
+      env: p.env,
+      securityContext: restrictedContainerSecurityContext(false),
+      volumeMounts: [{ name: 'home', mountPath: HOME_DIR }, { name: 'tmp', mountPath: '/tmp' }, { name: 'cache', mountPath: CACHE_DIR }],
+    });
+    return download ? [download] : undefined;
   }
 
   private container(p: VllmPlan, hasConfig: boolean): k8s.Container {
