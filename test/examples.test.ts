@@ -88,3 +88,39 @@ describe('example scaleOut: an autoscaled 8B model', () => {
     expect(() => over.synth()).toThrow(/pool 'scale-out\/l40s' has 8 nvidia.com\/gpu \(2 node\(s\) x 4\); .*they need 9 \[scale-out\/extra: 3 pod\(s\) x 1 = 3; scale-out\/llama-8b: 6 pod\(s\) x 1 = 6\]/);
   });
 });
+
+describe('example scaleOut: a two-node 405B', () => {
+  const app = Testing.app();
+  scaleOut(app);
+  const objs = app.charts.flatMap((c) => Testing.synth(c)) as Manifest[];
+  const find = (kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name)!;
+
+  test('a LeaderWorkerSet of one group of two 8-GPU pods, the leader behind the Service, the group\'s own NetworkPolicy; the stack uses it', () => {
+    expect(objs.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).not.toContain('llama-405b-production');
+    const lws = find('LeaderWorkerSet', 'llama-405b-production-lws');
+    expect(lws.spec.replicas).toBe(1);
+    expect(lws.spec.leaderWorkerTemplate.size).toBe(2);
+    expect(lws.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].args).toContain('--headless');
+    expect(lws.spec.leaderWorkerTemplate.leaderTemplate.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe('8');
+    expect(find('Service', 'llama-405b-production').spec.selector['leaderworkerset.sigs.k8s.io/worker-index']).toBe('0');
+    expect(find('NetworkPolicy', 'llama-405b-production-group-0')).toBeDefined();
+    const config = yaml.load(objs.find((o) => o.kind === 'ConfigMap' && o.data?.['config.yaml'])!.data['config.yaml']) as any;
+    expect(config.registered_resources.models.map((m: any) => m.model_id)).toContain('llama-3.1-405b');
+  });
+
+  test('the H100 pool holds exactly the group: a second group would fail the synth', () => {
+    const over = Testing.app();
+    const chart = scaleOut(over);
+    const model = chart.node.findChild('llama-405b') as VllmModel;
+    expect([model.nodes, model.gpusPerPod]).toEqual([2, 8]);
+    new VllmModel(chart, 'second', {
+      model: 'meta-llama/Llama-3.1-405B-Instruct-FP8',
+      environment: 'staging',
+      nodes: 2,
+      tensorParallelSize: 8,
+      pipelineParallelSize: 2,
+      nodePool: chart.node.findChild('h100') as GpuNodePool,
+    });
+    expect(() => over.synth()).toThrow(/pool 'scale-out\/h100' has 16 nvidia.com\/gpu \(2 node\(s\) x 8\); .*they need 32 \[scale-out\/llama-405b: 1 group\(s\) x 2 pods on different nodes x 8 = 16; scale-out\/second: 1 group\(s\) x 2 pods on different nodes x 8 = 16\]/);
+  });
+});

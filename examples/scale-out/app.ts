@@ -43,9 +43,28 @@ export function scaleOut(app: App): Chart {
       kvCacheUsageThreshold: 0.8,
     },
   });
+  // A model larger than one node: Llama 3.1 405B in FP8 over two 8-GPU nodes, vLLM's native multi-node mode in
+  // a LeaderWorkerSet (the LWS controller must be installed). Each pod holds 8 GPUs: tensorParallelSize 8 within
+  // a node, pipelineParallelSize 2 across the two. The Service (and so the stack) reaches the group's leader; the
+  // pool is checked for both pods at once, on different nodes.
+  const h100 = new GpuNodePool(chart, 'h100', { gpuProduct: 'NVIDIA-H100-80GB-HBM3', gpusPerNode: 8, nodes: 2 });
+  const llama405b = new VllmModel(chart, 'llama-405b', {
+    model: 'meta-llama/Llama-3.1-405B-Instruct-FP8',
+    servedModelName: 'llama-3.1-405b',
+    environment: 'production',
+    nodes: 2,
+    tensorParallelSize: 8,
+    pipelineParallelSize: 2,
+    maxModelLen: 16384,
+    nodePool: h100,
+    hfToken: { name: 'hf', key: 'token' },
+    apiKey: { name: 'vllm-creds', key: 'token' },
+    // Both nodes of the group read the same weights (about 400 GiB): a volume pods on several nodes can mount.
+    cache: { size: '1Ti', accessMode: 'ReadWriteMany' },
+  });
   new LlamaStack(chart, 'stack', {
     distribution: { name: 'starter' },
-    providers: { inference: llama.asInferenceProvider() },
+    providers: { inference: [llama.asInferenceProvider(), llama405b.asInferenceProvider()] },
     storage: {
       sql: {
         type: 'postgres',

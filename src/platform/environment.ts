@@ -173,7 +173,17 @@ export function quotaProblems(manifests: Manifest[], quota: { gpus?: number; cpu
     ...(quota.cpu !== undefined ? ['cpu'] : []),
     ...(quota.memory !== undefined ? ['memory'] : []),
   ];
+  const workloads: Array<{ m: Manifest; pod: any; pods: number }> = [];
   for (const m of manifests) {
+    if (m.kind === 'LeaderWorkerSet') {
+      // Groups (replicas plus surge groups) of one leader and size - 1 workers.
+      const t = m.spec?.leaderWorkerTemplate;
+      const surge = m.spec?.rolloutStrategy?.rollingUpdateConfiguration?.maxSurge;
+      const groups = (m.spec?.replicas ?? 1) + (typeof surge === 'number' ? surge : 0);
+      workloads.push({ m, pod: t?.leaderTemplate?.spec ?? t?.workerTemplate?.spec, pods: groups });
+      workloads.push({ m, pod: t?.workerTemplate?.spec, pods: groups * ((t?.size ?? 1) - 1) });
+      continue;
+    }
     const pod = m.kind === 'CronJob' ? m.spec?.jobTemplate?.spec?.template?.spec : m.spec?.template?.spec;
     if (!pod || !['Deployment', 'StatefulSet', 'Job', 'CronJob'].includes(m.kind)) continue;
     let pods = 1;
@@ -181,6 +191,10 @@ export function quotaProblems(manifests: Manifest[], quota: { gpus?: number; cpu
       const surge = m.spec?.strategy?.rollingUpdate?.maxSurge;
       pods = (hpaMax.get(m.metadata?.name) ?? m.spec?.replicas ?? 1) + (typeof surge === 'number' ? surge : m.spec?.strategy?.type === 'Recreate' ? 0 : 1);
     }
+    workloads.push({ m, pod, pods });
+  }
+  for (const { m, pod, pods } of workloads) {
+    if (!pod || pods === 0) continue;
     const containers: any[] = pod.containers ?? [];
     for (const c of [...(pod.initContainers ?? []), ...containers]) {
       for (const r of limited) {

@@ -10,6 +10,8 @@ export interface MonitoredModel {
   readonly namespace: string;
   readonly serviceName: string;
   readonly deploymentName: string;
+  /** The pods' names as a regular expression, when they are not a Deployment's (a LeaderWorkerSet's). */
+  readonly podNamePattern?: string;
   readonly servedModelName: string;
   readonly environment: string;
   readonly gpuResource: string;
@@ -25,7 +27,7 @@ function vllmSelector(m: MonitoredModel): string {
 
 /** kube-state-metrics series of the Deployment's pods (`<deployment>-<replicaset hash>-<pod hash>`). */
 function podSelector(m: MonitoredModel): string {
-  return `namespace="${m.namespace}", pod=~"${m.deploymentName}-[a-z0-9]+-[a-z0-9]+"`;
+  return `namespace="${m.namespace}", pod=~"${m.podNamePattern ?? `${m.deploymentName}-[a-z0-9]+-[a-z0-9]+`}"`;
 }
 
 export function serviceMonitorSpec(selector: Record<string, string>, interval: string): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { checkExtraArgs, DEFAULT_VLLM_VERSION, flagName, KNOWN_VLLM_VERSIONS, SH
 import { GpuMemory, gpuMemoryOf } from './gpu-products';
 import { checkLora, loraArgs, loraEnv, RUNTIME_LORA_ENV } from './lora';
 import { DEFAULT_GPU_MEMORY_UTILIZATION, fitProblem, weightPrecision } from './memory-fit';
+import { MultiNodePlan, multiNodeFlags, multiNodeSharedMemoryGi, planMultiNode, WORKER_FLAGS } from './multi-node';
 import { VllmModelProps } from './props';
 import {
   defaultResources, defaultSharedMemoryGi, parametersForMemory, parametersFromModelName, parseParameters, PodResources, sizeClass, SizeClass,
@@ -64,6 +65,7 @@ export const VLLM_MODEL_PROPS_SHAPE: Shape = {
     podDisruptionBudget: { obj: { enabled: 'boolean', maxUnavailable: 'number' } },
     tensorParallelSize: 'number',
     pipelineParallelSize: 'number',
+    nodes: 'number',
     maxModelLen: 'number',
     runner: 'string',
     convert: 'string',
@@ -164,6 +166,8 @@ export interface VllmPlan {
   readonly mirror?: { host: string; port: number };
   readonly progressDeadlineSeconds: number;
   readonly terminationGracePeriodSeconds: number;
+  /** A model larger than one node (`nodes` above 1): a LeaderWorkerSet, and the workers' arguments. */
+  readonly multiNode?: MultiNodePlan & { readonly workerArgs: string[] };
 }
 
 /** Env vars the construct sets; `env` may not override them. */
@@ -264,10 +268,12 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
   checkInt(issues, 'pipelineParallelSize', props.pipelineParallelSize, 1, 64);
   const tp = props.tensorParallelSize ?? 1;
   const pp = props.pipelineParallelSize ?? 1;
-  const gpus = tp * pp;
   const replicas = props.replicas ?? 1;
   // Every check that counts pods (cache access, strategy, budget, capacity) uses the most there can be.
   const maxPods = isObject(props.autoscaling) && Number.isInteger(props.autoscaling.maxReplicas) ? maxReplicasOf(props) : replicas;
+  // Above one node, `replicas` counts groups and each pod of a group holds its share of the GPUs.
+  const multiNode = planMultiNode(issues, props, serviceName, tp, pp, maxPods);
+  const gpus = multiNode?.gpusPerPod ?? tp * pp;
   const gpuResource = props.gpuResource ?? pool?.gpuResource ?? 'nvidia.com/gpu';
   if (props.gpuResource !== undefined && pool !== undefined && props.gpuResource !== pool.gpuResource) {
     issues.add(`gpuResource '${props.gpuResource}' differs from the pool's '${pool.gpuResource}'`, 'remove gpuResource; the pool decides', 'gpuResource');
@@ -317,9 +323,9 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
   const drainSeconds = props.drainSeconds ?? 30;
 
   // Resources: CPU by GPUs, memory by GPUs and size, unless given; /dev/shm on top of memory; GPUs derived.
-  const shm = props.sharedMemorySize ?? `${defaultSharedMemoryGi(gpus)}Gi`;
+  const shm = props.sharedMemorySize ?? `${multiNode ? multiNodeSharedMemoryGi(gpus) : defaultSharedMemoryGi(gpus)}Gi`;
   if (!isQuantity(shm) || !(quantityValue(shm)! > 0)) issues.add(`'${shm}' is not a memory size`, 'e.g. 2Gi', 'sharedMemorySize');
-  const resources = planResources(issues.at('resources'), props, defaultResources(billions ?? 8, gpus), shm, gpuResource, gpus);
+  const resources = planResources(issues.at('resources'), props, defaultResources((billions ?? 8) / (multiNode?.nodes ?? 1), gpus), shm, gpuResource, gpus);
 
   // Cache.
   const cache = planCache(issues.at('cache'), props, serviceName, maxPods);
@@ -384,7 +390,7 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
     size,
     startupBudgetSeconds,
     drainSeconds,
-    args: buildArgs(props, model, servedModelName, tp, pp, drainSeconds, version!),
+    args: buildArgs(props, model, servedModelName, tp, pp, drainSeconds, version!, multiNode ? multiNodeFlags(multiNode.nodes) : []),
     env,
     resources,
     sharedMemorySize: shm,
@@ -397,12 +403,17 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
     startupProbe: startupProbeTiming(startupBudgetSeconds),
     progressDeadlineSeconds: progressDeadlineSeconds(startupBudgetSeconds),
     terminationGracePeriodSeconds: terminationGracePeriodSeconds(drainSeconds),
+    multiNode: multiNode && {
+      ...multiNode,
+      workerArgs: buildArgs(props, model, servedModelName, tp, pp, drainSeconds, version!, [...multiNodeFlags(multiNode.nodes), ...WORKER_FLAGS]),
+    },
   };
 }
 
-/** Typed props -> `vllm serve` arguments, in a fixed order; `extraArgs` last. */
+/** Typed props -> `vllm serve` arguments, in a fixed order; the multi-node flags, then `extraArgs` last. */
 export function buildArgs(
   props: VllmModelProps, model: string, served: string, tp: number, pp: number, drainSeconds: number, version: string,
+  distributed: readonly string[] = [],
 ): string[] {
   const args = [model, '--served-model-name', served, '--port', String(VLLM_PORT)];
   const add = (flag: string, v: string | number | undefined) => {
@@ -431,7 +442,7 @@ export function buildArgs(
   args.push(...loraArgs(props, served, CACHE_DIR));
   if (versionAtLeast(version, '0.16.0')) add('--disable-access-log-for-endpoints', '/health,/metrics');
   if (versionAtLeast(version, '0.18.0')) add('--shutdown-timeout', drainSeconds);
-  return [...args, ...(props.extraArgs ?? [])];
+  return [...args, ...distributed, ...(props.extraArgs ?? [])];
 }
 
 /**
@@ -480,7 +491,8 @@ function checkMemoryFit(
     utilization: util ?? DEFAULT_GPU_MEMORY_UTILIZATION[version ?? DEFAULT_VLLM_VERSION] ?? DEFAULT_GPU_MEMORY_UTILIZATION[DEFAULT_VLLM_VERSION],
     utilizationGiven: props.gpuMemoryUtilization !== undefined,
     gpu,
-    gpusPerNode: gpu.mig ? undefined : pool?.gpusPerNode,
+    // A multi-node model may spread tensorParallelSize over its nodes' GPUs.
+    gpusPerNode: gpu.mig || pool?.gpusPerNode === undefined ? undefined : pool.gpusPerNode * (Number.isInteger(props.nodes) ? props.nodes! : 1),
   });
   if (problem) issues.add(problem.message, problem.hint, problem.path);
 }

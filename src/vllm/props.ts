@@ -211,6 +211,16 @@ export interface VllmModelOptions {
    */
   readonly pipelineParallelSize?: number;
   /**
+   * Nodes one copy of the model spans, for models larger than one node. Above 1 the model runs vLLM's native
+   * multi-node mode as a LeaderWorkerSet (leaderworkerset.x-k8s.io/v1; the LWS controller must be installed)
+   * instead of a Deployment: `replicas` groups of `nodes` pods, each pod on its own node with
+   * tensorParallelSize x pipelineParallelSize / nodes GPUs (vLLM recommends tensorParallelSize = the GPUs of a
+   * node and pipelineParallelSize = nodes). The Service selects the group leaders; not with `autoscaling`.
+   * See docs/scaling.md.
+   * @default 1
+   */
+  readonly nodes?: number;
+  /**
    * `--max-model-len`: context length in tokens.
    * @default - the model's own
    */

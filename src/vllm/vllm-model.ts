@@ -3,8 +3,10 @@ import { Construct } from 'constructs';
 import { scaledObjectSpec, triggersOf } from './autoscaling';
 import { GpuNodePool } from './gpu-node-pool';
 import { KedaScaledObject } from './keda';
+import { LeaderWorkerSet } from './leader-worker-set';
 import { loraDownloadContainer, servedAdapters } from './lora';
 import { alertRules, dashboard, MonitoredModel, serviceMonitorSpec } from './monitoring';
+import { groupNetworkPolicySpec, leaderSelector, podNamePattern } from './multi-node';
 import {
   CACHE_DIR, CHAT_TEMPLATE_KEY, CONFIG_DIR, GENERATION_CONFIG_KEY, HOME_DIR, placement, planModel, VLLM_MODEL_PROPS_SHAPE, VLLM_PORT,
   VllmPlan,
@@ -33,7 +35,8 @@ const SERVICE_LABEL = 'vllm.cdk8s-llama-stack.io/service';
 
 /**
  * A vLLM OpenAI-compatible server for one model on GPU nodes: Deployment, Service `<name>-<environment>`
- * on port 8000, NetworkPolicy, optional cache PVC and ConfigMap, and monitoring objects.
+ * on port 8000, NetworkPolicy, optional cache PVC and ConfigMap, and monitoring objects. A model larger than
+ * one node (`nodes` above 1) runs as a LeaderWorkerSet instead of a Deployment.
  *
  * Hand it to a `LlamaStack` with `asInferenceProvider()` and to a `ModelRegistryEntry`; both are then
  * admitted by its NetworkPolicy.
@@ -82,8 +85,10 @@ export class VllmModel extends Construct implements IModelServer {
   public readonly image: string;
   /** The `vllm serve` arguments (model first). */
   public readonly args: string[];
-  /** GPUs each pod requests. */
+  /** GPUs each pod requests (with `nodes` above 1, each pod of a group). */
   public readonly gpusPerPod: number;
+  /** Nodes (pods) one copy of the model spans: 1, or `nodes`. */
+  public readonly nodes: number;
   /** Pods: the fixed count, or with autoscaling its `minReplicas`. */
   public readonly replicas: number;
   /** The most pods at once (before a rolling update's surge pod): `autoscaling.maxReplicas`, else `replicas`. */
@@ -94,8 +99,10 @@ export class VllmModel extends Construct implements IModelServer {
   public readonly startupBudgetSeconds?: number;
   /** The LoRA adapters served next to the base model (`loraAdapters`), by name and source. */
   public readonly adapters?: ModelServerAdapter[];
-  /** The Deployment (escape hatch). */
-  public readonly deployment: k8s.KubeDeployment;
+  /** The Deployment (escape hatch); undefined for a multi-node model, which has `leaderWorkerSet`. */
+  public readonly deployment?: k8s.KubeDeployment;
+  /** The LeaderWorkerSet of a multi-node model (escape hatch); undefined with one node. */
+  public readonly leaderWorkerSet?: ApiObject;
   /** The Service (escape hatch). */
   public readonly service: k8s.KubeService;
   /** The NetworkPolicy (escape hatch). */
@@ -164,6 +171,7 @@ export class VllmModel extends Construct implements IModelServer {
     this.image = p.image;
     this.args = p.args;
     this.gpusPerPod = p.gpus;
+    this.nodes = p.multiNode?.nodes ?? 1;
     this.replicas = p.autoscaling ? p.autoscaling.minReplicas : p.replicas;
     this.maxReplicas = p.maxReplicas;
     this.scalesToZero = p.autoscaling?.minReplicas === 0;
@@ -193,35 +201,56 @@ export class VllmModel extends Construct implements IModelServer {
       new k8s.KubePersistentVolumeClaim(this, 'Cache', { metadata: { name: p.cache.claimName, labels }, spec: p.cache.create });
     }
 
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name: p.serviceName, labels },
+    const template = (role: PodRole): k8s.PodTemplateSpec => ({
+      metadata: { labels: { ...pod.podLabels, ...labels }, annotations: pod.podAnnotations },
       spec: {
-        // KEDA owns the count of an autoscaled model: a replicas field here would reset it on every apply.
-        replicas: p.autoscaling ? undefined : p.replicas,
-        strategy: p.strategy,
-        progressDeadlineSeconds: p.progressDeadlineSeconds,
-        revisionHistoryLimit: 5,
-        selector: { matchLabels: this.podSelectorLabels },
-        template: {
-          metadata: { labels: { ...pod.podLabels, ...labels }, annotations: pod.podAnnotations },
-          spec: {
-            serviceAccountName: p.serviceName,
-            ...podFields(pod),
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(1001, 0),
-            runtimeClassName: props.runtimeClassName,
-            nodeSelector: place.nodeSelector,
-            affinity: place.affinity,
-            tolerations: place.tolerations,
-            terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
-            initContainers: this.initContainers(p),
-            containers: [this.container(p, configMapName !== undefined)],
-            volumes: [...volumes(p, configMapName), ...(pod.volumes ?? [])],
-          },
-        },
+        serviceAccountName: p.serviceName,
+        ...podFields(pod),
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: restrictedPodSecurityContext(1001, 0),
+        runtimeClassName: props.runtimeClassName,
+        nodeSelector: place.nodeSelector,
+        affinity: place.affinity,
+        tolerations: place.tolerations,
+        terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
+        initContainers: this.initContainers(p),
+        containers: [this.container(p, configMapName !== undefined, role)],
+        volumes: [...volumes(p, configMapName), ...(pod.volumes ?? [])],
       },
     });
+    const mn = p.multiNode;
+    if (mn) {
+      this.leaderWorkerSet = new LeaderWorkerSet(this, 'Resource', {
+        metadata: { name: mn.name, labels },
+        spec: {
+          replicas: p.replicas,
+          leaderWorkerTemplate: {
+            size: mn.nodes,
+            restartPolicy: 'RecreateGroupOnPodRestart',
+            leaderTemplate: template('leader'),
+            workerTemplate: template('worker'),
+          },
+          // Set explicitly (the webhook's defaults are the same without surge): whole groups roll, one at a time.
+          rolloutStrategy: { type: 'RollingUpdate', rollingUpdateConfiguration: { maxSurge: mn.surgeGroups, maxUnavailable: 1, partition: 0 } },
+          startupPolicy: 'LeaderCreated',
+          networkConfig: { subdomainPolicy: 'Shared' },
+        },
+      });
+    } else {
+      this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+        metadata: { name: p.serviceName, labels },
+        spec: {
+          // KEDA owns the count of an autoscaled model: a replicas field here would reset it on every apply.
+          replicas: p.autoscaling ? undefined : p.replicas,
+          strategy: p.strategy,
+          progressDeadlineSeconds: p.progressDeadlineSeconds,
+          revisionHistoryLimit: 5,
+          selector: { matchLabels: this.podSelectorLabels },
+          template: template('server'),
+        },
+      });
+    }
 
     this.service = new k8s.KubeService(this, 'Service', {
       // The ServiceMonitor selects the Service by a label of ours: Argo CD's label tracking rewrites
@@ -229,7 +258,8 @@ export class VllmModel extends Construct implements IModelServer {
       metadata: { name: p.serviceName, labels: { ...labels, [SERVICE_LABEL]: p.serviceName } },
       spec: {
         type: 'ClusterIP',
-        selector: this.podSelectorLabels,
+        // A multi-node model serves from its group leaders only; the workers run no API server.
+        selector: mn ? leaderSelector(this.podSelectorLabels) : this.podSelectorLabels,
         ports: [{ name: 'http', port: VLLM_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
       },
     });
@@ -249,6 +279,13 @@ export class VllmModel extends Construct implements IModelServer {
         ],
       },
     });
+    // The pods of one group reach each other (NCCL, torch.distributed), and nothing else reaches them that way.
+    for (let g = 0; g < (mn ? p.replicas + mn.surgeGroups : 0); g++) {
+      new k8s.KubeNetworkPolicy(this, `GroupNetworkPolicy${g}`, {
+        metadata: { name: `${p.serviceName}-group-${g}`, labels },
+        spec: groupNetworkPolicySpec(this.podSelectorLabels, g),
+      });
+    }
     const from = props.allowedFrom;
     if (from?.namespaces?.includes('*')) this.addPeer({ namespaceSelector: {} });
     for (const n of from?.namespaces?.filter((x) => x !== '*') ?? []) this.addPeer(namespacePeer(n));
@@ -279,7 +316,16 @@ export class VllmModel extends Construct implements IModelServer {
     }
 
     // Capacity counts the most pods the model can run: maxReplicas when autoscaled, plus the surge pod.
-    pool?._place(() => ({ model: this.node.path, pods: p.maxReplicas + p.surgePods, gpusPerPod: p.gpus, surgePods: p.surgePods }));
+    // A multi-node model places whole groups: `nodes` pods on different nodes, with their GPUs free at once.
+    pool?._place(() => (mn
+      ? {
+        model: this.node.path,
+        pods: (p.replicas + mn.surgeGroups) * mn.nodes,
+        gpusPerPod: p.gpus,
+        surgePods: mn.surgeGroups * mn.nodes,
+        podsPerGroup: mn.nodes,
+      }
+      : { model: this.node.path, pods: p.maxReplicas + p.surgePods, gpusPerPod: p.gpus, surgePods: p.surgePods }));
   }
 
   /**
@@ -327,24 +373,27 @@ export class VllmModel extends Construct implements IModelServer {
     return download ? [download] : undefined;
   }
 
-  private container(p: VllmPlan, hasConfig: boolean): k8s.Container {
+  private container(p: VllmPlan, hasConfig: boolean, role: PodRole): k8s.Container {
     const probe = (extra: Partial<k8s.Probe>): k8s.Probe => ({ httpGet: { path: this.healthPath, port: k8s.IntOrString.fromString('http') }, ...extra });
+    // A headless worker runs no API server: nothing listens on 8000, so it has no port, probes or drain wait. The
+    // leader's probes cover the group (its engine waits for the workers), and a worker that dies recreates the group.
+    const serves = role !== 'worker';
     return {
       name: 'vllm',
       image: p.image,
       imagePullPolicy: 'IfNotPresent',
       command: ['vllm', 'serve'],
-      args: p.args,
-      ports: [{ name: 'http', containerPort: VLLM_PORT, protocol: 'TCP' }],
+      args: serves ? p.args : p.multiNode!.workerArgs,
+      ports: serves ? [{ name: 'http', containerPort: VLLM_PORT, protocol: 'TCP' }] : undefined,
       env: p.env,
       resources: p.resources,
       securityContext: restrictedContainerSecurityContext(false),
       // The port only listens once the model is loaded: the startup probe carries the whole load.
-      startupProbe: probe(p.startupProbe),
-      readinessProbe: probe({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }),
+      startupProbe: serves ? probe(p.startupProbe) : undefined,
+      readinessProbe: serves ? probe({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }) : undefined,
       // Lenient: a restart reloads the whole model, and /health is slow when the event loop is busy.
-      livenessProbe: probe({ periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 }),
-      lifecycle: { preStop: { exec: { command: ['sleep', String(PRE_STOP_SECONDS)] } } },
+      livenessProbe: serves ? probe({ periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 }) : undefined,
+      lifecycle: serves ? { preStop: { exec: { command: ['sleep', String(PRE_STOP_SECONDS)] } } } : undefined,
       terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: [
         { name: 'shm', mountPath: '/dev/shm' },
@@ -365,6 +414,7 @@ export class VllmModel extends Construct implements IModelServer {
       namespace,
       serviceName: p.serviceName,
       deploymentName: p.serviceName,
+      podNamePattern: p.multiNode ? podNamePattern(p.multiNode.name) : undefined,
       servedModelName: p.servedModelName,
       environment: p.environment,
       gpuResource: p.gpuResource,
@@ -396,6 +446,9 @@ export class VllmModel extends Construct implements IModelServer {
     });
   }
 }
+
+/** `server`: a Deployment's pod; `leader` and `worker`: the pods of a multi-node group. */
+type PodRole = 'server' | 'leader' | 'worker';
 
 /** A mirror in the cluster or on a private address gets its own rule; a public one is covered by 443. */
 function mirrorEgress(mirror: VllmPlan['mirror'], namespace: string): k8s.NetworkPolicyEgressRule[] {

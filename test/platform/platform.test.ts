@@ -146,7 +146,7 @@ describe('diff', () => {
     const models = p.addModel('llama-8b', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
     p.addStack('assistant', { distribution: { name: 'starter' }, models: ['llama-8b'] });
     expect(p.diff('staging', 'production')).toEqual([]);
-    models.production.deployment.metadata.addAnnotation('hotfix', 'true');
+    models.production.deployment!.metadata.addAnnotation('hotfix', 'true');
     expect(p.diff('staging', 'production')).toEqual([
       { object: 'Deployment/llama-8b-<environment>', path: 'metadata.annotations.hotfix', from: 'undefined', to: '"true"' },
     ]);
@@ -161,7 +161,7 @@ describe('diff', () => {
         environments: { staging: { namespace: 'llm-staging' }, production: { namespace: 'llm-prod', overrides: declared ? { modelReplicas: { m: 2 } } : undefined } },
       });
       const m = p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct', cache: { size: '10Gi', accessMode: 'ReadWriteMany' } });
-      if (!declared) m.production.deployment.addJsonPatch(JsonPatch.replace('/spec/replicas', 2));
+      if (!declared) m.production.deployment!.addJsonPatch(JsonPatch.replace('/spec/replicas', 2));
       return p;
     };
     expect(make(true).diff('staging', 'production')).toEqual([]);

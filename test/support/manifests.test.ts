@@ -1,4 +1,4 @@
-import { conformanceProblems, openApiErrors, pssViolations, unknownFieldErrors } from './manifests';
+import { conformanceProblems, lwsSchemaErrors, openApiErrors, pssViolations, unknownFieldErrors } from './manifests';
 
 // The checkers must be able to fail, or the conformance tests that rely on them prove nothing.
 const deployment = () => ({
@@ -46,4 +46,42 @@ test('privileged and root pods violate restricted', () => {
 
 test('a workload without a policy is reported', () => {
   expect(conformanceProblems([deployment()])).toEqual(['Deployment d: not selected by any NetworkPolicy']);
+});
+
+// A LeaderWorkerSet (leaderworkerset.x-k8s.io/v1) against the vendored upstream CRD schema, and its pods.
+const lws = () => {
+  const pod = deployment().spec.template;
+  return {
+    apiVersion: 'leaderworkerset.x-k8s.io/v1',
+    kind: 'LeaderWorkerSet',
+    metadata: { name: 'l', namespace: 'n' },
+    spec: { replicas: 1, leaderWorkerTemplate: { size: 2, leaderTemplate: pod, workerTemplate: deployment().spec.template } },
+  };
+};
+
+test('a clean LeaderWorkerSet with a policy passes', () => {
+  expect(conformanceProblems([lws(), policy])).toEqual([]);
+});
+
+test('LeaderWorkerSet: unknown fields (at any depth), wrong types and enum values are reported from the CRD schema', () => {
+  const l: any = lws();
+  l.spec.leaderWorkerTemplate.sizee = 2;
+  l.spec.leaderWorkerTemplate.size = 'two';
+  l.spec.leaderWorkerTemplate.restartPolicy = 'Always';
+  l.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].imagePullPolicyy = 'Always';
+  const e = lwsSchemaErrors(l).join('\n');
+  expect(e).toMatch(/\/spec\/leaderWorkerTemplate must NOT have additional properties 'sizee'/);
+  expect(e).toMatch(/\/spec\/leaderWorkerTemplate\/size must be integer/);
+  expect(e).toMatch(/\/spec\/leaderWorkerTemplate\/restartPolicy must be equal to one of the allowed values/);
+  expect(e).toMatch(/containers\/0 must NOT have additional properties 'imagePullPolicyy'/);
+  expect(openApiErrors([l]).join('\n')).toMatch(/sizee/);
+  expect(unknownFieldErrors([l]).join('\n')).toMatch(/Pod l worker: .*imagePullPolicyy/);
+});
+
+test('LeaderWorkerSet: a worker template that breaks restricted, and pods no policy selects, are reported', () => {
+  const l: any = lws();
+  l.spec.leaderWorkerTemplate.workerTemplate.spec.hostNetwork = true;
+  l.spec.leaderWorkerTemplate.workerTemplate.spec.containers[0].securityContext.capabilities.add = ['IPC_LOCK'];
+  expect(pssViolations(l)).toEqual(['worker: host namespaces', 'worker: c: adds capability IPC_LOCK']);
+  expect(conformanceProblems([lws()])).toEqual(['Pod l leader: not selected by any NetworkPolicy', 'Pod l worker: not selected by any NetworkPolicy']);
 });

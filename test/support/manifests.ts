@@ -5,7 +5,11 @@
  *   type-checked by the TypeScript compiler against the kubernetes-models interfaces, where an object
  *   literal's excess-property check rejects unknown fields at every depth;
  * - Pod Security Standards "restricted" on every pod template.
+ * A LeaderWorkerSet (no kubernetes-models package has it) is validated against the upstream CRD's OpenAPI schema
+ * (test/fixtures/lws, vendored with its source), with unknown fields refused as `kubectl apply` (strict field
+ * validation) refuses them; its two pod templates are then checked as Pods like every other workload.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 
@@ -23,10 +27,75 @@ function modulePath(m: Manifest): string {
   return `${pkg}/${m.apiVersion}/${m.kind}`;
 }
 
-/** kubernetes-models' own validate(): schema errors per object. */
+/** The vendored schema of leaderworkerset.x-k8s.io/v1 (test/fixtures/lws/leaderworkerset-v1.schema.json). */
+export const LWS_SCHEMA_FILE = path.join(__dirname, '../fixtures/lws/leaderworkerset-v1.schema.json');
+
+/**
+ * Every object schema with properties and no `additionalProperties` or `x-kubernetes-preserve-unknown-fields`
+ * gets `additionalProperties: false`: the API server prunes unknown fields, and `kubectl apply` (field
+ * validation Strict, its default) refuses them.
+ */
+function closeObjects(schema: any): any {
+  if (Array.isArray(schema)) return schema.map(closeObjects);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: any = {};
+  for (const [k, v] of Object.entries(schema)) {
+    out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([f, s]) => [f, closeObjects(s)])) : closeObjects(v);
+  }
+  if (out.type === 'object' && out.properties && out.additionalProperties === undefined && out['x-kubernetes-preserve-unknown-fields'] !== true) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+let lwsValidate: any;
+/**
+ * ajv 8 with Kubernetes' formats (int32, int64, quantity, ...): the copies kubernetes-models validates with,
+ * resolved from it (no new dependency).
+ */
+function lwsValidator(): any {
+  if (!lwsValidate) {
+    const validatePackage = require.resolve('@kubernetes-models/validate', { paths: [path.dirname(require.resolve('kubernetes-models/v1/Pod'))] });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Ajv = require(require.resolve('ajv', { paths: [path.dirname(validatePackage)] })).default;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { formats } = require(validatePackage);
+    const ajv = new Ajv({ strict: false, allErrors: true, formats });
+    const schema = JSON.parse(fs.readFileSync(LWS_SCHEMA_FILE, 'utf8')).openAPIV3Schema;
+    lwsValidate = ajv.compile(closeObjects(schema));
+  }
+  return lwsValidate;
+}
+
+/** A LeaderWorkerSet against the CRD's schema: each error as `<path> <message>`. */
+export function lwsSchemaErrors(m: Manifest): string[] {
+  const validate = lwsValidator();
+  if (validate(m)) return [];
+  return (validate.errors as any[]).map((e) => {
+    const extra = e.params?.additionalProperty !== undefined ? ` '${e.params.additionalProperty}'` : '';
+    return `${m.kind} ${m.metadata?.name}: ${e.instancePath || '/'} ${e.message}${extra}`;
+  });
+}
+
+/** A LeaderWorkerSet's leader and worker templates as Pods (named `<lws> leader` / `<lws> worker`); other objects as they are. */
+export function expandLeaderWorkerSets(manifests: Manifest[]): Manifest[] {
+  return manifests.flatMap((m) => {
+    if (m.kind !== 'LeaderWorkerSet') return [m];
+    const t = m.spec?.leaderWorkerTemplate ?? {};
+    const pod = (role: string, tpl: any): Manifest => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { ...tpl?.metadata, name: `${m.metadata?.name} ${role}`, namespace: m.metadata?.namespace },
+      spec: tpl?.spec,
+    });
+    return [pod('leader', t.leaderTemplate ?? t.workerTemplate), pod('worker', t.workerTemplate)];
+  });
+}
+
+/** kubernetes-models' own validate(): schema errors per object (a LeaderWorkerSet: the CRD's schema, then its pods). */
 export function openApiErrors(manifests: Manifest[]): string[] {
-  const errors: string[] = [];
-  for (const m of manifests) {
+  const errors: string[] = manifests.filter((m) => m.kind === 'LeaderWorkerSet').flatMap(lwsSchemaErrors);
+  for (const m of expandLeaderWorkerSets(manifests)) {
     let Model: any;
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -45,7 +114,9 @@ export function openApiErrors(manifests: Manifest[]): string[] {
 }
 
 /** Unknown fields, found by type-checking each object literal against its kubernetes-models interface. */
-export function unknownFieldErrors(manifests: Manifest[]): string[] {
+export function unknownFieldErrors(all: Manifest[]): string[] {
+  // A LeaderWorkerSet's own fields are checked against its schema (openApiErrors); its pods here.
+  const manifests = expandLeaderWorkerSets(all);
   const file = path.join(__dirname, '__manifests_check__.ts');
   const lines: string[] = [];
   manifests.forEach((m, i) => {
@@ -95,6 +166,7 @@ export function podSpecOf(m: Manifest): any | undefined {
 
 /** Pod Security Standards, restricted profile (the controls of k8s.io/pod-security-admission). */
 export function pssViolations(m: Manifest): string[] {
+  if (m.kind === 'LeaderWorkerSet') return expandLeaderWorkerSets([m]).flatMap((p) => pssViolations(p).map((v) => `${p.metadata.name.split(' ')[1]}: ${v}`));
   const pod = podSpecOf(m);
   if (!pod) return [];
   const v: string[] = [];
@@ -125,12 +197,14 @@ export function pssViolations(m: Manifest): string[] {
 }
 
 /** Deployments whose pods no NetworkPolicy in the same namespace selects. */
-export function uncoveredWorkloads(manifests: Manifest[]): string[] {
+export function uncoveredWorkloads(all: Manifest[]): string[] {
+  const manifests = expandLeaderWorkerSets(all);
   const policies = manifests.filter((m) => m.kind === 'NetworkPolicy');
   return manifests
     .filter((m) => podSpecOf(m) !== undefined)
     .filter((w) => {
-      const labels = (w.kind === 'CronJob' ? w.spec.jobTemplate.spec.template.metadata?.labels : w.spec.template.metadata?.labels) ?? {};
+      const template = w.kind === 'Pod' ? w : w.kind === 'CronJob' ? w.spec.jobTemplate.spec.template : w.spec.template;
+      const labels = template.metadata?.labels ?? {};
       return !policies.some((p) => p.metadata?.namespace === w.metadata?.namespace
         && Object.entries(p.spec.podSelector?.matchLabels ?? {}).every(([k, val]) => labels[k] === val));
     })
