@@ -167,6 +167,9 @@ export interface PodOptions {
   readonly rerunIn?: string;
 }
 
+/** Where Kubernetes reads a container's termination message: the default, which every init container keeps. */
+export const TERMINATION_LOG_PATH = '/dev/termination-log';
+
 export interface IndexTrap {
   /** http://127.0.0.1:<port> of a proxy that answers every request with 403 and records it. */
   readonly url: string;
@@ -240,10 +243,17 @@ export function runPod(objs: Obj[], options: PodOptions): PodRun {
   const runs: ContainerRun[] = [];
   const proxy = indexTrap();
   for (const c of pod.initContainers.filter((x: any) => x.name.startsWith('provider-') || x.name === 'install-providers')) {
+    // Kubernetes reads the message from terminationMessagePath only: a script writing anywhere else is not
+    // heard, so the manifest must say /dev/termination-log in both places (only that path is mapped here).
+    const logVars = c.env.filter((e: any) => e.name === 'TERMINATION_LOG');
+    const messagePath = c.terminationMessagePath ?? TERMINATION_LOG_PATH;
+    if (messagePath !== TERMINATION_LOG_PATH || logVars.length !== 1 || logVars[0].value !== TERMINATION_LOG_PATH) {
+      throw new Error(`init container ${c.name}: terminationMessagePath ${c.terminationMessagePath} and TERMINATION_LOG ${JSON.stringify(logVars)} must both be ${TERMINATION_LOG_PATH}`);
+    }
     const log = path.join(root, `termination-log-${c.name}`);
     fs.rmSync(log, { force: true }); // each container start gets a fresh termination log
     const env: Record<string, string> = { PATH: process.env.PATH!, LANG: 'C.UTF-8', ...proxy.env };
-    for (const e of c.env) env[e.name] = e.name === 'TERMINATION_LOG' ? log : relocate(e.value, c.image);
+    for (const e of c.env) env[e.name] = e.value === TERMINATION_LOG_PATH ? log : relocate(e.value, c.image);
     if (c.name === 'install-providers') Object.assign(env, options.installEnv ?? {});
     const recorded = proxy.requests().length;
     const [cmd, ...args] = c.command.map((a: string) => relocate(a, c.image));
