@@ -146,6 +146,9 @@ describe('the issue example: a discovered inference provider and a declared safe
     expect(cm.immutable).toBe(true);
     expect(cm.data[COPY_SCRIPT]).toBe(fs.readFileSync(path.join(SCRIPTS_DIR, COPY_SCRIPT), 'utf8'));
     expect(cm.data[INSTALL_SCRIPT]).toBe(fs.readFileSync(path.join(SCRIPTS_DIR, INSTALL_SCRIPT), 'utf8'));
+    // Independently of the files: what the containers run them with, and the offline install.
+    expect(cm.data[COPY_SCRIPT]).toMatch(/^# Runs in the provider image as the init container provider-<id> \(POSIX sh/);
+    expect(cm.data[INSTALL_SCRIPT]).toMatch(/\[python, "-m", "pip", "install", "--no-index", /);
     const plan = JSON.parse(cm.data['providers.json']);
     expect(plan.mergeConfig).toBe(true);
     expect(plan.providers).toEqual([
