@@ -403,6 +403,8 @@ describe('reconcile (rows of models removed from the code)', () => {
     ]);
     expect(JSON.parse(v2.reconcile!.REGISTRY_RECONCILE_ENVIRONMENTS)).toEqual(['production', 'staging']);
     expect(v2.reconcile!.REGISTRY_RECONCILE_ACTION).toBe('disable');
+    // Version 1's rows (written before each test from its synthesized registration Jobs): one per v1 entry.
+    expect(Object.keys(v1.registrations).sort()).toEqual(RECONCILE_SCENARIO.v1.map((e) => `${e.modelName}/${e.environment}`).sort());
   });
 
   test('undeclared rows of this registry and its environments are disabled; declared, other registries\', other environments\' and manual rows are not', async () => {
