@@ -361,6 +361,16 @@ describe('GPU node pools', () => {
     );
   });
 
+  test('pods are packed largest first: on two 6-GPU nodes, two TP-4 and two TP-2 pods fit; three TP-4 pods do not', () => {
+    const pool = { gpusPerNode: 6, nodes: 2 };
+    // Smallest first would put both TP-2 pods on one node and leave a TP-4 pod Pending.
+    const fours = { replicas: 2, tensorParallelSize: 4, allowSurge: false };
+    expect(() => app([fours, { replicas: 2, tensorParallelSize: 2, allowSurge: false }], pool).synth()).not.toThrow();
+    expect(() => app([{ replicas: 3, tensorParallelSize: 4, allowSurge: false }], pool).synth()).toThrow(
+      /they need 12, but pods cannot be packed onto the nodes: 4 GPU\(s\) would stay Pending/,
+    );
+  });
+
   test('pool props are validated, unknown keys included', () => {
     expect(() => new GpuNodePool(new Chart(Testing.app(), 'c'), 'p', { gpusPerNode: 8, nodes: 1, gpuProdct: 'x' } as any)).toThrow("c/p gpuProdct: unknown field 'gpuProdct' (did you mean 'gpuProduct' or 'gpuProducts'?)");
     expect(() => new GpuNodePool(new Chart(Testing.app(), 'c'), 'p', { gpusPerNode: 0, nodes: 1.5 })).toThrow(
