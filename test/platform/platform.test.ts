@@ -263,6 +263,13 @@ describe('validation', () => {
     expect(() => app.synth()).toThrow(/the workloads may request 4 nvidia.com\/gpu at once \(replicas, autoscaling maxima and surge pods\), above the quota of 3/);
   });
 
+  test('a quota the workloads reach exactly is enough', () => {
+    const app = Testing.app();
+    const p = new ModelPlatform(app, 'llm', { environments: { production: { namespace: 'llm-prod', quota: { gpus: 4 } } } });
+    p.addModel('big', { model: 'meta-llama/Llama-3.3-70B-Instruct', tensorParallelSize: 4 });
+    expect(() => app.synth()).not.toThrow();
+  });
+
   test('a hostname override needs a stack that exposes an Ingress', () => {
     const p = new ModelPlatform(Testing.app(), 'llm', { environments: { ...envs, production: { namespace: 'llm-prod', overrides: { hostnames: { s: 'a.example.com' } } } } });
     expect(() => p.addStack('s', { distribution: { name: 'starter' } })).toThrow(
