@@ -207,6 +207,13 @@ describe('props', () => {
     expect(container(rox).args[0]).toBe('/cache/models/llama');
   });
 
+  test('/dev/shm: 2Gi with one GPU, 8Gi from two GPUs on (NCCL)', () => {
+    const shm = (props: Partial<VllmModelProps>) => find(synth({ ...base, ...props }), 'Deployment').spec.template.spec.volumes.find((v: any) => v.name === 'shm');
+    expect([shm({}), shm({ tensorParallelSize: 2 }), shm({ pipelineParallelSize: 2 })].map((v) => v.emptyDir)).toEqual([
+      { medium: 'Memory', sizeLimit: '2Gi' }, { medium: 'Memory', sizeLimit: '8Gi' }, { medium: 'Memory', sizeLimit: '8Gi' },
+    ]);
+  });
+
   test('sizes scale with the model: 70B on 4 GPUs', () => {
     const objs = synth({ ...base, model: 'meta-llama/Llama-3.3-70B-Instruct', tensorParallelSize: 4 });
     const c = container(objs);
