@@ -193,7 +193,11 @@ describe('workload', () => {
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
     });
     expect(find(objs, 'PodDisruptionBudget')!.spec.maxUnavailable).toBe(1);
-    expect(pod(objs).topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    // Best effort (ScheduleAnyway): a spread the cluster cannot satisfy must not leave replicas Pending.
+    const selector = find(objs, 'Deployment')!.spec.selector.matchLabels;
+    expect(pod(objs).topologySpreadConstraints).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
+      maxSkew: 1, topologyKey, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector },
+    })));
   });
 
   test('memory and CPU targets', () => {
