@@ -71,6 +71,12 @@ describe('CA bundle', () => {
     expect(config(objs).server.tls_cafile).toBeUndefined();
   });
 
+  test('without keys, the ConfigMap\'s ca-bundle.crt is the one key read (the operator\'s default)', () => {
+    const p = pod(synth({ ...base, networking: { tls: { caBundle: { configMapName: 'corp-ca' } } } }));
+    expect(p.volumes).toContainEqual({ name: 'ca-custom', configMap: { name: 'corp-ca', items: [{ key: 'ca-bundle.crt', path: 'ca-bundle.crt' }] } });
+    expect(p.initContainers[0].command.slice(3)).toEqual(['ca-bundle', '/etc/llama-stack-ca/custom/ca-bundle.crt']);
+  });
+
   test('key names are validated', () => {
     expect(errors({ ...base, networking: { tls: { caBundle: { configMapName: 'c', keys: ['../etc/passwd', 'a/b', '', 'ok.crt'] } } } })).toEqual([
       "networking.tls.caBundle.keys[0]: '../etc/passwd' is not a valid ConfigMap key (use letters, digits, '-', '_' and '.' (no '/', no '..'))",
