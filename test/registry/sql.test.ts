@@ -326,6 +326,11 @@ describe('statements', () => {
     expect(await ModelRouter.resolve(db, 'off', 'production')).toMatchObject({ httpStatus: 404, status: 'disabled', message: 'model \'off\' is disabled in environment \'production\'' });
     expect(await ModelRouter.resolve(db, 'nope', 'production')).toMatchObject({ httpStatus: 404, status: 'not-registered' });
     expect(await ModelRouter.resolve(db, 'sick', 'production')).toMatchObject({ httpStatus: 503, status: 'degraded', retryAfterSeconds: 30 });
+    // Registered but not verified yet (no health URL answered): pending, which a client retries (503), not 404.
+    await run(REGISTER, entry({ model_name: 'new', status: 'pending', endpoint: null, health_verified: false }));
+    expect(await ModelRouter.resolve(db, 'new', 'production')).toEqual({
+      httpStatus: 503, status: 'pending', message: 'model \'new\' is temporarily unavailable in environment \'production\' (not ready yet); retry later', retryAfterSeconds: 30,
+    });
     expect(await ModelRouter.resolve(db, HOSTILE.modelName, 'production')).toMatchObject({ httpStatus: 404 });
   });
 
