@@ -207,6 +207,13 @@ describe('props', () => {
     expect(container(rox).args[0]).toBe('/cache/models/llama');
   });
 
+  test('default alert thresholds: more than 10 waiting requests, KV cache above 95%', () => {
+    const rules = find(synth(base), 'PrometheusRule').spec.groups[0].rules;
+    const expr = (alert: string) => rules.find((r: any) => r.alert === alert).expr;
+    expect(expr('VllmRequestQueueBacklog')).toMatch(/^sum\(vllm:num_requests_waiting\{.*\}\) > 10$/);
+    expect(expr('VllmKvCacheSaturated')).toMatch(/^max\(vllm:kv_cache_usage_perc\{.*\}\) > 0\.95$/);
+  });
+
   test('/dev/shm: 2Gi with one GPU, 8Gi from two GPUs on (NCCL)', () => {
     const shm = (props: Partial<VllmModelProps>) => find(synth({ ...base, ...props }), 'Deployment').spec.template.spec.volumes.find((v: any) => v.name === 'shm');
     expect([shm({}), shm({ tensorParallelSize: 2 }), shm({ pipelineParallelSize: 2 })].map((v) => v.emptyDir)).toEqual([
