@@ -81,7 +81,8 @@ test('the registry\'s Jobs take the same settings (jobs), on every Job and the C
   new ModelRegistry(chart, 'registry', { database, healthCheck: { schedule: '*/5 * * * *' }, jobs: settings });
   const objs = Testing.synth(chart) as Manifest[];
   const pods = objs.flatMap((o) => (o.kind === 'Job' ? [o.spec.template] : o.kind === 'CronJob' ? [o.spec.jobTemplate.spec.template] : []));
-  expect(pods.length).toBeGreaterThanOrEqual(2);
+  // The migration and reconcile Jobs and the health-check CronJob.
+  expect(pods).toHaveLength(3);
   for (const pod of pods) {
     expect(pod.metadata.labels.team).toBe('ai');
     expect(pod.spec.priorityClassName).toBe('inference-critical');

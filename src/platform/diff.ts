@@ -4,7 +4,9 @@
  * difference in spec, which promotion ("same spec, different environment") must not have.
  */
 import { EnvironmentSpec } from './props';
+import { sortDeep } from '../core/order';
 import { isObject } from '../core/validate';
+import { GpuNodePoolProps } from '../vllm/gpu-node-pool';
 
 /** One difference between two environments. */
 export interface PlatformDifference {
@@ -52,7 +54,7 @@ function normaliseKeys(value: unknown, f: (s: string) => string): unknown {
 }
 
 /** Removes the fields the overrides of either side declare as allowed to differ; false drops the whole object. */
-function dropDeclared(m: any, sides: DiffSide[], models: string[], stacks: string[], statusDiffers: string[]): boolean {
+function dropDeclared(m: any, own: DiffSide, sides: DiffSide[], models: string[], stacks: string[], statusDiffers: string[]): boolean {
   const o = sides.map((s) => s.spec.overrides ?? {});
   // A model registered `ready` on one side and `disabled` on the other (disabledIn): its registration
   // differs, and so do the callers its policy admits.
@@ -86,14 +88,42 @@ function dropDeclared(m: any, sides: DiffSide[], models: string[], stacks: strin
     for (const r of m.spec.rules ?? []) delete r.host;
     for (const t of m.spec.tls ?? []) delete t.hosts;
   }
-  // Node pools are per environment.
+  // Node pools are per environment: what this side's pool put into a pod is taken out again (and only that,
+  // so a node selector, affinity or toleration added by hand still shows).
   const pod = m.spec?.template?.spec;
-  if (pod && sides.some((s) => s.spec.gpuPool !== undefined)) {
-    delete pod.nodeSelector;
-    delete pod.affinity;
-    delete pod.tolerations;
-  }
+  if (pod && own.spec.gpuPool !== undefined) dropPool(pod, own.spec.gpuPool);
   return true;
+}
+
+const canonical = (v: unknown) => JSON.stringify(sortDeep(v));
+
+/** Removes from a pod spec the placement a GpuNodePool adds (src/vllm/plan.ts `placement`). */
+function dropPool(pod: any, pool: GpuNodePoolProps): void {
+  if (isObject(pod.nodeSelector)) {
+    for (const [k, v] of Object.entries(pool.nodeSelector ?? {})) if (pod.nodeSelector[k] === v) delete pod.nodeSelector[k];
+    if (Object.keys(pod.nodeSelector).length === 0) delete pod.nodeSelector;
+  }
+  const resource = pool.gpuResource ?? 'nvidia.com/gpu';
+  // The nvidia.com/gpu toleration every GPU pod has is not the pool's; the pool's resource name and tolerations are.
+  const added = new Set([...(resource !== 'nvidia.com/gpu' ? [{ key: resource, operator: 'Exists', effect: 'NoSchedule' }] : []), ...(pool.tolerations ?? [])].map(canonical));
+  if (Array.isArray(pod.tolerations)) {
+    pod.tolerations = pod.tolerations.filter((t: unknown) => !added.has(canonical(t)));
+    if (pod.tolerations.length === 0) delete pod.tolerations;
+  }
+  const products = pool.gpuProduct !== undefined ? [pool.gpuProduct] : pool.gpuProducts ?? [];
+  const required = pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (products.length === 0 || !Array.isArray(required?.nodeSelectorTerms)) return;
+  const product = canonical({ key: 'nvidia.com/gpu.product', operator: 'In', values: products });
+  for (const term of required.nodeSelectorTerms) {
+    if (!Array.isArray(term?.matchExpressions)) continue;
+    term.matchExpressions = term.matchExpressions.filter((e: unknown) => canonical(e) !== product);
+    if (term.matchExpressions.length === 0) delete term.matchExpressions;
+  }
+  if (required.nodeSelectorTerms.every((t: unknown) => isObject(t) && Object.keys(t).length === 0)) {
+    delete pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+    if (Object.keys(pod.affinity.nodeAffinity).length === 0) delete pod.affinity.nodeAffinity;
+    if (Object.keys(pod.affinity).length === 0) delete pod.affinity;
+  }
 }
 
 type Norm = (s: string) => string;
@@ -142,7 +172,7 @@ export function diffEnvironments(a: DiffSide, b: DiffSide, models: string[], sta
         n.metadata.name = f(String(n.metadata.name));
         delete n.metadata.namespace;
       }
-      if (dropDeclared(n, [a, b], models, stacks, statusDiffers)) map.set(`${n.kind}/${n.metadata?.name}`, n);
+      if (dropDeclared(n, side, [a, b], models, stacks, statusDiffers)) map.set(`${n.kind}/${n.metadata?.name}`, n);
     }
     return map;
   };

@@ -363,6 +363,7 @@ function leaves(v: unknown, at: string[] = []): Array<[string[], string]> {
 test('property: no undeclared placeholder reaches config.yaml; Secrets reach the pod only as secretKeyRef', () => {
   let generated = 0;
   let refused = 0;
+  let secretPlaceholders = 0;
   fc.assert(fc.property(fc.array(fc.tuple(fc.nat(PLACES.length - 1), userString), { maxLength: 3 }), (injections) => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
     let objects: Manifest[];
@@ -383,6 +384,7 @@ test('property: no undeclared placeholder reaches config.yaml; Secrets reach the
       const inProviderConfig = at[0] === 'providers' && at[3] === 'config';
       for (const name of substituted(value)) {
         if (isSecretName(name)) {
+          secretPlaceholders++;
           // Only as the whole value (bare, or with an empty default), and only where the server redacts (or keeps
           // to itself: storage).
           expect([`\${env.${name}}`, `\${env.${name}:=}`]).toContain(value);
@@ -413,6 +415,8 @@ test('property: no undeclared placeholder reaches config.yaml; Secrets reach the
   // Both outcomes must be common, or the property says little.
   expect(generated).toBeGreaterThan(30);
   expect(refused).toBeGreaterThan(30);
+  // The Secret-placeholder checks above ran (the generated configs do hold Secret-backed values).
+  expect(secretPlaceholders).toBeGreaterThan(30);
 });
 
 test('the engine\'s own test for ${env. is at least as broad as the server\'s pattern', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as yaml from 'js-yaml';
 import { ConfigInput, generateConfig } from '../../src/config/generate';
@@ -31,13 +32,39 @@ function providers(doc: any, api: string): any[] {
   return doc.providers[api];
 }
 
+/**
+ * Upstream v0.7.1's distribution configs, byte for byte (data/llama-stack-0.7.1/README.md): the tests that
+ * compare generated configs with these files are only as good as the files, so the files are pinned here.
+ */
+const UPSTREAM_CONFIG_SHA256: Record<string, string> = {
+  'starter.config.yaml': '2b60084af9198b9f8c94b42c170226a6bf98d55d5035b5f2c1a6da414e456e7c',
+  'postgres-demo.config.yaml': '50d91f8129c7fef1110fce85aabc7a36f5993d6f345679ef4d0a039d2a94cbcb',
+};
+
 describe('distribution', () => {
+  test('the shipped base configs are upstream 0.7.1\'s files, unchanged', () => {
+    const shipped = fs.readdirSync('data/llama-stack-0.7.1').filter((f) => f.endsWith('.config.yaml')).sort();
+    expect(shipped).toEqual(Object.keys(UPSTREAM_CONFIG_SHA256).sort());
+    for (const f of shipped) {
+      expect([f, createHash('sha256').update(fs.readFileSync(`data/llama-stack-0.7.1/${f}`)).digest('hex')]).toEqual([f, UPSTREAM_CONFIG_SHA256[f]]);
+    }
+  });
+
   test('a named distribution uses the 0.7.1 image and its embedded config unchanged', () => {
     const { doc, image, warnings } = gen({ distribution: starter });
     expect(image).toBe('docker.io/llamastack/distribution-starter:0.7.1');
     const base = yaml.load(fs.readFileSync('data/llama-stack-0.7.1/starter.config.yaml', 'utf8')) as any;
     delete base.registered_resources.vector_dbs; // ignored by 0.7.1
     expect(doc).toEqual(base);
+    // What starter 0.7.1 is, independently of the file: its APIs and its inference providers, in order.
+    expect([doc.version, doc.distro_name, Object.keys(doc.providers).sort()]).toEqual([2, 'starter', [
+      'batches', 'datasetio', 'eval', 'file_processors', 'files', 'inference', 'responses', 'safety', 'scoring', 'tool_runtime', 'vector_io',
+    ]]);
+    expect(doc.providers.inference.map((p: any) => p.provider_id)).toEqual([
+      '${env.CEREBRAS_API_KEY:+cerebras}', '${env.OLLAMA_URL:+ollama}', '${env.VLLM_URL:+vllm}', 'fireworks', 'together', 'bedrock',
+      '${env.NVIDIA_API_KEY:+nvidia}', 'openai', 'anthropic', 'gemini', '${env.VERTEX_AI_PROJECT:+vertexai}', 'groq', 'sambanova',
+      '${env.AZURE_API_KEY:+azure}', 'sentence-transformers', 'transformers',
+    ]);
     expect(warnings).toEqual([]); // the base's empty vector_dbs is dropped without a word
   });
 

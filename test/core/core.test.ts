@@ -1,6 +1,6 @@
 import { closest, formatIssue, IssueCollector, ValidationError } from '../../src/core/errors';
 import { imageProblem, parseImage } from '../../src/core/images';
-import { llsdEnvName, toCamelCase, toSnakeCase } from '../../src/core/names';
+import { isDns1123Label, isDnsSubdomain, llsdEnvName, toCamelCase, toSnakeCase } from '../../src/core/names';
 import { classifyHost, egressRules, namespacePeer } from '../../src/core/network';
 import { checkShape, Shape } from '../../src/core/shape';
 
@@ -26,6 +26,13 @@ describe('names', () => {
     expect(llsdEnvName('a.b', 'x')).toBe('LLSD_A_B_X');
     expect(toSnakeCase('vectorIo')).toBe('vector_io');
     expect(toCamelCase('file_processors')).toBe('fileProcessors');
+  });
+
+  test('DNS-1123 labels are at most 63 characters, subdomains at most 253 (Kubernetes\' limits)', () => {
+    expect([isDns1123Label('a'.repeat(63)), isDns1123Label('a'.repeat(64))]).toEqual([true, false]);
+    const subdomain = (n: number) => Array.from({ length: Math.ceil(n / 2) }, () => 'a').join('.').slice(0, n);
+    expect([subdomain(253).length, isDnsSubdomain(subdomain(253)), isDnsSubdomain(`${subdomain(253)}a`)]).toEqual([253, true, false]);
+    expect([isDns1123Label('a-b'), isDns1123Label('-a'), isDns1123Label('a.b'), isDns1123Label('A')]).toEqual([true, false, false, false]);
   });
 });
 

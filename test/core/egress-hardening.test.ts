@@ -102,3 +102,22 @@ test('an Ingress without TLS is warned about (printed at synth); with a TLS Secr
   });
   expect(tls.warnings).toEqual([]);
 });
+
+test('the internet egress rule leaves out every private, shared, loopback and link-local range (instance metadata included)', () => {
+  const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  new LlamaStack(chart, 'stack', {
+    distribution: { name: 'starter' },
+    providers: { inference: { provider: 'openai', apiKey: { name: 'o', key: 'k' } } },
+    networking: { allowInternetEgress: true },
+  });
+  const np = (Testing.synth(chart) as any[]).find((o) => o.kind === 'NetworkPolicy');
+  const internet = np.spec.egress.filter((r: any) => r.to.some((t: any) => t.ipBlock?.cidr === '0.0.0.0/0'));
+  // RFC 1918, RFC 6598 (shared/CGNAT: Alibaba's metadata at 100.100.100.200), loopback, link-local; IPv6 loopback, ULA, link-local.
+  expect(internet).toEqual([{
+    to: [
+      { ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'] } },
+      { ipBlock: { cidr: '::/0', except: ['::1/128', 'fc00::/7', 'fe80::/10'] } },
+    ],
+    ports: [{ protocol: 'TCP', port: 443 }],
+  }]);
+});

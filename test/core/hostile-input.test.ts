@@ -253,6 +253,15 @@ describe('sizes: an object over 1 MiB fails at synth, naming the construct and t
     });
     expect(result).toEqual([expect.stringMatching(/^c\/mine : ConfigMap .* largest field is data\['a\.txt'\] .*\(move the data out/)]);
   });
+
+  test('exactly 1 MiB of data (key and value bytes) is accepted; one byte more is not', () => {
+    const withData = (bytes: number) => attempt((chart) => {
+      new LlamaStack(chart, 'stack', { distribution: starter });
+      new k8s.KubeConfigMap(chart, 'mine', { data: { 'a.txt': 'x'.repeat(bytes - 'a.txt'.length) } });
+    });
+    expect(withData(MAX_OBJECT_BYTES)).toBe('ok');
+    expect(withData(MAX_OBJECT_BYTES + 1)).toEqual([expect.stringMatching(/^c\/mine : ConfigMap .* is too big for Kubernetes/)]);
+  });
 });
 
 describe('LlamaStack.fromDistributionManifest: YAML gives prototype keys, timestamps, NaN and cycles', () => {

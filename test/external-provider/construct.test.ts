@@ -80,6 +80,24 @@ describe('the issue example: a discovered inference provider and a declared safe
     }
   });
 
+  test('every init container reports through /dev/termination-log, the one file Kubernetes reads (CA bundle included)', () => {
+    const withCa = pod(synth({ ...base, externalProviders: { inference: [llm], safety: [guard] }, networking: { tls: { caBundle: { configMapName: 'corp-ca' } } } }));
+    const inits = withCa.initContainers as any[];
+    expect(inits.map((c) => c.name)).toEqual(['ca-bundle', 'provider-my-llm', 'provider-guard', 'install-providers']);
+    for (const c of inits) {
+      // terminationMessagePath left out is /dev/termination-log; the script's TERMINATION_LOG must be the same file.
+      expect([c.name, c.terminationMessagePath ?? '/dev/termination-log']).toEqual([c.name, '/dev/termination-log']);
+      const logVars = (c.env ?? []).filter((e: any) => e.name === 'TERMINATION_LOG');
+      if (c.name === 'ca-bundle') {
+        // The CA-bundle script writes no termination log of its own (its errors go to stderr).
+        expect(logVars).toEqual([]);
+        expect(JSON.stringify(c.command)).not.toMatch(/termination/i);
+      } else {
+        expect([c.name, logVars]).toEqual([c.name, [{ name: 'TERMINATION_LOG', value: '/dev/termination-log' }]]);
+      }
+    }
+  });
+
   test('the copy containers run the shipped sh script; every value reaches it as an env var', () => {
     const c = spec.initContainers[0];
     expect(c.command).toEqual(['/bin/sh', '/opt/llama-stack/external-provider-scripts/copy-provider.sh']);
@@ -128,6 +146,9 @@ describe('the issue example: a discovered inference provider and a declared safe
     expect(cm.immutable).toBe(true);
     expect(cm.data[COPY_SCRIPT]).toBe(fs.readFileSync(path.join(SCRIPTS_DIR, COPY_SCRIPT), 'utf8'));
     expect(cm.data[INSTALL_SCRIPT]).toBe(fs.readFileSync(path.join(SCRIPTS_DIR, INSTALL_SCRIPT), 'utf8'));
+    // Independently of the files: what the containers run them with, and the offline install.
+    expect(cm.data[COPY_SCRIPT]).toMatch(/^# Runs in the provider image as the init container provider-<id> \(POSIX sh/);
+    expect(cm.data[INSTALL_SCRIPT]).toMatch(/\[python, "-m", "pip", "install", "--no-index", /);
     const plan = JSON.parse(cm.data['providers.json']);
     expect(plan.mergeConfig).toBe(true);
     expect(plan.providers).toEqual([

@@ -3,19 +3,29 @@
  * and plan are the exact bytes of the synthesized ConfigMap, sh/python3/pip are the local ones, and every
  * path is relocated through the containers' environment variables.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import {
-  depWheel, FakeProvider, fakeProviderImage, installedDist, Obj, providerPyOf, runPod, serverPython, specYamlOf, wheelFile,
+  depWheel, FakeProvider, fakeProviderImage, indexTrap, installedDist, Obj, PodOptions, PodRun, providerPyOf, runPod as runPodOnce,
+  serverPython, specYamlOf, wheelFile,
 } from './support';
 import { ExternalProvider, LlamaStack, LlamaStackProps } from '../../src';
 
 jest.setTimeout(240_000);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ext-images-'));
+
+/** Every pod run of this file, for the network check at the end. */
+const podRuns: PodRun[] = [];
+function runPod(objs: Obj[], options: PodOptions): PodRun {
+  const run = runPodOnce(objs, options);
+  podRuns.push(run);
+  return run;
+}
 let counter = 0;
 
 /** A fake image directory for `p`, and its image reference. */
@@ -83,6 +93,11 @@ describe('a discovered provider (fromImage with id, image and config)', () => {
     expect(fs.existsSync(run.local('/opt/llama-stack/external-providers/provider-my-llm/packages'))).toBe(false);
     expect(fs.existsSync(run.local('/opt/llama-stack/external-providers/provider-my-llm/lls-provider-spec.yaml'))).toBe(true);
     expect(fs.existsSync(run.local('/opt/llama-stack/external-providers/.work'))).toBe(false);
+  });
+
+  test('pip contacts no package index: the install container, whose HTTP(S)_PROXY records every request, sent none', () => {
+    expect(run.run('install-providers').status).toBe(0);
+    expect(run.runs.flatMap((r) => r.proxyRequests)).toEqual([]);
   });
 
   test('success is summarised in the termination log', () => {
@@ -417,5 +432,26 @@ describe('the copy script is plain POSIX sh and keeps values as data', () => {
     expect(run.run('provider-x').terminationLog).toContain(`in image ${evil}`);
     expect(fs.existsSync(path.join(run.root, 'pwned'))).toBe(false);
     expect(fs.existsSync(path.join(run.root, 'pwned2'))).toBe(false);
+  });
+});
+
+describe('no package index is ever contacted (pip --no-index on the wheels of the images only)', () => {
+  test('the recording proxy sees pip when pip does use an index (the check below can fail)', () => {
+    const trap = indexTrap();
+    const before = trap.requests().length;
+    const home = fs.mkdtempSync(path.join(tmp, 'pip-home-'));
+    const r = spawnSync('python3', ['-m', 'pip', 'download', '--no-deps', '--retries', '0', '--timeout', '20', '--no-cache-dir',
+      '--disable-pip-version-check', '-d', home, 'acme-not-a-real-project'],
+    { env: { PATH: process.env.PATH!, HOME: home, PIP_CONFIG_FILE: os.devNull, ...trap.env }, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status).not.toBe(0);
+    expect(trap.requests().slice(before)).toEqual(expect.arrayContaining([expect.stringMatching(/^CONNECT pypi\.org:443 /)]));
+  });
+
+  test('no init container of any pod run in this file sent a request through its proxy', () => {
+    const installs = podRuns.flatMap((p) => p.runs).filter((r) => r.name === 'install-providers');
+    // The runs above include successful installs with dependencies and pip failures (conflicts, a missing dependency).
+    expect(installs.filter((r) => r.status === 0).length).toBeGreaterThanOrEqual(5);
+    expect(installs.filter((r) => r.status !== 0 && /pip output:/.test(r.terminationLog)).length).toBeGreaterThanOrEqual(2);
+    expect(podRuns.flatMap((p) => p.runs.flatMap((r) => r.proxyRequests.map((line) => `${r.name}: ${line}`)))).toEqual([]);
   });
 });

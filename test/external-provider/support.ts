@@ -138,6 +138,8 @@ export interface ContainerRun {
   readonly terminationLog: string;
   /** Wall-clock run time. */
   readonly seconds: number;
+  /** Request lines the container sent to the recording proxy of its HTTP(S)_PROXY (see indexTrap). */
+  readonly proxyRequests: string[];
 }
 
 export interface PodRun {
@@ -163,6 +165,45 @@ export interface PodOptions {
   readonly plan?: string;
   /** Run again in the directory of an earlier run (a pod whose init containers re-run on the same emptyDir). */
   readonly rerunIn?: string;
+}
+
+/** Where Kubernetes reads a container's termination message: the default, which every init container keeps. */
+export const TERMINATION_LOG_PATH = '/dev/termination-log';
+
+export interface IndexTrap {
+  /** http://127.0.0.1:<port> of a proxy that answers every request with 403 and records it. */
+  readonly url: string;
+  /** The env that sends HTTP and HTTPS traffic of pip (requests) and most other clients through it. */
+  readonly env: Record<string, string>;
+  /** Every request line recorded so far, in order. */
+  requests(): string[];
+}
+
+let trap: IndexTrap | undefined;
+
+/**
+ * The recording proxy (record_proxy.py) of this jest worker, started on first use: it is listening when
+ * this returns and stops when the worker exits. The install container runs with it as its proxy, so a pip
+ * that contacts any package index (instead of `--no-index` on the image's wheels) is recorded.
+ */
+export function indexTrap(): IndexTrap {
+  if (trap) return trap;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'index-trap-'));
+  const log = path.join(dir, 'requests.log');
+  fs.writeFileSync(log, '');
+  const r = spawnSync('python3', [path.join(__dirname, 'record_proxy.py'), log, String(process.pid)], { encoding: 'utf8', timeout: 30_000 });
+  const [port, pid] = (r.stdout ?? '').trim().split(' ').map(Number);
+  if (r.status !== 0 || !(port > 0) || !(pid > 0)) throw new Error(`record_proxy.py did not start: ${r.status} ${r.stdout} ${r.stderr}`);
+  process.on('exit', () => {
+    try { process.kill(pid); } catch { /* already gone */ }
+  });
+  const url = `http://127.0.0.1:${port}`;
+  trap = {
+    url,
+    env: { HTTP_PROXY: url, HTTPS_PROXY: url, ALL_PROXY: url, http_proxy: url, https_proxy: url, all_proxy: url },
+    requests: () => fs.readFileSync(log, 'utf8').split('\n').filter((l) => l !== ''),
+  };
+  return trap;
 }
 
 const POD_ROOTS: Array<[string, string]> = [
@@ -200,12 +241,21 @@ export function runPod(objs: Obj[], options: PodOptions): PodRun {
     return value;
   };
   const runs: ContainerRun[] = [];
+  const proxy = indexTrap();
   for (const c of pod.initContainers.filter((x: any) => x.name.startsWith('provider-') || x.name === 'install-providers')) {
+    // Kubernetes reads the message from terminationMessagePath only: a script writing anywhere else is not
+    // heard, so the manifest must say /dev/termination-log in both places (only that path is mapped here).
+    const logVars = c.env.filter((e: any) => e.name === 'TERMINATION_LOG');
+    const messagePath = c.terminationMessagePath ?? TERMINATION_LOG_PATH;
+    if (messagePath !== TERMINATION_LOG_PATH || logVars.length !== 1 || logVars[0].value !== TERMINATION_LOG_PATH) {
+      throw new Error(`init container ${c.name}: terminationMessagePath ${c.terminationMessagePath} and TERMINATION_LOG ${JSON.stringify(logVars)} must both be ${TERMINATION_LOG_PATH}`);
+    }
     const log = path.join(root, `termination-log-${c.name}`);
     fs.rmSync(log, { force: true }); // each container start gets a fresh termination log
-    const env: Record<string, string> = { PATH: process.env.PATH!, LANG: 'C.UTF-8' };
-    for (const e of c.env) env[e.name] = e.name === 'TERMINATION_LOG' ? log : relocate(e.value, c.image);
+    const env: Record<string, string> = { PATH: process.env.PATH!, LANG: 'C.UTF-8', ...proxy.env };
+    for (const e of c.env) env[e.name] = e.value === TERMINATION_LOG_PATH ? log : relocate(e.value, c.image);
     if (c.name === 'install-providers') Object.assign(env, options.installEnv ?? {});
+    const recorded = proxy.requests().length;
     const [cmd, ...args] = c.command.map((a: string) => relocate(a, c.image));
     const start = process.hrtime.bigint();
     const r = spawnSync(cmd === '/bin/sh' ? 'sh' : cmd, args, { env, encoding: 'utf8', cwd: root, timeout: 240_000 });
@@ -217,6 +267,7 @@ export function runPod(objs: Obj[], options: PodOptions): PodRun {
       stdout: r.stdout,
       stderr: r.stderr,
       terminationLog: fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '',
+      proxyRequests: proxy.requests().slice(recorded),
     });
     if (r.status !== 0) break;
   }

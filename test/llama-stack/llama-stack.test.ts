@@ -129,7 +129,10 @@ describe('defaults and options', () => {
     const { stack } = chartWith({ distribution: { name: 'starter' } });
     const base = yaml.load(fs.readFileSync('data/llama-stack-0.7.1/starter.config.yaml', 'utf8')) as any;
     delete base.registered_resources.vector_dbs;
-    expect(yaml.load(stack.configYaml!)).toEqual(base);
+    const config = yaml.load(stack.configYaml!) as any;
+    expect(config).toEqual(base);
+    // Independently of the file (pinned in test/config/generate.test.ts): starter's shape as 0.7.1 ships it.
+    expect([config.version, config.distro_name, config.providers.inference.length, config.server?.port]).toEqual([2, 'starter', 16, 8321]);
   });
 
   test('port flows to container, Service, probes, config and LLAMA_STACK_PORT', () => {
@@ -312,22 +315,35 @@ describe('secrets', () => {
     const catalog = JSON.parse(fs.readFileSync('data/llama-stack-0.7.1/providers.json', 'utf8'));
     const secretFields = new Set<string>(catalog.providers.flatMap((p: any) => p.fields.filter((f: any) => f.secret).map((f: any) => f.name)));
     secretFields.add('password');
-    for (const cm of byKind(objs, 'ConfigMap')) {
-      const walk = (v: any, key?: string): void => {
+    const configMaps = byKind(objs, 'ConfigMap');
+    expect(configMaps).toHaveLength(1);
+    const checked: string[] = [];
+    for (const cm of configMaps) {
+      const walk = (v: any, at: string, key?: string): void => {
         if (v && typeof v === 'object') {
-          for (const [k, x] of Object.entries(v)) walk(x, k);
+          for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`, k);
         } else if (key && secretFields.has(key) && typeof v === 'string' && v !== '') {
           expect(v).toMatch(/^\$\{env\.[A-Z0-9_]+(:=[^}]*)?\}$/);
+          checked.push(at);
         }
       };
-      walk(yaml.load(cm.data['config.yaml']));
+      walk(yaml.load(cm.data['config.yaml']), '');
       expect(cm.data['config.yaml']).not.toMatch(/sk-|hunter2|BEGIN .*PRIVATE KEY/);
     }
+    // The three Secret-backed values of the props were among the fields checked (independent of the catalog).
+    const config = yaml.load(configMaps[0].data['config.yaml']) as any;
+    const entry = (api: string, id: string) => config.providers[api].find((x: any) => x.provider_id === id).config;
+    expect([entry('inference', 'v').api_token, entry('inference', 'o').api_key, entry('vector_io', 'pgvector').password])
+      .toEqual([expect.stringMatching(/^\$\{env\.LLSD_[A-Z0-9_]+\}$/), expect.stringMatching(/^\$\{env\.LLSD_[A-Z0-9_]+\}$/), expect.stringMatching(/^\$\{env\.LLSD_[A-Z0-9_]+\}$/)]);
+    const at = (api: string, id: string, field: string) => `.providers.${api}.${config.providers[api].findIndex((x: any) => x.provider_id === id)}.config.${field}`;
+    expect(checked).toEqual(expect.arrayContaining([at('inference', 'v', 'api_token'), at('inference', 'o', 'api_key'), at('vector_io', 'pgvector', 'password')]));
     // Every secret reaches the pod only as a secretKeyRef.
     const env = one(objs, 'Deployment').spec.template.spec.containers[0].env;
-    for (const e of env.filter((x: any) => x.name.startsWith('LLSD_'))) {
-      expect(e.value).toBeUndefined();
-      expect(e.valueFrom.secretKeyRef).toBeDefined();
-    }
+    const secretVars = env.filter((x: any) => x.name.startsWith('LLSD_'));
+    // One per Secret reference of the props: the two API keys, pgvector's password and the storage password.
+    expect(secretVars.map((e: any) => JSON.stringify(e.valueFrom?.secretKeyRef)).sort()).toEqual([
+      '{"key":"key","name":"oai"}', '{"key":"password","name":"pg"}', '{"key":"pw","name":"pg"}', '{"key":"token","name":"vllm-creds"}',
+    ]);
+    for (const e of secretVars) expect(e.value).toBeUndefined();
   });
 });

@@ -73,6 +73,12 @@ describe('CA bundle', () => {
     expect(config(objs).server.tls_cafile).toBeUndefined();
   });
 
+  test('without keys, the ConfigMap\'s ca-bundle.crt is the one key read (the operator\'s default)', () => {
+    const p = pod(synth({ ...base, networking: { tls: { caBundle: { configMapName: 'corp-ca' } } } }));
+    expect(p.volumes).toContainEqual({ name: 'ca-custom', configMap: { name: 'corp-ca', items: [{ key: 'ca-bundle.crt', path: 'ca-bundle.crt' }] } });
+    expect(p.initContainers[0].command.slice(3)).toEqual(['ca-bundle', '/etc/llama-stack-ca/custom/ca-bundle.crt']);
+  });
+
   test('key names are validated', () => {
     expect(errors({ ...base, networking: { tls: { caBundle: { configMapName: 'c', keys: ['../etc/passwd', 'a/b', '', 'ok.crt'] } } } })).toEqual([
       "networking.tls.caBundle.keys[0]: '../etc/passwd' is not a valid ConfigMap key (use letters, digits, '-', '_' and '.' (no '/', no '..'))",
@@ -195,7 +201,11 @@ describe('workload', () => {
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
     });
     expect(find(objs, 'PodDisruptionBudget')!.spec.maxUnavailable).toBe(1);
-    expect(pod(objs).topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    // Best effort (ScheduleAnyway): a spread the cluster cannot satisfy must not leave replicas Pending.
+    const selector = find(objs, 'Deployment')!.spec.selector.matchLabels;
+    expect(pod(objs).topologySpreadConstraints).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname'].map((topologyKey) => ({
+      maxSkew: 1, topologyKey, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector },
+    })));
   });
 
   test('memory and CPU targets', () => {

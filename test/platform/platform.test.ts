@@ -6,6 +6,7 @@ import * as yaml from 'js-yaml';
 import { platform } from '../../examples/platform/app';
 import { ModelPlatform, ModelPlatformProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
+import { k8s } from '../../src/core/k8s';
 import { quotaProblems } from '../../src/platform/environment';
 import { conformanceProblems, Manifest } from '../support/manifests';
 
@@ -167,6 +168,70 @@ describe('diff', () => {
     expect(make(true).diff('staging', 'production')).toEqual([]);
     expect(make(false).diff('staging', 'production')).toEqual([{ object: 'Deployment/m-<environment>', path: 'spec.replicas', from: '1', to: '2' }]);
   });
+
+  describe('undeclared changes to a model\'s pod show in the diff, whichever environment has them', () => {
+    const CONTAINER = '/spec/template/spec/containers/0';
+    const patches: Array<[string, JsonPatch, string]> = [
+      ['a resources patch', JsonPatch.replace(`${CONTAINER}/resources/limits/memory`, k8s.Quantity.fromString('99Gi')), 'spec.template.spec.containers[0].resources.limits.memory'],
+      ['an extra arg', JsonPatch.add(`${CONTAINER}/args/-`, '--enforce-eager'), 'spec.template.spec.containers[0].args'],
+      ['an extra env var', JsonPatch.add(`${CONTAINER}/env/-`, { name: 'VLLM_EXTRA', value: '1' }), 'spec.template.spec.containers[0].env'],
+      ['an extra toleration', JsonPatch.add('/spec/template/spec/tolerations/-', { key: 'spot', operator: 'Exists', effect: 'NoSchedule' }), 'spec.template.spec.tolerations'],
+    ];
+    const make = (env: 'staging' | 'production', patch: JsonPatch) => {
+      const p = new ModelPlatform(Testing.app(), 'llm', { environments: { staging: { namespace: 'llm-staging' }, production: { namespace: 'llm-prod' } } });
+      const m = p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
+      m[env].deployment.addJsonPatch(patch);
+      return p;
+    };
+    test('a GPU pool in one environment: its own placement is allowed, a toleration or node label added by hand is not', () => {
+      const withPool = (env?: 'staging' | 'production', patch?: JsonPatch) => {
+        const p = new ModelPlatform(Testing.app(), 'llm', {
+          environments: {
+            staging: { namespace: 'llm-staging' },
+            production: {
+              namespace: 'llm-prod',
+              gpuPool: {
+                gpuProduct: 'NVIDIA-H100-80GB-HBM3',
+                gpusPerNode: 8,
+                nodes: 2,
+                nodeSelector: { pool: 'h100' },
+                tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'llm', effect: 'NoSchedule' }],
+              },
+            },
+          },
+        });
+        const m = p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
+        if (env && patch) m[env].deployment.addJsonPatch(patch);
+        return p;
+      };
+      const prod = (Testing.synth(withPool().charts.production) as Manifest[]).find((o) => o.kind === 'Deployment')!.spec.template.spec;
+      const terms = prod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+      expect([prod.nodeSelector, prod.tolerations.length, terms]).toEqual([
+        { pool: 'h100' }, 2, [{ matchExpressions: [{ key: 'nvidia.com/gpu.product', operator: 'In', values: ['NVIDIA-H100-80GB-HBM3'] }] }],
+      ]);
+      expect(withPool().diff('staging', 'production')).toEqual([]);
+      const spot = JsonPatch.add('/spec/template/spec/tolerations/-', { key: 'spot', operator: 'Exists', effect: 'NoSchedule' });
+      const zone = JsonPatch.add('/spec/template/spec/nodeSelector', { 'topology.kubernetes.io/zone': 'a' });
+      const paths = (p: ModelPlatform) => p.diff('staging', 'production').map((d) => `${d.path}: ${d.from} -> ${d.to}`);
+      const gpu = '{"effect":"NoSchedule","key":"nvidia.com/gpu","operator":"Exists"}';
+      const spotted = `[${gpu},{"effect":"NoSchedule","key":"spot","operator":"Exists"}]`;
+      expect(paths(withPool('production', spot))).toEqual([`spec.template.spec.tolerations: [${gpu}] -> ${spotted}`]);
+      expect(paths(withPool('staging', spot))).toEqual([`spec.template.spec.tolerations: ${spotted} -> [${gpu}]`]);
+      expect(paths(withPool('staging', zone))).toEqual(['spec.template.spec.nodeSelector: {"topology.kubernetes.io/zone":"a"} -> undefined']);
+    });
+
+    test.each(patches)('%s, in the second environment or in the first', (_what, patch, at) => {
+      for (const env of ['production', 'staging'] as const) {
+        const found = make(env, patch).diff('staging', 'production');
+        expect([env, found.map((d) => [d.object, d.path])]).toEqual([env, [['Deployment/m-<environment>', at]]]);
+        // The side without the change has the original value (or the shorter list), the other the changed one.
+        const [with_, without] = env === 'production' ? [found[0].to, found[0].from] : [found[0].from, found[0].to];
+        expect(with_).not.toEqual(without);
+        expect(with_).toMatch(/99Gi|--enforce-eager|VLLM_EXTRA|spot/);
+        expect(without).not.toMatch(/99Gi|--enforce-eager|VLLM_EXTRA|spot/);
+      }
+    });
+  });
 });
 
 describe('validation', () => {
@@ -197,6 +262,13 @@ describe('validation', () => {
     const p = new ModelPlatform(app, 'llm', { environments: { production: { namespace: 'llm-prod', quota: { gpus: 3, cpu: '100' } } } });
     p.addModel('big', { model: 'meta-llama/Llama-3.3-70B-Instruct', tensorParallelSize: 4 });
     expect(() => app.synth()).toThrow(/the workloads may request 4 nvidia.com\/gpu at once \(replicas, autoscaling maxima and surge pods\), above the quota of 3/);
+  });
+
+  test('a quota the workloads reach exactly is enough', () => {
+    const app = Testing.app();
+    const p = new ModelPlatform(app, 'llm', { environments: { production: { namespace: 'llm-prod', quota: { gpus: 4 } } } });
+    p.addModel('big', { model: 'meta-llama/Llama-3.3-70B-Instruct', tensorParallelSize: 4 });
+    expect(() => app.synth()).not.toThrow();
   });
 
   test('a hostname override needs a stack that exposes an Ingress', () => {

@@ -97,6 +97,75 @@ describe('rollback.sql', () => {
   });
 });
 
+/** A psql variable reference (`:name`, `:'name'`, `:"name"`, `:{?name}`) where psql interpolates it. */
+interface VariableUse {
+  readonly line: number;
+  /** The whole line it is on. */
+  readonly text: string;
+  readonly ref: string;
+  readonly name: string;
+}
+
+/**
+ * Where psql would interpolate variables in `text`: outside comments, quoted literals, quoted identifiers and
+ * dollar-quoted bodies (psql substitutes nowhere else), `::` casts excluded. Independent of the scripts' builder.
+ */
+function variableUses(text: string): VariableUse[] {
+  const lines = text.split('\n');
+  const uses: VariableUse[] = [];
+  let i = 0;
+  let line = 1;
+  const advance = (to: number) => {
+    for (; i < to && i < text.length; i++) if (text[i] === '\n') line++;
+  };
+  while (i < text.length) {
+    const rest = text.slice(i);
+    if (rest.startsWith('--')) {
+      advance(i + (rest.indexOf('\n') < 0 ? rest.length : rest.indexOf('\n')));
+    } else if (rest[0] === "'" || rest[0] === '"') {
+      const q = rest[0];
+      let j = 1;
+      for (; j < rest.length; j++) {
+        if (rest[j] === q && rest[j + 1] === q) j++;
+        else if (rest[j] === q) break;
+      }
+      advance(i + j + 1);
+    } else if (/^\$[A-Za-z_]*\$/.test(rest)) {
+      const tag = /^\$[A-Za-z_]*\$/.exec(rest)![0];
+      const end = rest.indexOf(tag, tag.length);
+      advance(i + (end < 0 ? rest.length : end + tag.length));
+    } else if (rest.startsWith('::')) {
+      advance(i + 2);
+    } else if (rest[0] === ':') {
+      const m = /^:(?:'([A-Za-z_][A-Za-z0-9_]*)'|"([A-Za-z_][A-Za-z0-9_]*)"|\{\?([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(rest);
+      if (m) uses.push({ line, text: lines[line - 1], ref: m[0], name: m[1] ?? m[2] ?? m[3] ?? m[4] });
+      advance(i + (m ? m[0].length : 1));
+    } else {
+      advance(i + 1);
+    }
+  }
+  return uses;
+}
+
+/**
+ * Every interpolation psql does in `file` that is not one of: `\if :{?name}` (is it set), `\if :name` on a
+ * flag the script itself set (`\set`, or a column of a `\gset` row), or `:'name'` in the argument list of
+ * `EXECUTE <statement>(...)` of a statement the file PREPAREs with as many parameters (a bound parameter).
+ */
+function unboundUses(file: string, text: string): string[] {
+  const flags = new Set([...text.matchAll(/^\\set ([A-Za-z_]+) /gm), ...text.matchAll(/ AS ([a-z_]+) \\gset$/gm)].map((m) => m[1]));
+  const prepared = new Map([...text.matchAll(/^PREPARE ([a-z_]+)\(([^)]*)\) AS$/gm)].map((m) => [m[1], m[2].split(', ').length]));
+  const bad: string[] = [];
+  for (const u of variableUses(text)) {
+    if (u.ref === `:{?${u.name}}` && u.text === `\\if ${u.ref}`) continue;
+    if (u.ref === `:${u.name}` && u.text === `\\if ${u.ref}` && flags.has(u.name)) continue;
+    const exec = /^EXECUTE ([a-z_]+)\((:'[a-z_]+'(?:, :'[a-z_]+')*)\);$/.exec(u.text);
+    if (exec && u.ref === `:'${u.name}'` && prepared.get(exec[1]) === exec[2].split(', ').length) continue;
+    bad.push(`${file}:${u.line}: ${u.ref} in ${u.text.trim()}`);
+  }
+  return bad;
+}
+
 describe('statements in psql scripts', () => {
   test('every value is a psql variable quoted by psql (:\'name\'), bound as a parameter of a prepared statement', () => {
     for (const s of STATEMENTS) {
@@ -108,6 +177,42 @@ describe('statements in psql scripts', () => {
       expect([...used].sort((a, b) => a - b)).toEqual(s.params.map((_, i) => i + 1));
       expect(s.sql).not.toMatch(/:['"]?[a-z_]+/);
     }
+  });
+
+  test('every generated .sql file: values reach SQL only as bound parameters (EXECUTE arguments), never spliced into its text', () => {
+    const files = registryFiles();
+    const sql = Object.keys(files).filter((f) => f.endsWith('.sql'));
+    expect(sql.length).toBe(migrations().length * 2 + 9);
+    const bad = sql.flatMap((f) => unboundUses(f, files[f]));
+    // The one exception: rollback.sql compares the operator's own -v target (a literal psql quotes, checked to
+    // be four digits before any other use) with the versions; no Job runs it.
+    expect(bad.filter((b) => !/^rollback\.sql:\d+: :'target' in /.test(b))).toEqual([]);
+    expect(bad.length).toBe(1 + migrations().length);
+    // Each operator and Job script binds every parameter of its statement, in order.
+    const executes = sql.flatMap((f) => [...files[f].matchAll(/^EXECUTE ([a-z_]+)\((.*)\);$/gm)].map((m) => `${f}: ${m[1]}(${m[2]})`));
+    expect(executes).toEqual([
+      "disable.sql: registry_disable(:'model_name', :'environment')",
+      "enable.sql: registry_enable(:'model_name', :'environment')",
+      "health-check.sql: registry_health(:'model_name', :'environment', :'healthy')",
+      "lookup.sql: registry_route(:'model_name', :'environment')",
+      "reconcile-delete.sql: registry_reconcile_delete(:'registry', :'environments', :'declared')",
+      "reconcile-disable.sql: registry_reconcile_disable(:'registry', :'environments', :'declared')",
+      "register.sql: registry_register(:'model_name', :'environment', :'backend', :'model_id', :'endpoint', :'namespace', :'status', :'metadata', :'health_verified')",
+    ]);
+  });
+
+  test('the interpolation finder sees every form psql substitutes, and nothing in literals, comments, casts or bodies', () => {
+    const text = [
+      "SELECT :'a', :\"b\", :c, x::jsonb, '[[:space:]]', ':d', $q$ :e $q$ -- :f",
+      '\\if :{?g}',
+      "EXECUTE s(:'h');",
+    ].join('\n');
+    expect(variableUses(text).map((u) => `${u.line} ${u.ref}`)).toEqual(["1 :'a'", '1 :"b"', '1 :c', '2 :{?g}', "3 :'h'"]);
+    // An EXECUTE of a statement the file does not prepare, or with another parameter count, is not a binding.
+    expect(unboundUses('x.sql', "PREPARE s(text) AS\nSELECT $1;\nEXECUTE s(:'a');")).toEqual([]);
+    expect(unboundUses('x.sql', "PREPARE s(text) AS\nSELECT $1;\nEXECUTE s(:'a', :'b');")).toEqual(["x.sql:3: :'a' in EXECUTE s(:'a', :'b');", "x.sql:3: :'b' in EXECUTE s(:'a', :'b');"]);
+    expect(unboundUses('x.sql', "PREPARE s(text) AS\nSELECT $1 || :'b';\nEXECUTE s(:'a');")).toEqual(["x.sql:2: :'b' in SELECT $1 || :'b';"]);
+    expect(unboundUses('x.sql', '\\if :unset_flag\n\\endif')).toEqual(['x.sql:1: :unset_flag in \\if :unset_flag']);
   });
 
   test('register.sql reads every parameter from the environment and checks the schema first', () => {

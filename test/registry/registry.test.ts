@@ -90,7 +90,9 @@ describe('objects', () => {
   });
 
   test('Jobs get the connection string only from the Secret, and run the scripts as non-root with a read-only root', () => {
-    for (const w of [...of(objs, 'Job'), ...of(objs, 'CronJob')]) {
+    const workloads = [...of(objs, 'Job'), ...of(objs, 'CronJob')];
+    expect(workloads).toHaveLength(5); // migration, reconcile and two registration Jobs; the health-check CronJob
+    for (const w of workloads) {
       const pod = podSpecOf(w);
       const c = pod.containers[0];
       expect(envOf(w).REGISTRY_DATABASE_URL).toEqual({ secretKeyRef: { name: 'registry-db', key: 'url' } });
@@ -110,6 +112,7 @@ describe('objects', () => {
   });
 
   test('Jobs have a backoff limit, a deadline and a TTL', () => {
+    expect(of(objs, 'Job')).toHaveLength(4);
     for (const j of of(objs, 'Job')) {
       expect(j.spec.backoffLimit).toBe(6);
       expect(j.spec.ttlSecondsAfterFinished).toBe(86400);
@@ -125,7 +128,9 @@ describe('objects', () => {
     expect(wave(named(objs, 'ConfigMap', 'registry-sql'))).toBe(-10);
     expect(wave(named(objs, 'NetworkPolicy', 'registry-migrate'))).toBe(-10);
     expect(wave(named(objs, 'ServiceAccount', 'registry-jobs'))).toBe(-10);
-    for (const j of of(objs, 'Job').filter((o) => o.metadata.name.includes('-register-'))) {
+    const registrations = of(objs, 'Job').filter((o) => o.metadata.name.includes('-register-'));
+    expect(registrations).toHaveLength(2);
+    for (const j of registrations) {
       expect(wave(j)).toBe(ModelRegistry.REGISTRATION_SYNC_WAVE);
       expect(j.metadata.annotations['argocd.argoproj.io/hook']).toBe('Sync');
       expect(j.metadata.annotations['argocd.argoproj.io/hook-delete-policy']).toBe('BeforeHookCreation');
@@ -173,6 +178,7 @@ describe('objects', () => {
       }],
       ports: [{ protocol: 'TCP', port: 8000 }],
     };
+    expect(of(objs, 'NetworkPolicy')).toHaveLength(5);
     for (const p of of(objs, 'NetworkPolicy')) {
       expect(p.spec.policyTypes).toEqual(['Ingress', 'Egress']);
       expect(p.spec.ingress).toBeUndefined();

@@ -2,9 +2,10 @@
  * The registry's SQL on a real PostgreSQL engine (PGlite, in-process): migrations up, down and up again,
  * and exactly the statements the Jobs and routers run, bound with hostile values.
  */
+import { runPsqlScript } from './psql';
 import { HOSTILE, migrateDown, migrateUp, RECONCILE_SCENARIO, registryApp } from './support';
 import { ModelRouter } from '../../src';
-import { LEDGER_TABLE, migrations, schemaCheckSql } from '../../src/registry/migrations';
+import { LEDGER_TABLE, MIGRATION_LOCK_KEY, migrations, schemaCheckSql } from '../../src/registry/migrations';
 import { registryFiles, REGISTER_SQL } from '../../src/registry/scripts';
 import {
   DISABLE, ENABLE, HEALTH_UPDATE, RECONCILE_DELETE, RECONCILE_DISABLE, REGISTER, ROUTE_LOOKUP, ROUTE_STATUS, Statement,
@@ -115,6 +116,55 @@ describe('migrations', () => {
     await migrateUp(db);
     const changed = migrations().map((m) => (m.version === '0002' ? { ...m, checksum: 'f'.repeat(64) } : m));
     await expect(migrateUp(db, changed)).rejects.toThrow(/0002_add_deployment_metadata.up.sql was changed after it was applied/);
+  });
+
+  describe('the runner scripts themselves (migrate.sql, rollback.sql), run statement by statement', () => {
+    const files = registryFiles();
+    /** Whether this session holds the runner's advisory lock (a bigint key: classid is its high half, objid its low half). */
+    const holdsLock = async () => (await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted
+      AND pid = pg_backend_pid() AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`, [MIGRATION_LOCK_KEY])).rows[0].n === 1;
+    /** Every step of the script, with whether the lock was held when it started. */
+    const traced = async (name: string, vars?: Record<string, string>) => {
+      const steps: Array<{ text: string; locked: boolean }> = [];
+      const before = async (step: { text: string }) => {
+        steps.push({ text: step.text, locked: await holdsLock() });
+      };
+      const echoed = await runPsqlScript(db, files, name, { vars, before });
+      return { steps, echoed, lockedAfter: await holdsLock() };
+    };
+    // A fresh session: an earlier scenario that failed mid-run (on purpose) still holds its session lock.
+    beforeEach(async () => {
+      await db.query('SELECT pg_advisory_unlock_all()');
+    });
+    const touchesSchema = (text: string) => text.includes(LEDGER_TABLE) || /\.(up|down)\.sql$/.test(text);
+
+    test('migrate.sql takes the advisory lock before it reads or writes the ledger or applies a migration, and releases it', async () => {
+      const first = await traced('migrate.sql');
+      expect(first.echoed).toEqual(migrations().map((m) => `applied ${m.version}_${m.name}`));
+      const schemaSteps = first.steps.filter((st) => touchesSchema(st.text));
+      // The ledger DDL, per migration its guard, pending check, file and ledger row.
+      expect(schemaSteps.length).toBe(1 + 4 * migrations().length);
+      expect(schemaSteps.filter((st) => !st.locked).map((st) => st.text)).toEqual([]);
+      expect(first.steps.filter((st) => /pg_advisory_lock\(/.test(st.text)).map((st) => st.locked)).toEqual([false]);
+      expect(first.lockedAfter).toBe(false);
+      const ledger = (await db.query(`SELECT version, checksum FROM ${LEDGER_TABLE} ORDER BY version`)).rows;
+      expect(ledger).toEqual(migrations().map((m) => ({ version: m.version, checksum: m.checksum })));
+
+      const again = await traced('migrate.sql');
+      expect(again.echoed).toEqual(migrations().map((m) => `${m.version}_${m.name} was already applied`));
+      expect(again.steps.filter((st) => touchesSchema(st.text) && !st.locked).map((st) => st.text)).toEqual([]);
+    });
+
+    test('rollback.sql, under the same lock, reverts to the target', async () => {
+      await runPsqlScript(db, files, 'migrate.sql');
+      const back = await traced('rollback.sql', { target: '0001' });
+      expect(back.echoed).toEqual(['reverted 0003_notify_changes', 'reverted 0002_add_deployment_metadata']);
+      const schemaSteps = back.steps.filter((st) => touchesSchema(st.text));
+      expect(schemaSteps.length).toBeGreaterThanOrEqual(1 + 3 * 2);
+      expect(schemaSteps.filter((st) => !st.locked).map((st) => st.text)).toEqual([]);
+      expect(back.lockedAfter).toBe(false);
+      expect((await db.query(`SELECT version FROM ${LEDGER_TABLE} ORDER BY 1`)).rows.map((r: any) => r.version)).toEqual(['0001']);
+    });
   });
 
   test('registration checks the schema version first, with a clear error', async () => {
@@ -276,6 +326,11 @@ describe('statements', () => {
     expect(await ModelRouter.resolve(db, 'off', 'production')).toMatchObject({ httpStatus: 404, status: 'disabled', message: 'model \'off\' is disabled in environment \'production\'' });
     expect(await ModelRouter.resolve(db, 'nope', 'production')).toMatchObject({ httpStatus: 404, status: 'not-registered' });
     expect(await ModelRouter.resolve(db, 'sick', 'production')).toMatchObject({ httpStatus: 503, status: 'degraded', retryAfterSeconds: 30 });
+    // Registered but not verified yet (no health URL answered): pending, which a client retries (503), not 404.
+    await run(REGISTER, entry({ model_name: 'new', status: 'pending', endpoint: null, health_verified: false }));
+    expect(await ModelRouter.resolve(db, 'new', 'production')).toEqual({
+      httpStatus: 503, status: 'pending', message: 'model \'new\' is temporarily unavailable in environment \'production\' (not ready yet); retry later', retryAfterSeconds: 30,
+    });
     expect(await ModelRouter.resolve(db, HOSTILE.modelName, 'production')).toMatchObject({ httpStatus: 404 });
   });
 
@@ -353,6 +408,8 @@ describe('reconcile (rows of models removed from the code)', () => {
     ]);
     expect(JSON.parse(v2.reconcile!.REGISTRY_RECONCILE_ENVIRONMENTS)).toEqual(['production', 'staging']);
     expect(v2.reconcile!.REGISTRY_RECONCILE_ACTION).toBe('disable');
+    // Version 1's rows (written before each test from its synthesized registration Jobs): one per v1 entry.
+    expect(Object.keys(v1.registrations).sort()).toEqual(RECONCILE_SCENARIO.v1.map((e) => `${e.modelName}/${e.environment}`).sort());
   });
 
   test('undeclared rows of this registry and its environments are disabled; declared, other registries\', other environments\' and manual rows are not', async () => {

@@ -210,6 +210,7 @@ describe('GPU memory fit (pure)', () => {
       utilization: fc.double({ min: 0.3, max: 1, noNaN: true }),
       gpusPerNode: fc.constantFrom(1, 2, 4, 8, 16),
     });
+    const seen = { fits: 0, offered: 0, noOffer: 0 };
     fc.assert(fc.property(input, (i) => {
       const precision = { bytesPerParameter: i.bytes, source: 's', assumed: false };
       const gpu = { gib: i.gib, device: 'G' };
@@ -218,9 +219,11 @@ describe('GPU memory fit (pure)', () => {
       const p = at(i.tp);
       if (p === undefined) {
         expect(at(i.tp * 2)).toBeUndefined();
+        seen.fits++;
         return;
       }
       const offered = /set tensorParallelSize to (\d+)/.exec(p.hint);
+      seen[offered ? 'offered' : 'noOffer']++;
       expect(p.path).toBe(offered ? 'tensorParallelSize' : 'model');
       if (offered) {
         expect(at(Number(offered[1]))).toBeUndefined();
@@ -230,6 +233,8 @@ describe('GPU memory fit (pure)', () => {
       }
       expect(p.hint).toMatch(/use GPUs with at least \d+ GiB each/);
     }), { numRuns: 500 });
+    // Every branch ran: models that fit, models a larger tensorParallelSize fixes, models nothing on the node fixes.
+    expect(Object.entries(seen).filter(([, n]) => n === 0)).toEqual([]);
   });
 
   test('weight width from quantization, the model name and dtype', () => {

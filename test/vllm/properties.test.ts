@@ -45,13 +45,36 @@ test('any valid combination synthesizes schema-valid, restricted, covered, deter
   }), { numRuns: 60 });
 });
 
+/** Real flags of the pinned vLLM release that the construct does not set itself (from `vllm serve --help`). */
+const REAL_FLAGS = ['--enable-chunked-prefill', '--no-enable-log-requests', '--disable-log-stats'];
+/** Flags that must be refused: removed from vLLM (--swap-space) or owned by a prop (--port, --enforce-eager). */
+const REFUSED_FLAGS = ['--swap-space', '--port', '--enforce-eager'];
+
 test('random extra flags are either accepted as real flags or rejected with a ValidationError, never a crash', () => {
-  fc.assert(fc.property(fc.array(fc.stringMatching(/^--?[a-z][a-z-]{0,24}$/), { maxLength: 4 }), (extraArgs) => {
+  const seen = { accepted: 0, rejected: 0 };
+  const flag = fc.oneof(fc.stringMatching(/^--?[a-z][a-z-]{0,24}$/), fc.constantFrom(...REAL_FLAGS), fc.constantFrom(...REFUSED_FLAGS));
+  fc.assert(fc.property(fc.array(flag, { maxLength: 4 }), (extraArgs) => {
+    let objs: Manifest[];
     try {
-      synth({ model: 'meta-llama/Llama-3.1-8B-Instruct', environment: 'production', extraArgs });
+      objs = synth({ model: 'meta-llama/Llama-3.1-8B-Instruct', environment: 'production', extraArgs });
     } catch (err) {
       expect(err).toBeInstanceOf(ValidationError);
-      expect((err as ValidationError).issues.every((i) => i.path.startsWith('extraArgs['))).toBe(true);
+      const flagged = (err as ValidationError).issues.map((i) => Number(/^extraArgs\[(\d+)\]$/.exec(i.path)?.[1] ?? NaN));
+      expect(flagged.every((i) => Number.isInteger(i) && i < extraArgs.length)).toBe(true);
+      // A real flag is never the one refused; every removed or owned flag is.
+      expect(flagged.filter((i) => REAL_FLAGS.includes(extraArgs[i]))).toEqual([]);
+      expect(extraArgs.flatMap((a, i) => (REFUSED_FLAGS.includes(a) ? [i] : [])).filter((i) => !flagged.includes(i))).toEqual([]);
+      seen.rejected++;
+      return;
     }
+    // Accepted: no refused flag among them, and the container runs them verbatim, after the construct's own.
+    expect(extraArgs.filter((a) => REFUSED_FLAGS.includes(a))).toEqual([]);
+    const args: string[] = objs.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].args;
+    expect(args.slice(args.length - extraArgs.length)).toEqual(extraArgs);
+    expect(args.slice(0, args.length - extraArgs.length)).toEqual(expect.arrayContaining(['meta-llama/Llama-3.1-8B-Instruct', '--port', '8000']));
+    if (extraArgs.length > 0) seen.accepted++;
   }), { numRuns: 200 });
+  // Both branches ran (the property above is not satisfied by one kind of input only).
+  expect(seen.accepted).toBeGreaterThanOrEqual(5);
+  expect(seen.rejected).toBeGreaterThanOrEqual(5);
 });

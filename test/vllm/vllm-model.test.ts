@@ -207,6 +207,20 @@ describe('props', () => {
     expect(container(rox).args[0]).toBe('/cache/models/llama');
   });
 
+  test('default alert thresholds: more than 10 waiting requests, KV cache above 95%', () => {
+    const rules = find(synth(base), 'PrometheusRule').spec.groups[0].rules;
+    const expr = (alert: string) => rules.find((r: any) => r.alert === alert).expr;
+    expect(expr('VllmRequestQueueBacklog')).toMatch(/^sum\(vllm:num_requests_waiting\{.*\}\) > 10$/);
+    expect(expr('VllmKvCacheSaturated')).toMatch(/^max\(vllm:kv_cache_usage_perc\{.*\}\) > 0\.95$/);
+  });
+
+  test('/dev/shm: 2Gi with one GPU, 8Gi from two GPUs on (NCCL)', () => {
+    const shm = (props: Partial<VllmModelProps>) => find(synth({ ...base, ...props }), 'Deployment').spec.template.spec.volumes.find((v: any) => v.name === 'shm');
+    expect([shm({}), shm({ tensorParallelSize: 2 }), shm({ pipelineParallelSize: 2 })].map((v) => v.emptyDir)).toEqual([
+      { medium: 'Memory', sizeLimit: '2Gi' }, { medium: 'Memory', sizeLimit: '8Gi' }, { medium: 'Memory', sizeLimit: '8Gi' },
+    ]);
+  });
+
   test('sizes scale with the model: 70B on 4 GPUs', () => {
     const objs = synth({ ...base, model: 'meta-llama/Llama-3.3-70B-Instruct', tensorParallelSize: 4 });
     const c = container(objs);
@@ -358,6 +372,16 @@ describe('GPU node pools', () => {
     expect(() => app([{ tensorParallelSize: 4 }, { replicas: 2, tensorParallelSize: 2, cache: undefined }]).synth()).not.toThrow();
     expect(() => app([{ tensorParallelSize: 4 }, { tensorParallelSize: 4, allowSurge: true }]).synth()).toThrow(
       /pool 'c\/a100' has 8 nvidia.com\/gpu \(1 node\(s\) x 8\); .*they need 12 \[c\/m0: 1 pod\(s\) x 4 = 4; c\/m1: 2 pod\(s\) x 4 = 8 \(1 of them only during a rolling update\)\]/,
+    );
+  });
+
+  test('pods are packed largest first: on two 6-GPU nodes, two TP-4 and two TP-2 pods fit; three TP-4 pods do not', () => {
+    const pool = { gpusPerNode: 6, nodes: 2 };
+    // Smallest first would put both TP-2 pods on one node and leave a TP-4 pod Pending.
+    const fours = { replicas: 2, tensorParallelSize: 4, allowSurge: false };
+    expect(() => app([fours, { replicas: 2, tensorParallelSize: 2, allowSurge: false }], pool).synth()).not.toThrow();
+    expect(() => app([{ replicas: 3, tensorParallelSize: 4, allowSurge: false }], pool).synth()).toThrow(
+      /they need 12, but pods cannot be packed onto the nodes: 4 GPU\(s\) would stay Pending/,
     );
   });
 
