@@ -180,7 +180,7 @@ describe('diff', () => {
     const make = (env: 'staging' | 'production', patch: JsonPatch) => {
       const p = new ModelPlatform(Testing.app(), 'llm', { environments: { staging: { namespace: 'llm-staging' }, production: { namespace: 'llm-prod' } } });
       const m = p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
-      m[env].deployment.addJsonPatch(patch);
+      m[env].deployment!.addJsonPatch(patch);
       return p;
     };
     test('a GPU pool in one environment: its own placement is allowed, a toleration or node label added by hand is not', () => {
@@ -201,7 +201,7 @@ describe('diff', () => {
           },
         });
         const m = p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct' });
-        if (env && patch) m[env].deployment.addJsonPatch(patch);
+        if (env && patch) m[env].deployment!.addJsonPatch(patch);
         return p;
       };
       const prod = (Testing.synth(withPool().charts.production) as Manifest[]).find((o) => o.kind === 'Deployment')!.spec.template.spec;
