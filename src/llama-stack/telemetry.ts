@@ -12,6 +12,7 @@
  */
 import { OtlpProtocol, StackAlertsSpec, TelemetrySpec } from './props';
 import { IssueCollector } from '../core/errors';
+import { grafanaDashboard, PanelSpec } from '../core/grafana';
 import { k8s } from '../core/k8s';
 import { redactUrl } from '../core/names';
 import { checkSecretRef } from '../core/secret-ref';
@@ -215,7 +216,7 @@ export function stackDashboard(namespace: string, metricPrefix: string): Record<
   const requests = m(REQUEST_METRICS.requestsTotal.prometheus);
   const duration = m(REQUEST_METRICS.requestDuration.prometheus);
   const quantile = (q: number) => `histogram_quantile(${q}, sum by (job, le) (rate(${duration}_bucket{${sel}}[5m])))`;
-  const panels: Array<[string, string, Array<[string, string]>]> = [
+  const panels: PanelSpec[] = [
     ['Requests per second by API', 'reqps', [['{{job}} {{api}}', `sum by (job, api) (rate(${requests}{${sel}}[5m]))`]]],
     ['Error ratio', 'percentunit', [['{{job}}', `sum by (job) (rate(${requests}{${sel}, status="error"}[5m])) / sum by (job) (rate(${requests}{${sel}}[5m]))`]]],
     ['Request duration', 's', [['{{job}} p50', quantile(0.5)], ['{{job}} p95', quantile(0.95)]]],
@@ -224,37 +225,23 @@ export function stackDashboard(namespace: string, metricPrefix: string): Record<
     ['Errors by status code', 'reqps', [['{{job}} {{status_code}}', `sum by (job, status_code) (rate(${requests}{${sel}, status="error"}[5m]))`]]],
   ];
   const uid = `llama-stack-${namespace}`;
-  return {
+  return grafanaDashboard({
     uid: uid.length <= 40 ? uid : `llama-stack-${sha256(namespace).slice(0, 20)}`,
     title: `Llama Stack (${namespace})`,
     tags: ['llama-stack', 'cdk8s-llama-stack'],
-    schemaVersion: 39,
-    time: { from: 'now-6h', to: 'now' },
-    refresh: '30s',
-    templating: {
-      list: [
-        { name: 'datasource', type: 'datasource', query: 'prometheus', label: 'Data source' },
-        { name: 'namespace', type: 'constant', query: namespace, hide: 2 },
-        {
-          name: 'job',
-          type: 'query',
-          label: 'Stack',
-          multi: true,
-          includeAll: true,
-          refresh: 2,
-          datasource: { type: 'prometheus', uid: '${datasource}' },
-          query: { query: `label_values(${requests}{job=~"$namespace/.+"}, job)`, refId: 'job' },
-        },
-      ],
-    },
-    panels: panels.map(([title, unit, targets], i) => ({
-      id: i + 1,
-      type: 'timeseries',
-      title,
-      datasource: { type: 'prometheus', uid: '${datasource}' },
-      gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
-      fieldConfig: { defaults: { unit }, overrides: [] },
-      targets: targets.map(([legend, expr], j) => ({ refId: String.fromCharCode(65 + j), expr, legendFormat: legend })),
-    })),
-  };
+    variables: [
+      { name: 'namespace', type: 'constant', query: namespace, hide: 2 },
+      {
+        name: 'job',
+        type: 'query',
+        label: 'Stack',
+        multi: true,
+        includeAll: true,
+        refresh: 2,
+        datasource: { type: 'prometheus', uid: '${datasource}' },
+        query: { query: `label_values(${requests}{job=~"$namespace/.+"}, job)`, refId: 'job' },
+      },
+    ],
+    panels,
+  });
 }

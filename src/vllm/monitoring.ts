@@ -1,4 +1,5 @@
 import { progressDeadlineSeconds } from './sizing';
+import { grafanaDashboard, PanelSpec } from '../core/grafana';
 import { sha256 } from '../core/yaml';
 
 /**
@@ -120,7 +121,7 @@ export function templateLiteral(text: string): string {
 export function dashboard(m: MonitoredModel): Record<string, unknown> {
   const sel = vllmSelector(m);
   const quantile = (metric: string, q: number) => `histogram_quantile(${q}, sum by (le) (rate(${metric}_bucket{${sel}}[5m])))`;
-  const panels: Array<[string, string, Array<[string, string]>]> = [
+  const panels: PanelSpec[] = [
     ['Requests', 'short', [['running', `sum(vllm:num_requests_running{${sel}})`], ['waiting', `sum(vllm:num_requests_waiting{${sel}})`]]],
     ['KV cache usage', 'percentunit', [['usage', `max(vllm:kv_cache_usage_perc{${sel}})`]]],
     ['Time to first token', 's', [['p50', quantile('vllm:time_to_first_token_seconds', 0.5)], ['p95', quantile('vllm:time_to_first_token_seconds', 0.95)]]],
@@ -135,24 +136,12 @@ export function dashboard(m: MonitoredModel): Record<string, unknown> {
     ]],
     ['Preemptions per second', 'short', [['preemptions', `sum(rate(vllm:num_preemptions_total{${sel}}[5m]))`]]],
   ];
-  return {
+  return grafanaDashboard({
     uid: dashboardUid(m),
     title: `vLLM ${m.servedModelName} (${m.environment})`,
     tags: ['vllm', 'cdk8s-llama-stack', m.environment],
-    schemaVersion: 39,
-    time: { from: 'now-6h', to: 'now' },
-    refresh: '30s',
-    templating: { list: [{ name: 'datasource', type: 'datasource', query: 'prometheus', label: 'Data source' }] },
-    panels: panels.map(([title, unit, targets], i) => ({
-      id: i + 1,
-      type: 'timeseries',
-      title,
-      datasource: { type: 'prometheus', uid: '${datasource}' },
-      gridPos: { h: 8, w: 12, x: (i % 2) * 12, y: Math.floor(i / 2) * 8 },
-      fieldConfig: { defaults: { unit }, overrides: [] },
-      targets: targets.map(([legend, expr], j) => ({ refId: String.fromCharCode(65 + j), expr, legendFormat: legend })),
-    })),
-  };
+    panels,
+  });
 }
 
 /** Grafana uids are at most 40 characters; namespace and Service name make it unique per cluster. */

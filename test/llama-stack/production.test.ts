@@ -5,8 +5,8 @@ import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { LlamaStack, LlamaStackProps } from '../../src';
-import { ValidationError } from '../../src/core/errors';
 import { CA_BUNDLE_SCRIPT } from '../../src/llama-stack/ca-bundle';
+import { validationIssues } from '../support/errors';
 import { conformanceProblems, Manifest } from '../support/manifests';
 import { multiPod } from '../support/stacks';
 
@@ -21,15 +21,7 @@ const find = (objs: Manifest[], kind: string) => objs.find((o) => o.kind === kin
 const pod = (objs: Manifest[]) => find(objs, 'Deployment')!.spec.template.spec;
 const config = (objs: Manifest[]) => yaml.load(find(objs, 'ConfigMap')!.data['config.yaml']) as any;
 
-function errors(props: LlamaStackProps): string[] {
-  try {
-    synth(props);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`);
-  }
-  throw new Error('expected a ValidationError');
-}
+const errors = (props: LlamaStackProps): string[] => validationIssues(() => synth(props));
 
 describe('TLS', () => {
   const objs = synth({ ...base, networking: { tls: { enabled: true, secretName: 'stack-tls' } } });

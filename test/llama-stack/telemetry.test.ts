@@ -11,8 +11,8 @@
  */
 import { Chart, Testing } from 'cdk8s';
 import { LlamaStack, LlamaStackDashboard, LlamaStackProps, OtlpProtocol } from '../../src';
-import { ValidationError } from '../../src/core/errors';
 import { REQUEST_METRICS, TELEMETRY_ENV } from '../../src/llama-stack/telemetry';
+import { validationIssues } from '../support/errors';
 import { conformanceProblems, Manifest } from '../support/manifests';
 import { promqlErrors, promqlMetricNames } from '../support/promql';
 
@@ -27,15 +27,7 @@ function synth(props: LlamaStackProps, namespace = 'llm'): Manifest[] {
 const find = (objs: Manifest[], kind: string) => objs.filter((o) => o.kind === kind);
 const env = (objs: Manifest[]) => find(objs, 'Deployment')[0].spec.template.spec.containers[0].env as Array<{ name: string; value?: string; valueFrom?: unknown }>;
 
-function errors(props: LlamaStackProps): string[] {
-  try {
-    synth(props);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-  throw new Error('expected a ValidationError');
-}
+const errors = (props: LlamaStackProps): string[] => validationIssues(() => synth(props), false);
 
 describe('the environment', () => {
   test('without telemetry the container has no OTEL_* variable (the image would start under opentelemetry-instrument)', () => {

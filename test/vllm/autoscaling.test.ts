@@ -1,7 +1,7 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { GpuNodePool, VllmAutoscalingSpec, VllmModel, VllmModelProps } from '../../src';
-import { ValidationError } from '../../src/core/errors';
 import { serviceMonitorSpec } from '../../src/vllm/monitoring';
+import { validationIssues } from '../support/errors';
 import { conformanceProblems, Manifest } from '../support/manifests';
 import { promqlErrors, promqlParser } from '../support/promql';
 
@@ -16,15 +16,7 @@ function synth(props: VllmModelProps): Manifest[] {
 }
 const find = (objs: Manifest[], kind: string) => objs.find((o) => o.kind === kind);
 
-function errors(props: VllmModelProps): string[] {
-  try {
-    synth(props);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`);
-  }
-  throw new Error('expected a ValidationError');
-}
+const errors = (props: VllmModelProps): string[] => validationIssues(() => synth(props));
 
 /** The label matchers of every vector selector in `expr`, read from the parse tree (string literals unescaped as PromQL does). */
 function matchers(expr: string): Array<Array<{ label: string; op: string; value: string }>> {

@@ -18,6 +18,7 @@ import { LlamaStack, LoraSource, ModelRegistry, ModelRegistryEntry, VllmModel, V
 import { ValidationError } from '../../src/core/errors';
 import { flagSet, OWNED_FLAGS } from '../../src/vllm/flags';
 import { LORA_OWNED_FLAGS } from '../../src/vllm/lora';
+import { validationIssues } from '../support/errors';
 import { conformanceProblems, Manifest } from '../support/manifests';
 
 const COMMIT = '0dfa347e8877a4d4ed19ee56c140fa518470028c';
@@ -41,15 +42,7 @@ function synth(props: VllmModelProps): Manifest[] {
 const podSpec = (objs: Manifest[]) => objs.find((o) => o.kind === 'Deployment')!.spec.template.spec;
 const envOf = (c: any) => Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
-function errors(props: VllmModelProps): string[] {
-  try {
-    synth(props);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`);
-  }
-  throw new Error('expected a ValidationError');
-}
+const errors = (props: VllmModelProps): string[] => validationIssues(() => synth(props));
 
 /** The values after a flag, up to the next flag (argparse nargs='+'). */
 function valuesOf(args: string[], flag: string): string[] {

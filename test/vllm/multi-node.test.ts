@@ -14,10 +14,10 @@
  */
 import { Chart, Testing } from 'cdk8s';
 import { GpuNodePool, VllmModel, VllmModelProps } from '../../src';
-import { ValidationError } from '../../src/core/errors';
 import { quotaProblems } from '../../src/platform/environment';
 import { capacityProblems } from '../../src/vllm/capacity';
 import { flagSet } from '../../src/vllm/flags';
+import { validationIssues } from '../support/errors';
 import { conformanceProblems, lwsSchemaErrors, Manifest, pssViolations } from '../support/manifests';
 
 const LWS = 'leaderworkerset.sigs.k8s.io';
@@ -44,15 +44,8 @@ const lws = (objs: Manifest[]) => find(objs, 'LeaderWorkerSet');
 const leader = (objs: Manifest[]) => lws(objs).spec.leaderWorkerTemplate.leaderTemplate.spec.containers[0];
 const worker = (objs: Manifest[]) => lws(objs).spec.leaderWorkerTemplate.workerTemplate.spec.containers[0];
 
-function errors(props: Partial<VllmModelProps>, pool?: { gpusPerNode: number; nodes: number }): string[] {
-  try {
-    synth(props, pool);
-  } catch (err) {
-    expect(ValidationError.isValidationError(err)).toBe(true);
-    return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`);
-  }
-  throw new Error('expected a ValidationError');
-}
+const errors = (props: Partial<VllmModelProps>, pool?: { gpusPerNode: number; nodes: number }): string[] =>
+  validationIssues(() => synth(props, pool));
 
 describe('a two-node 405B', () => {
   const objs = synth({}, { gpusPerNode: 8, nodes: 2 });

@@ -2,6 +2,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { GpuNodePool, LlamaStack, VllmModel, VllmModelProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
+import { validationIssues } from '../support/errors';
 import { conformanceProblems, Manifest } from '../support/manifests';
 
 const base: VllmModelProps = { model: 'meta-llama/Llama-3.1-8B-Instruct', environment: 'production' };
@@ -16,15 +17,7 @@ const find = (objs: Manifest[], kind: string, name?: string) => objs.find((o) =>
 const container = (objs: Manifest[]) => find(objs, 'Deployment').spec.template.spec.containers[0];
 const env = (objs: Manifest[]) => Object.fromEntries(container(objs).env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
-function errors(props: VllmModelProps, ns: string | null = 'llm'): string[] {
-  try {
-    synth(props, ns);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return (err as ValidationError).issues.map((i) => `${i.path}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`);
-  }
-  throw new Error('expected a ValidationError');
-}
+const errors = (props: VllmModelProps, ns: string | null = 'llm'): string[] => validationIssues(() => synth(props, ns));
 
 describe('defaults', () => {
   const objs = synth(base);
