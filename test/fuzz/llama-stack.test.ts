@@ -151,7 +151,7 @@ describe('LlamaStack', () => {
       if (outcome.kind === 'synthesized') checkOutput(outcome, batch, 'c/stack');
     }), fuzzParameters());
     batch.check();
-    tally.expectBoth('LlamaStack', 0.1);
+    tally.expectBoth('LlamaStack', 0.1, batch);
     expect(batch.checked).toBeGreaterThan(tally.synthesized);
   });
 });
@@ -180,6 +180,6 @@ describe('LlamaStack.fromDistributionManifest', () => {
       if (outcome.kind === 'synthesized') checkOutput(outcome, batch, 'c/stack from a CR');
     }), fuzzParameters());
     batch.check();
-    tally.expectBoth('LlamaStack.fromDistributionManifest', 0.1);
+    tally.expectBoth('LlamaStack.fromDistributionManifest', 0.1, batch);
   });
 });

@@ -66,6 +66,6 @@ describe('ModelPlatform', () => {
       if (outcome.kind === 'synthesized') checkOutput(outcome, batch, 'llm');
     }), fuzzParameters(0.5));
     batch.check();
-    tally.expectBoth('ModelPlatform', 0.05);
+    tally.expectBoth('ModelPlatform', 0.05, batch);
   });
 });

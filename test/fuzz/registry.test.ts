@@ -51,7 +51,7 @@ describe('ModelRegistry', () => {
       if (outcome.kind === 'synthesized') checkOutput(outcome, batch, 'c/registry');
     }), fuzzParameters());
     batch.check();
-    tally.expectBoth('ModelRegistry', 0.1);
+    tally.expectBoth('ModelRegistry', 0.1, batch);
   });
 });
 
@@ -80,6 +80,6 @@ describe('ModelRegistryEntry', () => {
       if (outcome.kind === 'synthesized') checkOutput(outcome, batch, 'c/entry');
     }), fuzzParameters());
     batch.check();
-    tally.expectBoth('ModelRegistryEntry', 0.1);
+    tally.expectBoth('ModelRegistryEntry', 0.1, batch);
   });
 });

@@ -57,7 +57,7 @@ describe('VllmModel', () => {
       if (outcome.kind === 'synthesized') checkOutput(outcome, batch, 'c/model');
     }), fuzzParameters());
     batch.check();
-    tally.expectBoth('VllmModel', 0.1);
+    tally.expectBoth('VllmModel', 0.1, batch);
   });
 });
 
@@ -76,6 +76,6 @@ describe('GpuNodePool', () => {
       if (outcome.kind === 'synthesized') checkOutput(outcome, batch, 'c/pool');
     }), fuzzParameters(0.5));
     batch.check();
-    tally.expectBoth('GpuNodePool', 0.05);
+    tally.expectBoth('GpuNodePool', 0.05, batch);
   });
 });
