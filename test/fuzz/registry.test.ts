@@ -32,7 +32,7 @@ export const entryProps = {
   modelId: 'gpt-x-2025',
   healthPath: '/health',
   healthCheck: true,
-  waitTimeoutSeconds: 600,
+  waitTimeoutSeconds: 2400,
   healthCheckApiKey: secretRef('hc'),
   metadata: { owner: 'ml', note: 'external model' },
   allowInternetEgress: true,

@@ -96,22 +96,33 @@ export const hostileRecipe: fc.Arbitrary<Recipe> = fc.oneof(
     arbitrary: fc.oneof(fc.double(), fc.integer({ min: -10, max: 100_000 }), fc.constantFrom(1e23, 1e308, -1, 2 ** 31, 2 ** 53 + 2, 0.1, 65536))
       .map((n) => ({ n })),
   },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(1500, 70_000, 300_000, 1_100_000), fc.constantFrom('x', 'é', '\u2028', '$')).map(([huge, char]) => ({ huge, char })) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(1500, 70_000, 1_100_000), fc.constantFrom('x', 'é', '\u2028', '$')).map(([huge, char]) => ({ huge, char })) },
   { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((json) => ({ json })) },
 );
 
-/** A string: one of the hostile ones, random unicode, or a control or separator character inside a valid-looking value. */
+/** Placeholders: Secret-backed, plain and undeclared variables, bare and inside text. */
+const PLACEHOLDERS = HOSTILE_STRINGS.filter((x) => x.includes('${env.'));
+/** Strings a YAML 1.1 reader (PyYAML) reads as something else when they are written plain. */
+const YAML11_SPECIALS = ['yes', 'no', 'on', 'off', 'y', 'N', '~', 'null', '<<', '=', '0755', '0o17', '1e3', '1e+308', '1_000', '2001-12-14', '12:30:45', '.inf', '0x1F'];
+
+/**
+ * A string: one of the hostile ones, a placeholder, a YAML 1.1 special, a control or separator character
+ * inside a valid-looking value, or random unicode (the classes the issue names are weighted up, so that a
+ * 200-run property meets each of them many times).
+ */
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom(...HOSTILE_STRINGS) },
-  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 30 }) },
+  { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_STRINGS) },
+  { weight: 3, arbitrary: fc.constantFrom(...PLACEHOLDERS) },
+  { weight: 2, arbitrary: fc.constantFrom(...YAML11_SPECIALS) },
   {
-    weight: 2,
+    weight: 3,
     arbitrary: fc.tuple(
-      fc.constantFrom('llama', 'ml', 'http://v.models.svc:8000/v1', 'a'),
-      fc.constantFrom('\u0000', '\u0001', '\u0008', '\u000b', '\u000c', '\u001b', '\u007f', '\u0085', '\u2028', '\u2029', '\t', '\n', '\r', '\ufeff', '\u200b'),
-      fc.constantFrom('', 'x', '-1'),
+      fc.constantFrom('llama', 'ml', 'a'),
+      fc.constantFrom('\u0000', '\u0001', '\u001b', '\u007f', '\u0085', '\u2028', '\u2029', '\t', '\ufeff'),
+      fc.constantFrom('', 'x'),
     ).map((p) => p.join('')),
   },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 30 }) },
 );
 
 export const hostileKey: fc.Arbitrary<string> = fc.oneof(
@@ -197,9 +208,11 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('wrap' as const), at: fc.nat(), how: fc.constantFrom('throwingGet' as const, 'nullProto' as const, 'frozen' as const) }) },
 );
 
-/** Mutations of one run: none in about a fifth of the runs (so the valid base synthesizes too), else one to three. */
+/** Mutations of one run: none in an eighth of the runs (the valid base), one hostile string in three eighths, else one to three of any kind. */
 export const mutations: fc.Arbitrary<Mutation[]> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Mutation[]>([]) },
+  // One hostile string at a string leaf: the run often synthesizes, so the output checks see the string.
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('string' as const), at: fc.nat(), s: hostileString }).map((m) => [m]) },
   { weight: 4, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }) },
 );
 
