@@ -101,8 +101,9 @@ export function addHost(ctx: GenerationContext, host: string, port: number, sour
 export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<string, string | undefined>): void {
   if (env.size === 0) return; // nothing can switch a base provider on
   const catalog = Catalog.get();
-  const names = [...env.keys()].map((n) => n.replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`));
-  const mentions = new RegExp(`\\$\\{env\\.(${names.join('|')})(?=[:}])`);
+  // The first placeholder naming a supplied variable (names are matched from the text, not built into a
+  // pattern: an env name may be anything the user wrote, of any length, and is checked elsewhere).
+  const mention = (text: string) => [...text.matchAll(/\$\{env\.([A-Za-z0-9_]+)(?=[:}])/g)].find((m) => env.has(m[1]));
   const user = new Set(ctx.userProviders.map((u) => `${u.api}/${u.id}`));
   for (const [api, list] of Object.entries((ctx.config.providers ?? {}) as Record<string, ProviderEntry[]>)) {
     if (!Array.isArray(list)) continue;
@@ -110,7 +111,7 @@ export function recordBaseDestinations(ctx: GenerationContext, env: ReadonlyMap<
       const id = idOf(p.provider_id);
       const cat = catalog.provider(api, p.provider_type);
       if (!id || !cat || user.has(`${api}/${id.id}`) || !cat.providerType.startsWith('remote::')) return;
-      const touching = mentions.exec(JSON.stringify(p));
+      const touching = mention(JSON.stringify(p));
       if (!touching) return;
       // `${env.X:+id}` with X unset means the provider is off: it needs no rule.
       if (resolvedProviderId(p, env) === '') return;

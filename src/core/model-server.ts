@@ -105,8 +105,12 @@ export interface IModelServer extends IConstruct, INetworkPeer {
 export function isModelServer(x: unknown): x is IModelServer {
   if (x === null || typeof x !== 'object') return false;
   const m = x as Record<string, unknown>;
-  return typeof m.allowFrom === 'function' && typeof m.url === 'string' && typeof m.serviceName === 'string'
-    && typeof m.namespace === 'string' && typeof m.port === 'number' && typeof m.node === 'object';
+  try {
+    return typeof m.allowFrom === 'function' && typeof m.url === 'string' && typeof m.serviceName === 'string'
+      && typeof m.namespace === 'string' && typeof m.port === 'number' && typeof m.node === 'object';
+  } catch {
+    return false; // a getter or Proxy that throws: not a model server (the caller says what is expected)
+  }
 }
 
 /** The host names under which a server's Service is reached in the cluster, with its port. */

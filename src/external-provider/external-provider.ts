@@ -108,8 +108,9 @@ export class ExternalProvider {
 
   private constructor(options: ExternalProviderOptions, spec: { path: string; text?: string; error?: string } | undefined) {
     const o = (typeof options === 'object' && options !== null ? options : {}) as ExternalProviderOptions;
-    this.id = o.id;
-    this.image = o.image;
+    // Read without throwing: a getter or Proxy that throws is reported with its path when the stack resolves it.
+    this.id = readOption(o, 'id') as string;
+    this.image = readOption(o, 'image') as string;
     this.specFile = spec?.path;
     this._options = o;
     this._spec = spec;
@@ -117,6 +118,14 @@ export class ExternalProvider {
 
   /** Whether the metadata is known at synth time (the provider entry is in the generated ConfigMap). */
   public get declared(): boolean {
-    return this._spec !== undefined || this._options.providerType !== undefined || this._options.module !== undefined;
+    return this._spec !== undefined || readOption(this._options, 'providerType') !== undefined || readOption(this._options, 'module') !== undefined;
+  }
+}
+
+function readOption(options: object, key: string): unknown {
+  try {
+    return (options as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
   }
 }

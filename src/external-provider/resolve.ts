@@ -12,7 +12,7 @@ import { didYouMean, IssueCollector } from '../core/errors';
 import { imageProblem } from '../core/images';
 import { toCamelCase, toSnakeCase } from '../core/names';
 import { isQuantity, quantityValue } from '../core/quantity';
-import { checkShape } from '../core/shape';
+import { checkShape, Shape } from '../core/shape';
 import { checkedResources, isObject } from '../core/validate';
 
 /** Longest ID: the init container `provider-<id>` must be a DNS-1123 label (63 characters). */
@@ -77,6 +77,17 @@ export function resolveExternalProviders(issues: IssueCollector, spec: unknown):
   return { providers, volumeSizeLimit, installResources };
 }
 
+/** The shape of ExternalProviderSpecFileOptions and ExternalProviderOptions. */
+const SPEC_FILE_OPTIONS: Record<string, Shape> = {
+  id: 'string',
+  image: 'string',
+  config: { map: 'any' },
+  secretRefs: { map: { obj: { name: 'string', key: 'string' } } },
+  imagePullPolicy: 'string',
+  endpoints: { arr: 'string' },
+};
+const IMAGE_OPTIONS: Record<string, Shape> = { ...SPEC_FILE_OPTIONS, providerType: 'string', module: 'string', api: 'string' };
+
 function resolveOne(at: IssueCollector, api: string, item: unknown): ResolvedProvider | undefined {
   if (!(item instanceof ExternalProvider)) {
     at.add('expected an ExternalProvider', 'create it with ExternalProvider.fromImage({ id, image }) or ExternalProvider.fromSpecFile(path, { id, image })');
@@ -84,6 +95,9 @@ function resolveOne(at: IssueCollector, api: string, item: unknown): ResolvedPro
   }
   const o = item._options;
   const before = at.issues.length;
+  // The options' types and keys first (a typo'd option would otherwise be ignored, a getter that throws escape).
+  checkShape(at, o, { obj: item._spec ? SPEC_FILE_OPTIONS : IMAGE_OPTIONS });
+  if (at.issues.length > before) return undefined;
   if (typeof o.id !== 'string' || !PROVIDER_ID.test(o.id) || o.id.length > MAX_PROVIDER_ID) {
     at.add(
       `'${String(o.id)}' is not a valid external provider ID`,

@@ -82,12 +82,25 @@ export function unknownOverrideNames(
 /** Every `{ name, key }` Secret reference below `value`, renamed by `names`. */
 export function renameSecrets<T>(value: T, names: { [name: string]: string } | undefined): T {
   if (names === undefined || Object.keys(names).length === 0) return value;
+  // Props are shape-checked before; fields the check does not walk ('any': model servers, DNS, external
+  // providers) may still be Proxies or hold cycles: those are left as they are, for their own checks.
+  const ancestors = new Set<object>();
   const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (!isObject(v) || (v.constructor !== Object && v.constructor !== undefined)) return v;
-    const keys = Object.keys(v);
-    if (keys.length === 2 && typeof v.name === 'string' && typeof v.key === 'string' && names[v.name] !== undefined) return { name: names[v.name], key: v.key };
-    return Object.fromEntries(keys.map((k) => [k, walk(v[k])]));
+    try {
+      if (typeof v !== 'object' || v === null || ancestors.has(v)) return v;
+      if (!Array.isArray(v) && (!isObject(v) || (v.constructor !== Object && v.constructor !== undefined))) return v;
+      ancestors.add(v);
+      try {
+        if (Array.isArray(v)) return v.map(walk);
+        const keys = Object.keys(v);
+        if (keys.length === 2 && typeof v.name === 'string' && typeof v.key === 'string' && Object.prototype.hasOwnProperty.call(names, v.name)) return { name: names[v.name], key: v.key };
+        return Object.fromEntries(keys.map((k) => [k, walk(v[k])]));
+      } finally {
+        ancestors.delete(v);
+      }
+    } catch {
+      return v;
+    }
   };
   return walk(value) as T;
 }

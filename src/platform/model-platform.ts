@@ -14,11 +14,13 @@ import { compareStrings } from '../core/order';
 import { checkShape, Shape } from '../core/shape';
 import { onSynth } from '../core/synth';
 import { LlamaStack } from '../llama-stack/llama-stack';
+import { LLAMA_STACK_PROPS_SHAPE } from '../llama-stack/shape';
 import { ModelRegistry } from '../registry/model-registry';
 import { ModelRegistryEntry } from '../registry/model-registry-entry';
 import { REGISTRY_PROPS_SHAPE } from '../registry/validation';
 import { maxReplicasOf } from '../vllm/autoscaling';
 import { GpuNodePool } from '../vllm/gpu-node-pool';
+import { VLLM_MODEL_PROPS_SHAPE } from '../vllm/plan';
 import { VllmModelOptions } from '../vllm/props';
 import { VllmModel } from '../vllm/vllm-model';
 
@@ -130,7 +132,7 @@ export class ModelPlatform extends Construct {
     const name = modelName;
     this.checkName(name, this.modelNames, 'model');
     // The rest is read here, then checked by VllmModel.
-    this.checkOptions(name, options, { register: 'boolean', disabledIn: { arr: 'string' } });
+    this.checkOptions(name, options, { register: 'boolean', disabledIn: { arr: 'string' } }, VLLM_MODEL_PROPS_SHAPE);
     const { register, disabledIn, ...model } = options;
     for (const env of disabledIn ?? []) {
       if (!this.envs.some((e) => e.name === env)) throw new ValidationError(this.node.path, [{ path: `models.${name}.disabledIn`, message: `no environment named '${env}'`, hint: `environments: ${this.envs.map((e) => e.name).join(', ')}` }]);
@@ -177,7 +179,7 @@ export class ModelPlatform extends Construct {
     const name = stackName;
     this.checkName(name, this.stackNames, 'stack');
     // The rest is read here, then checked by LlamaStack.
-    this.checkOptions(name, props, { models: { arr: 'string' } });
+    this.checkOptions(name, props, { models: { arr: 'string' } }, LLAMA_STACK_PROPS_SHAPE);
     const hostnameEnvs = this.envs.filter((e) => e.spec.overrides?.hostnames?.[name] !== undefined).map((e) => e.name);
     if (hostnameEnvs.length > 0 && (props.networking?.expose === undefined || props.networking.expose === false)) {
       throw new ValidationError(`${this.node.path}/${name}`, hostnameEnvs.map((env) => ({
@@ -234,10 +236,11 @@ export class ModelPlatform extends Construct {
   }
 
   /** The platform's own fields of addModel/addStack options; the others are only read (getters that throw are issues). */
-  private checkOptions(name: string, options: unknown, own: Record<string, Shape>): void {
+  private checkOptions(name: string, options: unknown, own: Record<string, Shape>, construct: Shape): void {
     const issues = new IssueCollector();
     if (!options || typeof options !== 'object') issues.add('options are required');
-    else checkShape(issues, options, { obj: own, open: true });
+    // The whole shape of what the platform reads and copies (overrides, Secret renames) before the construct does.
+    else checkShape(issues, options, { obj: { ...(construct as { obj: Record<string, Shape> }).obj, ...own } });
     issues.throwIfAny(`${this.node.path}/${name}`);
   }
 

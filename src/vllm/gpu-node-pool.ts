@@ -69,6 +69,12 @@ interface Placement {
   readonly demand: () => GpuDemand;
 }
 
+/** Upper bounds of a pool's size: beyond them the number is a mistake (and the capacity check would plan for it). */
+const MAX_POOL = {
+  nodes: { value: 5000, why: 'Kubernetes supports clusters of at most 5,000 nodes; give the number of GPU nodes in this pool' },
+  gpusPerNode: { value: 128, why: 'no GPU node has more than a few dozen GPUs; give the GPUs of one node (e.g. 8), not of the pool' },
+} as const;
+
 /**
  * A pool of GPU nodes: where `VllmModel`s run, and how many GPUs there are. It emits nothing; at synth
  * time it checks that the pods of every model placed on it fit (replicas, and the surge pod of rolling
@@ -108,7 +114,9 @@ export class GpuNodePool extends Construct {
     issues.throwIfAny(this.node.path);
     for (const field of ['gpusPerNode', 'nodes'] as const) {
       const v = props?.[field];
+      const max = MAX_POOL[field];
       if (!Number.isInteger(v) || v < 1) issues.add(`expected a positive integer, got ${JSON.stringify(v)}`, 'e.g. 8', field);
+      else if (v > max.value) issues.add(`${v} is more than ${max.value}`, max.why, field);
     }
     if (props?.gpuProducts !== undefined && (!Array.isArray(props.gpuProducts) || props.gpuProducts.some((p) => typeof p !== 'string' || p.length === 0))) {
       issues.add('expected a list of product names', 'e.g. [\'NVIDIA-A100-SXM4-80GB\']', 'gpuProducts');

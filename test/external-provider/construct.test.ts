@@ -306,6 +306,28 @@ describe('synth-time errors: every problem at once, nothing emitted', () => {
     ]);
   });
 
+  test('the options\' shape: unknown options, wrong types and reads that throw are issues at their paths (found by test/fuzz)', () => {
+    const throwing = new Proxy({ id: 'x', image: 'quay.io/acme/x:1' }, { get: () => { throw new Error('no reads'); } });
+    expect(errors({
+      ...base,
+      externalProviders: {
+        inference: [
+          ExternalProvider.fromImage({ id: 'typo', image: 'quay.io/acme/t:1', confg: { region: 'eu' } } as any),
+          ExternalProvider.fromImage(throwing as any),
+          ExternalProvider.fromImage({ id: 'types', image: 'quay.io/acme/t:1', endpoints: 'https://a.example', config: { when: new Date(0) } } as any),
+        ],
+        safety: [ExternalProvider.fromSpecFile(specFile, { id: 'guard', image: 'quay.io/acme/guard:0.3.1', providerType: 'inline::x' } as any)],
+      },
+    })).toEqual([
+      "test/stack externalProviders.inference[0].confg: unknown field 'confg' (did you mean 'config'?)",
+      'test/stack externalProviders.inference[1].id: could not be read: Error: no reads (pass plain data: no getter that throws, no revoked Proxy)',
+      'test/stack externalProviders.inference[1].image: could not be read: Error: no reads (pass plain data: no getter that throws, no revoked Proxy)',
+      "test/stack externalProviders.inference[2].endpoints: expected a list, got 'https://a.example'",
+      'test/stack externalProviders.inference[2].config.when: expected plain data (a string, number, boolean, null, list or object literal), got a Date (give the date as a string, e.g. date.toISOString() (in YAML, quote it: an unquoted date is read as a timestamp))',
+      "test/stack externalProviders.safety[0].providerType: unknown field 'providerType' (fields: id, image, config, secretRefs, imagePullPolicy, endpoints)",
+    ]);
+  });
+
   test('a spec file with problems: each with its line; the placement check uses the file\'s api', () => {
     const file = path.join(tmp, 'bad-spec.yaml');
     fs.writeFileSync(file, SPEC.replace('kind: ProviderPackage', 'kind: Package').replace('packageName: acme_guard', 'packageName: acme-guard'));

@@ -38,3 +38,20 @@ test('overrideConfig: the library cannot see the config, and says so', () => {
   const { stack } = build({ overrideConfig: { configMapName: 'mine' } });
   expect(stack.warnings.map((w) => [w.code, w.path])).toEqual([['egress-not-derived', 'overrideConfig']]);
 });
+
+test('very long env names never reach a RegExp (found by test/fuzz: names were built into a pattern, too large to compile)', () => {
+  const env = { OLLAMA_URL: 'http://ollama.llm.svc:11434/v1' };
+  let error: unknown;
+  try {
+    build({ env, workload: { overrides: { env: [{ name: 'é'.repeat(1_100_000), value: 'v' }] } } });
+  } catch (err) {
+    error = err;
+  }
+  expect(ValidationError.isValidationError(error)).toBe(true);
+  expect((error as ValidationError).issues.map((i) => i.path)).toEqual(['workload.overrides.env[0].name']);
+  // A valid name, however long, is no problem for the engine (the object size check is the app's, at synth).
+  expect(() => build({ env, workload: { overrides: { env: [{ name: 'X'.repeat(1_100_000), value: 'v' }] } } })).not.toThrow();
+  // A supplied variable is still found in the base config's placeholders: OLLAMA_URL switches ollama on.
+  const { egress } = build({ env });
+  expect(egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'llm' } } }], ports: [{ protocol: 'TCP', port: 11434 }] });
+});

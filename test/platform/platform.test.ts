@@ -294,6 +294,36 @@ describe('validation', () => {
     expect(p.diff('staging', 'production')).toEqual([]);
   });
 
+  test('model options and stack props are shape-checked before the platform copies them (found by test/fuzz)', () => {
+    const withSecretNames = { ...envs, production: { namespace: 'llm-prod', overrides: { secretNames: { hf: 'hf-prod' } } } };
+    const p = new ModelPlatform(Testing.app(), 'llm', { environments: withSecretNames });
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const loop: any = { a: 1 };
+    loop.self = loop;
+    const issues = (make: () => void) => {
+      try {
+        make();
+      } catch (err) {
+        if (!ValidationError.isValidationError(err)) throw err;
+        return (err as ValidationError).message;
+      }
+      return 'ok';
+    };
+    expect(issues(() => p.addStack('s', { distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { p: proxy, loop } } } }))).toEqual([
+      '2 problems found:',
+      'llm/s providers.inference.settings.p: could not be read: TypeError: Cannot perform \'IsArray\' on a proxy that has been revoked (pass plain data: no getter that throws, no revoked Proxy)',
+      'llm/s providers.inference.settings.loop.self: the value contains itself (a reference back to an object that encloses it) (give a tree: YAML and JSON output cannot hold a cycle)',
+    ].join('\n  '));
+    expect(issues(() => p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct', generationConfig: { when: new Date(0) }, typo: 1 } as any)))
+      .toMatch(/^2 problems found:\n  llm\/m generationConfig\.when: expected plain data .* got a Date .*\n  llm\/m typo: unknown field 'typo'/);
+    // A Secret named like an Object.prototype member is not renamed into a function.
+    const stacks = p.addStack('t', { distribution: { name: 'starter' }, env: { X: { name: 'constructor', key: 'k' } } });
+    const container = (Testing.synth(p.charts.production) as Manifest[]).find((m) => m.kind === 'Deployment' && m.metadata.name === 't')!.spec.template.spec.containers[0];
+    expect(container.env.find((e: any) => e.name === 'X').valueFrom.secretKeyRef).toEqual({ name: 'constructor', key: 'k' });
+    expect(Object.keys(stacks)).toEqual(['production', 'staging']);
+  });
+
   test('a model added twice, or an invalid name, is refused', () => {
     const p = new ModelPlatform(Testing.app(), 'llm', { environments: envs });
     p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct' });

@@ -1,7 +1,7 @@
 /** Synth tests of ModelRegistry and ModelRegistryEntry: objects, ordering, hashing, security, wiring. */
 import { App, Chart, JsonPatch, Testing } from 'cdk8s';
 import { FakeModel } from './support';
-import { ModelPlatform, ModelRegistry, ModelRegistryEntry, ModelRegistryEntryProps, ModelRegistryProps, VllmModel } from '../../src';
+import { LlamaStack, ModelPlatform, ModelRegistry, ModelRegistryEntry, ModelRegistryEntryProps, ModelRegistryProps, VllmModel } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import * as scripts from '../../src/registry/scripts';
 import { registryFiles } from '../../src/registry/scripts';
@@ -377,6 +377,18 @@ describe('entries', () => {
     expect(cron.spec).toMatchObject({ schedule: '@hourly', timeZone: 'Europe/Berlin', suspend: true });
     expect(envOf(cron).REGISTRY_PROBE_TIMEOUT_SECONDS).toBe('3');
   });
+});
+
+test('a model that cannot be read is "not a model server", not an exception (found by test/fuzz)', () => {
+  const { chart, registry } = build({}, []);
+  const unreadable = new Proxy({}, { get: () => { throw new Error('no reads'); } });
+  expect(errors(() => new ModelRegistryEntry(chart, 'e', { registry, model: unreadable as any }))).toEqual([
+    'model: model is not a model server (pass a VllmModel or another IModelServer)',
+  ]);
+  const chart2 = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+  expect(errors(() => new LlamaStack(chart2, 's', { distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', server: unreadable as any } } }))).toEqual([
+    'providers.inference.server: expected a model server (pass a VllmModel or another IModelServer (or build the provider with InferenceProvider.fromModelServer))',
+  ]);
 });
 
 describe('duplicates across the app', () => {

@@ -476,3 +476,24 @@ describe('pooling models (embeddings)', () => {
     expect(() => generating.asInferenceProvider({ modelType: 'embedding', embeddingDimension: 8 })).toThrow(/set runner: 'pooling' on the model/);
   });
 });
+
+test('GpuNodePool: absurd sizes are issues, not a RangeError of the capacity check at synth (found by test/fuzz)', () => {
+  const app = Testing.app();
+  const chart = new Chart(app, 'c', { namespace: 'llm' });
+  let error: unknown;
+  try {
+    new GpuNodePool(chart, 'pool', { gpusPerNode: 2 ** 31, nodes: 2 ** 60 });
+  } catch (err) {
+    error = err;
+  }
+  expect(ValidationError.isValidationError(error)).toBe(true);
+  expect((error as ValidationError).message).toBe([
+    '2 problems found:',
+    'c/pool gpusPerNode: 2147483648 is more than 128 (no GPU node has more than a few dozen GPUs; give the GPUs of one node (e.g. 8), not of the pool)',
+    'c/pool nodes: 1152921504606847000 is more than 5000 (Kubernetes supports clusters of at most 5,000 nodes; give the number of GPU nodes in this pool)',
+  ].join('\n  '));
+  // The largest pool is fine.
+  const pool = new GpuNodePool(chart, 'big', { gpusPerNode: 128, nodes: 5000 });
+  new VllmModel(chart, 'model', { model: 'meta-llama/Llama-3.1-8B-Instruct', environment: 'dev', nodePool: pool });
+  expect(() => app.synth()).not.toThrow();
+});
