@@ -48,6 +48,14 @@ export const stackProps = {
       env: [{ name: 'OVR_SECRET', valueFrom: { secretKeyRef: secretRef('ovr') } }, { name: 'OVR_PLAIN', value: 'p' }],
     },
   },
+  telemetry: {
+    endpoint: 'http://otel.monitoring.svc:4318',
+    serviceName: 'chat',
+    exportIntervalSeconds: 30,
+    headers: secretRef('otel'),
+    prometheusMetricPrefix: 'ls_',
+    alerts: { errorRatio: 0.05, latencyP95Seconds: 20, concurrentRequests: 50 },
+  },
   acknowledgedWarnings: [],
 };
 

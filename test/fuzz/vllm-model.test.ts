@@ -4,14 +4,16 @@
  */
 import { Chart } from 'cdk8s';
 import * as fc from 'fast-check';
-import { GpuNodePool, VllmModel } from '../../src';
+import { GpuNodePool, LoraSource, VllmModel } from '../../src';
 import { checkOutput, fuzzParameters, mutate, mutations, runApp, secretRef, Tally, YamlBatch } from '../support/fuzz';
 
 export const modelProps = {
   model: 'meta-llama/Llama-3.1-8B-Instruct',
   environment: 'dev',
   servedModelName: 'llama-8b',
-  replicas: 1,
+  autoscaling: { minReplicas: 1, maxReplicas: 3, prometheusAddress: 'http://prometheus.monitoring.svc:9090', kvCacheUsageThreshold: 0.8 },
+  podDisruptionBudget: { maxUnavailable: 1 },
+  loraAdapters: [{ name: 'sql-lora', source: LoraSource.cachePath('/cache/lora/sql'), rank: 16 }],
   maxModelLen: 8192,
   gpuMemoryUtilization: 0.9,
   dtype: 'bfloat16',
@@ -25,7 +27,7 @@ export const modelProps = {
   hfToken: secretRef('hf'),
   apiKey: secretRef('vllm'),
   hfEndpoint: 'https://hf-mirror.example.com',
-  cache: { size: '100Gi', accessMode: 'ReadWriteOnce' },
+  cache: { size: '100Gi', accessMode: 'ReadWriteMany' },
   nodeSelector: { 'nvidia.com/gpu.present': 'true' },
   tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
   resources: { requests: { cpu: '4', memory: '32Gi' }, limits: { memory: '48Gi' } },
