@@ -63,6 +63,15 @@ export interface PodOptions {
   readonly lateEnv?: () => k8s.EnvVar[];
 }
 
+/**
+ * Every registry Job: a pod evicted by a drain, preemption or the API (condition `DisruptionTarget`) is
+ * retried without counting against `backoffLimit`, so a node drain cannot fail a registration or a
+ * migration, not even the health check's `backoffLimit: 0` runs.
+ */
+export const RETRY_EVICTED_PODS: k8s.PodFailurePolicy = {
+  rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }],
+};
+
 /** The pod of every registry Job: psql image, non-root, read-only root, the scripts ConfigMap, the Secret as env. */
 export function jobPod(o: PodOptions): k8s.PodTemplateSpec {
   const q = (m: Record<string, string>) => Object.fromEntries(Object.keys(m).sort().map((k) => [k, k8s.Quantity.fromString(m[k])]));
@@ -89,6 +98,8 @@ export function jobPod(o: PodOptions): k8s.PodTemplateSpec {
         image: o.plan.image,
         imagePullPolicy: 'IfNotPresent',
         command: ['/bin/sh', `${SCRIPTS_DIR}/${o.script}`],
+        // The scripts' last lines (why it failed) become the termination message that `kubectl describe` shows.
+        terminationMessagePolicy: 'FallbackToLogsOnError',
         env: lateEnv ? Lazy.any({ produce: () => [...env, ...lateEnv()] }) : env,
         resources: { requests: q(o.plan.resources.requests), limits: q(o.plan.resources.limits) },
         securityContext: restrictedContainerSecurityContext(),

@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { hashedName, hookAnnotations, jobPod, objectLabels, podSelector, REGISTRATION_WAVE, waveAnnotations } from './jobs';
+import { hashedName, hookAnnotations, jobPod, objectLabels, podSelector, REGISTRATION_WAVE, RETRY_EVICTED_PODS, waveAnnotations } from './jobs';
 import { ModelRegistry, registryEgress } from './model-registry';
 import { ModelRegistryEntryProps } from './props';
 import { ENV } from './scripts';
@@ -146,6 +146,7 @@ export class ModelRegistryEntry extends Construct {
     ];
     const spec: k8s.JobSpec = {
       backoffLimit: rp.backoffLimit,
+      podFailurePolicy: RETRY_EVICTED_PODS,
       ttlSecondsAfterFinished: rp.ttlSecondsAfterFinished,
       // Created together with the model under kubectl apply: neither the wait (from the pod's start) nor
       // the deadline (from the Job's) ends before the model's startup budget plus the margin has passed.

@@ -2,7 +2,7 @@ import { Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
   Component, hashedName, hookAnnotations, jobPod, lateName, MIGRATION_WAVE, objectLabels, podSelector, RECONCILE_WAVE, REGISTRATION_WAVE,
-  waveAnnotations,
+  RETRY_EVICTED_PODS, waveAnnotations,
 } from './jobs';
 import { latestVersion } from './migrations';
 import { ModelRegistryProps, RegistryEntryKey } from './props';
@@ -156,6 +156,7 @@ export class ModelRegistry extends Construct {
     });
     const migrationSpec: k8s.JobSpec = {
       backoffLimit: p.backoffLimit,
+      podFailurePolicy: RETRY_EVICTED_PODS,
       ttlSecondsAfterFinished: p.ttlSecondsAfterFinished,
       // The runner waits at most 5 minutes for another runner's lock; leave room for the migrations.
       activeDeadlineSeconds: 900,
@@ -185,6 +186,7 @@ export class ModelRegistry extends Construct {
             metadata: { labels: objectLabels(name, 'health-check') },
             spec: {
               backoffLimit: 0,
+              podFailurePolicy: RETRY_EVICTED_PODS,
               activeDeadlineSeconds: h.activeDeadlineSeconds,
               template: jobPod({
                 plan: p,
@@ -281,6 +283,7 @@ export class ModelRegistry extends Construct {
     const p = this.plan;
     return {
       backoffLimit: p.backoffLimit,
+      podFailurePolicy: RETRY_EVICTED_PODS,
       ttlSecondsAfterFinished: p.ttlSecondsAfterFinished,
       activeDeadlineSeconds: JOB_DEADLINE_MARGIN_SECONDS,
       template: jobPod({

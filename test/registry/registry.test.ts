@@ -120,6 +120,18 @@ describe('objects', () => {
     }
   });
 
+  test('every Job, the health check\'s included, retries an evicted pod without counting it, and reports failures through its log', () => {
+    // A drain or preemption sets the pod condition DisruptionTarget (k8s.io/api batch/v1 PodFailurePolicy):
+    // with backoffLimit 0 (the health check) or after a few drains, the Job would fail without this rule.
+    const specs = [...of(objs, 'Job').map((j) => j.spec), ...of(objs, 'CronJob').map((c) => c.spec.jobTemplate.spec)];
+    expect(specs).toHaveLength(5);
+    for (const spec of specs) {
+      expect(spec.podFailurePolicy).toEqual({ rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }] });
+      expect(spec.template.spec.restartPolicy).toBe('Never');
+      expect(spec.template.spec.containers.map((c: any) => c.terminationMessagePolicy)).toEqual(['FallbackToLogsOnError']);
+    }
+  });
+
   test('ordering: migration (wave -10) before models (wave 0) before registrations and health checks (wave 10); Jobs are Sync hooks', () => {
     const wave = (o: Manifest) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave']);
     const migration = named(objs, 'Job', 'registry-migrate');
