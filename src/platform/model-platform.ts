@@ -13,6 +13,7 @@ import { isDns1123Label } from '../core/names';
 import { compareStrings } from '../core/order';
 import { checkShape, Shape } from '../core/shape';
 import { onSynth } from '../core/synth';
+import { sha256 } from '../core/yaml';
 import { LlamaStack } from '../llama-stack/llama-stack';
 import { LLAMA_STACK_PROPS_SHAPE } from '../llama-stack/shape';
 import { ModelRegistry } from '../registry/model-registry';
@@ -161,10 +162,14 @@ export class ModelPlatform extends Construct {
       env.models.set(name, m);
       out[env.name] = m;
       if (env.registry && register !== false) {
-        const entry = new ModelRegistryEntry(env.chart, `${name}-entry`, {
-          registry: env.registry, model: m, status: disabled.includes(env.name) ? 'disabled' : 'ready',
-        });
-        stamp(entry, undefined, env.name);
+        const status = disabled.includes(env.name) ? 'disabled' : 'ready';
+        stamp(new ModelRegistryEntry(env.chart, `${name}-entry`, { registry: env.registry, model: m, status }), undefined, env.name);
+        // Each LoRA adapter is routed by its own name to the same server: a row of its own.
+        for (const a of m.adapters ?? []) {
+          const entryName = adapterEntryName(name, a.name);
+          const props = { name: entryName, registry: env.registry, model: m, adapter: a.name, status };
+          stamp(new ModelRegistryEntry(env.chart, entryName, props), undefined, env.name);
+        }
       }
     }
     return out;
@@ -315,4 +320,16 @@ function stamp(scope: IConstruct, syncWave: number | undefined, environment: str
     const template = c.kind === 'CronJob' ? '/spec/jobTemplate/spec/template' : ['Deployment', 'StatefulSet', 'Job'].includes(c.kind) ? '/spec/template' : undefined;
     if (template) c.addJsonPatch(JsonPatch.add(`${template}/metadata/labels/environment`, environment));
   }
+}
+
+/**
+ * The registry entry name of a model's LoRA adapter: `<model>-<adapter>` when the adapter's name is already a
+ * DNS label that fits in 40 characters, else a lower-cased, shortened form with a hash of the name (adapter
+ * names may hold upper case, `/`, `:` or `.`).
+ */
+export function adapterEntryName(model: string, adapter: string): string {
+  const plain = `${model}-${adapter}`;
+  if (/^[a-z0-9-]+$/.test(adapter) && plain.length <= 40) return plain;
+  const slug = adapter.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return `${`${model}-${slug}`.slice(0, 33).replace(/-+$/, '')}-${sha256(adapter).slice(0, 6)}`;
 }

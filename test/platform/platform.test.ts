@@ -4,10 +4,12 @@ import * as path from 'path';
 import { App, JsonPatch, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { platform } from '../../examples/platform/app';
-import { ModelPlatform, ModelPlatformProps } from '../../src';
+import { LoraSource, ModelPlatform, ModelPlatformProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import { k8s } from '../../src/core/k8s';
+import { sha256 } from '../../src/core/yaml';
 import { quotaProblems } from '../../src/platform/environment';
+import { adapterEntryName } from '../../src/platform/model-platform';
 import { conformanceProblems, Manifest } from '../support/manifests';
 
 const WAVE = 'argocd.argoproj.io/sync-wave';
@@ -292,6 +294,35 @@ describe('validation', () => {
       .spec.template.spec.containers[0].env.find((e: any) => /STATUS/.test(e.name)).value;
     expect([status('staging'), status('production')]).toEqual(['ready', 'disabled']);
     expect(p.diff('staging', 'production')).toEqual([]);
+  });
+
+  test('a model\'s LoRA adapters get registry entries of their own in every environment, under DNS-safe names', () => {
+    const p = new ModelPlatform(Testing.app(), 'llm', {
+      environments: { staging: { namespace: 'llm-staging' }, production: { namespace: 'llm-prod', overrides: { replicas: 0 } } },
+      registry: { database: { connectionString: { name: 'db', key: 'url' }, host: 'pg.db.svc' } },
+    });
+    p.addModel('m', {
+      model: 'meta-llama/Llama-3.1-8B-Instruct',
+      cache: { size: '100Gi' },
+      loraAdapters: [
+        { name: 'sql', source: LoraSource.cachePath('/cache/lora/sql') },
+        { name: 'Team/Support:v2', source: LoraSource.cachePath('/cache/lora/support') },
+      ],
+    });
+    const rows = (env: string) => (Testing.synth(p.charts[env]) as Manifest[]).filter((o) => o.kind === 'Job' && /-register-/.test(o.metadata.name)).map((j) => {
+      const e = Object.fromEntries(j.spec.template.spec.containers[0].env.filter((v: any) => 'value' in v).map((v: any) => [v.name, v.value]));
+      return [j.metadata.name.replace(/-[0-9a-f]{8}$/, ''), e.REGISTRY_MODEL_NAME, e.REGISTRY_MODEL_ID, e.REGISTRY_STATUS];
+    });
+    const hashed = `m-team-support-v2-${sha256('Team/Support:v2').slice(0, 6)}`;
+    expect(adapterEntryName('m', 'Team/Support:v2')).toBe(hashed);
+    expect(adapterEntryName('m', 'sql')).toBe('m-sql');
+    expect(rows('staging')).toEqual([
+      ['m-entry-register', 'meta-llama/Llama-3.1-8B-Instruct', 'meta-llama/Llama-3.1-8B-Instruct', 'ready'],
+      ['m-sql-register', 'sql', '/cache/lora/sql', 'ready'],
+      [`${hashed}-register`, 'Team/Support:v2', '/cache/lora/support', 'ready'],
+    ]);
+    expect(rows('production').map((r) => r[3])).toEqual(['disabled', 'disabled', 'disabled']);
+    expect(conformanceProblems(Testing.synth(p.charts.staging) as Manifest[])).toEqual([]);
   });
 
   test('model options and stack props are shape-checked before the platform copies them (found by test/fuzz)', () => {
