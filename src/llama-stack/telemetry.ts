@@ -11,13 +11,15 @@
  * - `llama_stack/core/server/metrics.py` records the request metrics named in `llama_stack/telemetry/constants.py`.
  */
 import { OtlpProtocol, StackAlertsSpec, TelemetrySpec } from './props';
+import { portOf } from '../config/destinations';
 import { IssueCollector } from '../core/errors';
 import { grafanaDashboard, PanelSpec } from '../core/grafana';
 import { k8s } from '../core/k8s';
 import { redactUrl } from '../core/names';
+import { compareStrings } from '../core/order';
+import { AlertRule, httpBaseUrlProblems, promqlString, templateLiteral } from '../core/prometheus';
 import { checkSecretRef } from '../core/secret-ref';
 import { sha256 } from '../core/yaml';
-import { AlertRule, templateLiteral } from '../vllm/monitoring';
 
 /**
  * The request metrics of the server as OpenTelemetry names them (constants.py), and as they arrive in
@@ -116,8 +118,8 @@ export function planTelemetry(
   ];
   if (spec.headers) env.push({ name: 'OTEL_EXPORTER_OTLP_HEADERS', valueFrom: { secretKeyRef: { name: spec.headers.name, key: spec.headers.key } } });
   return {
-    env: env.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    endpoint: { host: url.hostname, port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80, source: issues.path('telemetry.endpoint') },
+    env: env.sort((a, b) => compareStrings(a.name, b.name)),
+    endpoint: { host: url.hostname, port: portOf(url), source: issues.path('telemetry.endpoint') },
     serviceName,
     job: `${stack.namespace}/${serviceName}`,
     alerts,
@@ -139,26 +141,10 @@ function parseCollectorUrl(issues: IssueCollector, text: unknown, protocol: stri
     issues.add('endpoint is required: the OTLP collector the server sends its metrics to', `e.g. ${example}`);
     return undefined;
   }
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    issues.add(`'${redactUrl(text)}' is not a URL`, `e.g. ${example}`);
-    return undefined;
-  }
-  const problems: string[] = [];
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push(`has scheme '${url.protocol.replace(/:$/, '')}', not http or https`);
-  if (url.username !== '' || url.password !== '') problems.push('contains credentials, which would sit in the Deployment: give them as headers from a Secret');
-  if (url.search !== '' || url.hash !== '') problems.push('has a query or fragment');
-  if (protocol === OtlpProtocol.GRPC && url.pathname !== '/' && url.pathname !== '') problems.push('has a path, which gRPC ignores');
+  const { url, problems } = httpBaseUrlProblems(text, { credentials: 'sit in the Deployment: give them as headers from a Secret' });
+  if (url && protocol === OtlpProtocol.GRPC && url.pathname !== '/' && url.pathname !== '') problems.push('has a path, which gRPC ignores');
   for (const p of problems) issues.add(`'${redactUrl(text)}' ${p}`, `e.g. ${example}`);
   return problems.length === 0 ? url : undefined;
-}
-
-
-/** A PromQL string literal: a service name is the user's. */
-function promqlString(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /**

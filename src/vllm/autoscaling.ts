@@ -8,6 +8,7 @@ import { VllmAutoscalingSpec, VllmModelProps } from './props';
 import { progressDeadlineSeconds } from './sizing';
 import { IssueCollector } from '../core/errors';
 import { redactUrl } from '../core/names';
+import { httpBaseUrlProblems, promqlString } from '../core/prometheus';
 import { checkInt, isObject } from '../core/validate';
 
 /** Waiting requests per pod above which KEDA adds pods (production-stack's default trigger threshold). */
@@ -56,11 +57,6 @@ export interface ScaledModel {
   readonly servedModelName: string;
 }
 
-/** A PromQL string literal (double-quoted, Go escapes): a served model name may hold `"` or `\`. */
-export function promqlString(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
-}
-
 /**
  * The selector of one model's vLLM series: `namespace` and `service` are the target labels the
  * ServiceMonitor's scrape adds, `model_name` is vLLM's own label (not `model`, which production-stack's
@@ -73,20 +69,6 @@ export function modelSeriesSelector(m: ScaledModel): string {
 /** The most pods the model can run at once (before a surge pod): maxReplicas when autoscaled, else replicas. */
 export function maxReplicasOf(props: Pick<VllmModelProps, 'replicas' | 'autoscaling'>): number {
   return props.autoscaling !== undefined ? props.autoscaling.maxReplicas : props.replicas ?? 1;
-}
-
-/** `http(s)://host[:port][/path]`, no credentials, query or fragment; undefined when it is not one. */
-function prometheusUrlProblem(url: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return 'is not a URL';
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `has scheme '${u.protocol.replace(/:$/, '')}', not http or https`;
-  if (u.username !== '' || u.password !== '') return 'contains credentials, which would be written into the ScaledObject';
-  if (u.search !== '' || u.hash !== '') return 'has a query or fragment; KEDA appends /api/v1/query itself';
-  return undefined;
 }
 
 /**
@@ -116,7 +98,7 @@ export function planAutoscaling(
   if (typeof a.prometheusAddress !== 'string' || a.prometheusAddress === '') {
     at.add('prometheusAddress is required: KEDA reads vLLM\'s metrics from Prometheus', 'e.g. http://prometheus-operated.monitoring.svc:9090', 'prometheusAddress');
   } else {
-    const problem = prometheusUrlProblem(a.prometheusAddress);
+    const problem = httpBaseUrlProblems(a.prometheusAddress, { credentials: 'be written into the ScaledObject', query: 'KEDA appends /api/v1/query itself' }).problems[0];
     if (problem) at.add(`'${redactUrl(a.prometheusAddress)}' ${problem}`, 'give the server\'s base URL, e.g. http://prometheus-operated.monitoring.svc:9090', 'prometheusAddress');
   }
   const positive = (field: keyof VllmAutoscalingSpec, v: number | undefined, max: number, hint: string) => {

@@ -1,5 +1,6 @@
 import { progressDeadlineSeconds } from './sizing';
 import { grafanaDashboard, PanelSpec } from '../core/grafana';
+import { AlertRule, templateLiteral } from '../core/prometheus';
 import { sha256 } from '../core/yaml';
 
 /**
@@ -36,14 +37,6 @@ export function serviceMonitorSpec(selector: Record<string, string>, interval: s
     selector: { matchLabels: selector },
     endpoints: [{ port: 'http', path: '/metrics', scheme: 'http', interval }],
   };
-}
-
-export interface AlertRule {
-  readonly alert: string;
-  readonly expr: string;
-  readonly for: string;
-  readonly labels: Record<string, string>;
-  readonly annotations: Record<string, string>;
 }
 
 /**
@@ -107,14 +100,6 @@ export function alertRules(m: MonitoredModel): AlertRule[] {
       },
     },
   ];
-}
-
-/**
- * Text for an alert annotation, which Prometheus renders as a Go template: every `{{` and `}}` of it is
- * printed by a string-constant action, so a served model name can never run template functions.
- */
-export function templateLiteral(text: string): string {
-  return text.replace(/\{\{|\}\}/g, (d) => `{{ "${d}" }}`);
 }
 
 /** A Grafana dashboard (schema 39) with the key vLLM series of one model. */
