@@ -1,4 +1,5 @@
 /** Grafana dashboards as plain objects (schema 39), for the ConfigMaps Grafana's sidecar loads. */
+import { sha256 } from './yaml';
 
 /** One time-series panel: title, unit, and its `[legend, PromQL]` targets. */
 export type PanelSpec = [title: string, unit: string, targets: Array<[legend: string, expr: string]>];
@@ -32,4 +33,13 @@ export function grafanaDashboard(d: DashboardSpec): Record<string, unknown> {
       targets: targets.map(([legend, expr], j) => ({ refId: String.fromCharCode(65 + j), expr, legendFormat: legend })),
     })),
   };
+}
+
+/**
+ * A dashboard uid unique per cluster: `<prefix>-<parts joined by ->`, or, past Grafana's 40 characters,
+ * `<prefix>-` and a hash of the parts.
+ */
+export function dashboardUid(prefix: string, parts: string[]): string {
+  const uid = [prefix, ...parts].join('-');
+  return uid.length <= 40 ? uid : `${prefix}-${sha256(parts.join('/')).slice(0, 20)}`;
 }

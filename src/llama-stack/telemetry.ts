@@ -13,13 +13,12 @@
 import { OtlpProtocol, StackAlertsSpec, TelemetrySpec } from './props';
 import { portOf } from '../config/destinations';
 import { IssueCollector } from '../core/errors';
-import { grafanaDashboard, PanelSpec } from '../core/grafana';
+import { dashboardUid, grafanaDashboard, PanelSpec } from '../core/grafana';
 import { k8s } from '../core/k8s';
 import { redactUrl } from '../core/names';
 import { compareStrings } from '../core/order';
 import { AlertRule, httpBaseUrlProblems, promqlString, templateLiteral } from '../core/prometheus';
 import { checkSecretRef } from '../core/secret-ref';
-import { sha256 } from '../core/yaml';
 
 /**
  * The request metrics of the server as OpenTelemetry names them (constants.py), and as they arrive in
@@ -210,9 +209,8 @@ export function stackDashboard(namespace: string, metricPrefix: string): Record<
     ['Slowest methods (p95)', 's', [['{{job}} {{api}}.{{method}}', `topk(5, histogram_quantile(0.95, sum by (job, api, method, le) (rate(${duration}_bucket{${sel}}[5m]))))`]]],
     ['Errors by status code', 'reqps', [['{{job}} {{status_code}}', `sum by (job, status_code) (rate(${requests}{${sel}, status="error"}[5m]))`]]],
   ];
-  const uid = `llama-stack-${namespace}`;
   return grafanaDashboard({
-    uid: uid.length <= 40 ? uid : `llama-stack-${sha256(namespace).slice(0, 20)}`,
+    uid: dashboardUid('llama-stack', [namespace]),
     title: `Llama Stack (${namespace})`,
     tags: ['llama-stack', 'cdk8s-llama-stack'],
     variables: [

@@ -1,7 +1,6 @@
 import { progressDeadlineSeconds } from './sizing';
-import { grafanaDashboard, PanelSpec } from '../core/grafana';
+import { dashboardUid, grafanaDashboard, PanelSpec } from '../core/grafana';
 import { AlertRule, templateLiteral } from '../core/prometheus';
-import { sha256 } from '../core/yaml';
 
 /**
  * Monitoring of a vLLM server, as plain objects: the ServiceMonitor spec, the PrometheusRule alerts and
@@ -122,15 +121,9 @@ export function dashboard(m: MonitoredModel): Record<string, unknown> {
     ['Preemptions per second', 'short', [['preemptions', `sum(rate(vllm:num_preemptions_total{${sel}}[5m]))`]]],
   ];
   return grafanaDashboard({
-    uid: dashboardUid(m),
+    uid: dashboardUid('vllm', [m.namespace, m.serviceName]),
     title: `vLLM ${m.servedModelName} (${m.environment})`,
     tags: ['vllm', 'cdk8s-llama-stack', m.environment],
     panels,
   });
-}
-
-/** Grafana uids are at most 40 characters; namespace and Service name make it unique per cluster. */
-function dashboardUid(m: MonitoredModel): string {
-  const uid = `vllm-${m.namespace}-${m.serviceName}`;
-  return uid.length <= 40 ? uid : `vllm-${sha256(`${m.namespace}/${m.serviceName}`).slice(0, 20)}`;
 }
