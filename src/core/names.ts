@@ -39,3 +39,16 @@ export function looksSecret(name: string): boolean {
 export function redactUrl(text: string): string {
   return text.replace(/(^|\/\/)([^:@/\s]*):[^@/\s]*@/, '$1$2:***@');
 }
+
+/**
+ * A model name clients route by (a registry row's `model_name`, a LoRA adapter's name): at most 256 letters,
+ * digits and `. _ - : @ + /`, starting with a letter or digit and ending with one or `_`, no `//`.
+ */
+export function isRoutableModelName(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= 256 && /^[A-Za-z0-9](?:[A-Za-z0-9._:@+/-]*[A-Za-z0-9_])?$/.test(name) && !name.includes('//');
+}
+
+/** A Hugging Face repository ID: `name` or `org/name`. */
+export function isHfRepoId(id: unknown): id is string {
+  return typeof id === 'string' && /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(id);
+}

@@ -9,7 +9,7 @@ import { imageProblem } from '../core/images';
 import { k8s } from '../core/k8s';
 import { STANDARD_LABEL_KEYS } from '../core/labels';
 import { isModelServer } from '../core/model-server';
-import { isDns1123Label, isDnsSubdomain, redactUrl } from '../core/names';
+import { isDns1123Label, isDnsSubdomain, isRoutableModelName, redactUrl } from '../core/names';
 import { classifyHost, isCidr, LINK_LOCAL_FIX, linkLocalReason, namespacePeer, peerOf } from '../core/network';
 import { checkPodSettings, PodSettings, POD_SETTINGS_SHAPE } from '../core/pod-settings';
 import { isQuantity, quantityValue } from '../core/quantity';
@@ -68,7 +68,6 @@ export function registrationTiming(startupBudgetSeconds?: number, waitTimeoutSec
   return { waitSeconds, deadlineSeconds: waitSeconds + JOB_DEADLINE_MARGIN_SECONDS };
 }
 export const RESERVED_METADATA = ['managed_by', 'registry', 'health_path'];
-const MODEL_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._:@+/-]*[A-Za-z0-9_])?$/;
 const BACKEND = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const HEALTH_PATH = /^\/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -392,7 +391,7 @@ export function planEntry(issues: IssueCollector, props: ModelRegistryEntryProps
   const endpointText = model ? model.url : props.endpoint!;
   const src = (f: string) => (model ? `model (${f})` : f);
 
-  if (typeof modelName !== 'string' || modelName.length > 256 || !MODEL_NAME.test(modelName) || modelName.includes('//')) {
+  if (!isRoutableModelName(modelName)) {
     issues.add(
       `'${String(modelName)}' is not a valid model name`,
       'use at most 256 letters, digits and . _ - : @ + /, starting and ending with a letter or digit',

@@ -17,6 +17,7 @@ import { LoraSource, VllmLoraAdapter } from './lora-source';
 import { VllmModelProps } from './props';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
+import { isHfRepoId, isRoutableModelName } from '../core/names';
 import { checkInt } from '../core/validate';
 
 /** vllm/config/lora.py `MaxLoRARanks`. */
@@ -34,10 +35,6 @@ export const LORA_OWNED_FLAGS: Readonly<Record<string, string>> = {
   '--max-lora-rank': 'use maxLoraRank (or the adapters\' rank)',
 };
 
-/** Adapter names: the model registry's model-name rule, so every adapter can also be registered there. */
-const ADAPTER_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._:@+/-]*[A-Za-z0-9_])?$/;
-/** A Hugging Face repository ID (the same rule as the model prop's). */
-const REPO_ID = /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/;
 const COMMIT = /^[0-9a-f]{40}$/;
 const DOWNLOAD_SCRIPT = [
   'import sys',
@@ -91,7 +88,7 @@ export function checkLora(issues: IssueCollector, props: VllmModelProps, ctx: Lo
     const name: unknown = adapter.name;
     if (typeof name !== 'string') {
       at.add('name is required', 'the model name clients request the adapter by, e.g. sql', 'name');
-    } else if (name.length > 256 || !ADAPTER_NAME.test(name) || name.includes('//')) {
+    } else if (!isRoutableModelName(name)) { // the registry's rule: every adapter can also be registered
       at.add(`'${name}' is not a valid adapter name`, 'use at most 256 letters, digits and . _ - : @ + /, starting and ending with a letter or digit', 'name');
     } else if (name === ctx.servedModelName) {
       at.add(`'${name}' is the served model name: requests for it would not say whether they want the adapter`, 'give the adapter another name', 'name');
@@ -145,7 +142,7 @@ function checkSource(issues: IssueCollector, source: unknown, ctx: LoraContext):
     return;
   }
   const repo = source.repository;
-  if (typeof repo !== 'string' || !REPO_ID.test(repo)) {
+  if (!isHfRepoId(repo)) {
     issues.add(`'${String(repo)}' is not a Hugging Face repository ID`, 'e.g. org/llama-3.1-8b-sql-lora; an adapter on the cache volume is LoraSource.cachePath(...)');
   } else if (ctx.offline) {
     issues.add(

@@ -17,7 +17,7 @@ import { SecretKeyRef } from '../config/types';
 import { IssueCollector } from '../core/errors';
 import { imageProblem, parseImage } from '../core/images';
 import { k8s } from '../core/k8s';
-import { isDns1123Label, isEnvVarName, looksSecret, redactUrl } from '../core/names';
+import { isDns1123Label, isEnvVarName, isHfRepoId, looksSecret, redactUrl } from '../core/names';
 import { LINK_LOCAL_FIX, linkLocalReason } from '../core/network';
 import { compareStrings, sortDeep } from '../core/order';
 import { POD_SETTINGS_SHAPE } from '../core/pod-settings';
@@ -238,7 +238,7 @@ export function planModel(issues: IssueCollector, props: VllmModelProps, id: str
     } else if (props.cache === undefined) {
       issues.add('a model path needs a persistent cache volume that holds the weights', 'set cache (e.g. { existingClaimName: \'models\', accessMode: \'ReadOnlyMany\' })', 'cache');
     }
-  } else if (!/^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(model)) {
+  } else if (!isHfRepoId(model)) {
     issues.add(`'${model}' is neither a Hugging Face repository ID nor an absolute path`, 'e.g. meta-llama/Llama-3.1-8B-Instruct', 'model');
   }
   const servedModelName = props.servedModelName ?? model;
