@@ -32,6 +32,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@prometheus-io/lezer-promql@^0.315.0',
     '@lezer/lr@^1.4.0',
     'cdk8s-cli@^2.207.60',
+    // Only for the interop test and docs: this library's objects beside a user's cdk8s-plus-33 objects.
+    'cdk8s-plus-33@^2.5.57',
   ],
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
