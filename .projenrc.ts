@@ -7,6 +7,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   keywords: ['cdk8s', 'kubernetes', 'llama-stack', 'vllm', 'llm'],
   author: 'cdk8s-llama-stack developers',
   authorAddress: 'dev@cdk8s-llama-stack.invalid',
+  // jsii needs a repository to build; there is none yet, so the published package.json drops it (scripts/pack.js).
   repositoryUrl: 'https://git.example.com/cdk8s-llama-stack.git',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
@@ -73,7 +74,8 @@ for (const pattern of ['/examples/', '/bench/', '/docs/', '/.ci/', '/cdk8s.yaml'
 project.package.addField('files', ['lib/**/*.js', 'lib/**/*.d.ts', 'data/', '.jsii', 'API.md', 'README.md', 'LICENSE', 'CHANGELOG.md']);
 project.gitignore.exclude('/CHANGELOG.md');
 project.packageTask.exec('sh scripts/changelog.sh >CHANGELOG.md');
-project.packageTask.exec('mkdir -p dist/js && npm pack --pack-destination dist/js');
+// Packed from a staging copy whose package.json has no `repository` (jsii needs one to build; there is none yet).
+project.packageTask.exec('node scripts/pack.js dist/js');
 // eslint-import-resolver-typescript pulls unrs-resolver, whose newest bindings are not all on the registry;
 // 1.12.2 keeps package-lock.json valid for `npm ci`.
 project.package.addPackageResolutions('unrs-resolver@1.12.2');

@@ -12,22 +12,28 @@ import * as path from 'path';
 const ROOT = path.join(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
-function packedFiles(files: Record<string, string>): string[] {
+/** Writes `files` into a scratch directory, runs `use` there, removes it. */
+function inCheckout<T>(files: Record<string, string>, use: (dir: string) => T): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'package-'));
   try {
     for (const [name, text] of Object.entries(files)) {
       fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
       fs.writeFileSync(path.join(dir, name), text);
     }
-    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
-    return (JSON.parse(out)[0].files as Array<{ path: string }>).map((f) => f.path).sort();
+    return use(dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-test('the tarball holds the allowlist and nothing a checkout may have lying around', () => {
-  const checkout: Record<string, string> = {
+function packedFiles(files: Record<string, string>): string[] {
+  return inCheckout(files, (dir) => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: dir, encoding: 'utf8', env: { ...process.env, npm_config_loglevel: 'silent' } });
+    return (JSON.parse(out)[0].files as Array<{ path: string }>).map((f) => f.path).sort();
+  });
+}
+
+const checkout: Record<string, string> = {
     'package.json': JSON.stringify(pkg),
     '.npmignore': fs.readFileSync(path.join(ROOT, '.npmignore'), 'utf8'),
     'lib/index.js': '',
@@ -61,12 +67,31 @@ test('the tarball holds the allowlist and nothing a checkout may have lying arou
     'cdk8s.yaml': '',
     'test-reports/junit.xml': '',
     'lib/.DS_Store': '',
-  };
-  expect(packedFiles(checkout)).toEqual([
-    '.jsii', 'API.md', 'CHANGELOG.md', 'LICENSE', 'README.md', 'data/vllm/v0.21.0/flags.txt',
-    'lib/core/k8s.d.ts', 'lib/core/k8s.js', 'lib/index.d.ts', 'lib/index.js',
-    'node_modules/js-yaml/package.json', 'package.json',
-  ]);
+};
+const ALLOWED = [
+  '.jsii', 'API.md', 'CHANGELOG.md', 'LICENSE', 'README.md', 'data/vllm/v0.21.0/flags.txt',
+  'lib/core/k8s.d.ts', 'lib/core/k8s.js', 'lib/index.d.ts', 'lib/index.js',
+  'node_modules/js-yaml/package.json', 'package.json',
+];
+
+test('the tarball holds the allowlist and nothing a checkout may have lying around', () => {
+  expect(packedFiles(checkout)).toEqual(ALLOWED);
+});
+
+test('the package task packs the same files, with no placeholder repository in the published package.json', () => {
+  // jsii refuses to build without `repository` (jsii/lib/project-info.js: 'The "package.json" file must specify
+  // the "repository" attribute'), so the checkout keeps one; the npm page must not link to it.
+  expect(pkg.repository.url).toBeDefined();
+  const { listed, manifest } = inCheckout(checkout, (dir) => {
+    const tarball = execFileSync('node', [path.join(ROOT, 'scripts', 'pack.js'), 'out'], { cwd: dir, encoding: 'utf8' }).trim();
+    return {
+      listed: execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, '')).sort(),
+      manifest: JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' })),
+    };
+  });
+  expect(listed).toEqual(ALLOWED);
+  expect(manifest.repository).toBeUndefined();
+  expect({ ...manifest, repository: pkg.repository }).toEqual(pkg);
 });
 
 test('the library is compiled without source maps, inlined or not', () => {
