@@ -5,13 +5,13 @@ import { GpuNodePool } from './gpu-node-pool';
 import { KedaScaledObject } from './keda';
 import { LeaderWorkerSet } from './leader-worker-set';
 import { loraDownloadContainer, servedAdapters } from './lora';
-import { alertRules, dashboard, MonitoredModel, serviceMonitorSpec } from './monitoring';
-import { groupNetworkPolicySpec, leaderSelector, podNamePattern } from './multi-node';
+import { groupNetworkPolicySpec, leaderSelector, leaderWorkerSetName, podNamePattern } from './multi-node';
 import {
   CACHE_DIR, CHAT_TEMPLATE_KEY, CONFIG_DIR, GENERATION_CONFIG_KEY, HOME_DIR, placement, planModel, VLLM_MODEL_PROPS_SHAPE, VLLM_PORT,
   VllmPlan,
 } from './plan';
 import { VllmModelProps } from './props';
+import { DEFAULT_SCRAPE_INTERVAL, MONITORING_LABEL, monitoringGroupName, registerMonitoring } from './shared-monitoring';
 import { PRE_STOP_SECONDS } from './sizing';
 import { ProviderSpec, SecretKeyRef } from '../config/types';
 import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
@@ -29,9 +29,6 @@ import { onSynth } from '../core/synth';
 import { checkAllowedFrom, checkClassName, checkLabels } from '../core/validate';
 import { sha256 } from '../core/yaml';
 import { InferenceProvider, InferenceProviderOptions } from '../llama-stack/inference-provider';
-
-/** Label on a model's Service naming it, for selectors that must not depend on app.kubernetes.io/instance. */
-const SERVICE_LABEL = 'vllm.cdk8s-llama-stack.io/service';
 
 /**
  * A vLLM OpenAI-compatible server for one model on GPU nodes: Deployment, Service `<name>-<environment>`
@@ -252,10 +249,15 @@ export class VllmModel extends Construct implements IModelServer {
       });
     }
 
+    const monitored = monitoring.enabled !== false;
+    const monitoringGroup = monitoringGroupName(monitoring.labels ?? {}, monitoring.scrapeInterval ?? DEFAULT_SCRAPE_INTERVAL);
     this.service = new k8s.KubeService(this, 'Service', {
-      // The ServiceMonitor selects the Service by a label of ours: Argo CD's label tracking rewrites
-      // app.kubernetes.io/instance on top-level objects.
-      metadata: { name: p.serviceName, labels: { ...labels, [SERVICE_LABEL]: p.serviceName } },
+      // The namespace's shared ServiceMonitor selects the Services of its models by a label of ours: Argo CD's
+      // label tracking rewrites app.kubernetes.io/instance on top-level objects.
+      metadata: {
+        name: p.serviceName,
+        labels: monitored ? { ...labels, [MONITORING_LABEL]: monitoringGroup } : labels,
+      },
       spec: {
         type: 'ClusterIP',
         // A multi-node model serves from its group leaders only; the workers run no API server.
@@ -292,7 +294,7 @@ export class VllmModel extends Construct implements IModelServer {
     if (from?.podLabels && Object.keys(from.podLabels).length > 0) this.addPeer({ podSelector: { matchLabels: { ...from.podLabels } } });
     for (const key of from?.namespaceLabels ?? []) this.addPeer({ namespaceSelector: { matchExpressions: [{ key, operator: 'Exists' }] } });
 
-    if (monitoring.enabled !== false) this.monitoring(p, labels, ns);
+    if (monitored) this.monitoring(p, ns);
 
     if (p.autoscaling) {
       // KEDA's operator queries Prometheus, not the pods: the NetworkPolicy needs no rule for it.
@@ -407,39 +409,27 @@ export class VllmModel extends Construct implements IModelServer {
     };
   }
 
-  private monitoring(p: VllmPlan, labels: Record<string, string>, namespace: string): void {
+  /** Registers the model with its namespace's shared monitoring, and admits Prometheus to /metrics. */
+  private monitoring(p: VllmPlan, namespace: string): void {
     const m = this.props.monitoring ?? {};
-    const extra = { ...labels, ...m.labels };
-    const model: MonitoredModel = {
-      namespace,
-      serviceName: p.serviceName,
-      deploymentName: p.serviceName,
-      podNamePattern: p.multiNode ? podNamePattern(p.multiNode.name) : undefined,
-      servedModelName: p.servedModelName,
-      environment: p.environment,
-      gpuResource: p.gpuResource,
-      startupBudgetSeconds: p.startupBudgetSeconds,
-      queueAlertThreshold: m.queueAlertThreshold ?? 10,
-      kvCacheAlertThreshold: m.kvCacheAlertThreshold ?? 0.95,
-    };
-    new ApiObject(this, 'ServiceMonitor', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'ServiceMonitor',
-      metadata: { name: p.serviceName, labels: extra },
-      spec: serviceMonitorSpec({ [SERVICE_LABEL]: p.serviceName }, m.scrapeInterval ?? '30s'),
+    registerMonitoring(this, {
+      model: {
+        namespace,
+        serviceName: p.serviceName,
+        // A LeaderWorkerSet's pods: `<svc>-lws-<group>` (leaders) and `<svc>-lws-<group>-<index>` (workers).
+        podNameSuffix: p.multiNode ? podNamePattern(leaderWorkerSetName(p.serviceName)).slice(p.serviceName.length) : undefined,
+        servedModelName: p.servedModelName,
+        environment: p.environment,
+        gpuResource: p.gpuResource,
+        startupBudgetSeconds: p.startupBudgetSeconds,
+        queueAlertThreshold: m.queueAlertThreshold ?? 10,
+        kvCacheAlertThreshold: m.kvCacheAlertThreshold ?? 0.95,
+      },
+      labels: m.labels ?? {},
+      scrapeInterval: m.scrapeInterval ?? DEFAULT_SCRAPE_INTERVAL,
+      dashboard: m.dashboard !== false,
+      annotations: () => this.service.metadata.toJson().annotations,
     });
-    new ApiObject(this, 'PrometheusRule', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PrometheusRule',
-      metadata: { name: p.serviceName, labels: extra },
-      spec: { groups: [{ name: `vllm-${p.serviceName}`, rules: alertRules(model) }] },
-    });
-    if (m.dashboard !== false) {
-      new k8s.KubeConfigMap(this, 'Dashboard', {
-        metadata: { name: `${p.serviceName}-dashboard`, labels: { ...labels, grafana_dashboard: '1' } },
-        data: { [`${p.serviceName}.json`]: `${JSON.stringify(dashboard(model), null, 2)}\n` },
-      });
-    }
     this.addPeer({
       namespaceSelector: namespacePeer(m.prometheusNamespace ?? 'monitoring').namespaceSelector,
       podSelector: { matchLabels: { ...(m.prometheusPodLabels ?? { 'app.kubernetes.io/name': 'prometheus' }) } },
