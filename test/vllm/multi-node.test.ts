@@ -58,9 +58,9 @@ describe('a two-node 405B', () => {
       'Service/llama-405b-production',
       'NetworkPolicy/llama-405b-production',
       'NetworkPolicy/llama-405b-production-group-0',
-      'ServiceMonitor/llama-405b-production',
-      'PrometheusRule/llama-405b-production',
-      'ConfigMap/llama-405b-production-dashboard',
+      'ServiceMonitor/vllm-models',
+      'PrometheusRule/vllm-models',
+      'ConfigMap/vllm-models-dashboard',
     ]);
     expect(lwsSchemaErrors(lws(objs))).toEqual([]);
     expect(pssViolations(lws(objs))).toEqual([]);

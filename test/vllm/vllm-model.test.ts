@@ -22,15 +22,15 @@ const errors = (props: VllmModelProps, ns: string | null = 'llm'): string[] => v
 describe('defaults', () => {
   const objs = synth(base);
 
-  test('objects: ServiceAccount, Deployment, Service, NetworkPolicy, ServiceMonitor, PrometheusRule, dashboard; schema-valid and restricted', () => {
+  test('objects: ServiceAccount, Deployment, Service, NetworkPolicy, and the namespace\'s ServiceMonitor, PrometheusRule, dashboard; schema-valid and restricted', () => {
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ServiceAccount/llama-8b-production',
       'Deployment/llama-8b-production',
       'Service/llama-8b-production',
       'NetworkPolicy/llama-8b-production',
-      'ServiceMonitor/llama-8b-production',
-      'PrometheusRule/llama-8b-production',
-      'ConfigMap/llama-8b-production-dashboard',
+      'ServiceMonitor/vllm-models',
+      'PrometheusRule/vllm-models',
+      'ConfigMap/vllm-models-dashboard',
     ]);
     expect(conformanceProblems(objs)).toEqual([]);
   });
@@ -105,15 +105,15 @@ describe('defaults', () => {
 
   test('the ServiceMonitor selects the Service by a label Argo CD\'s tracking leaves alone', () => {
     const sm = find(objs, 'ServiceMonitor');
-    expect(sm.spec.selector).toEqual({ matchLabels: { 'vllm.cdk8s-llama-stack.io/service': 'llama-8b-production' } });
-    expect(find(objs, 'Service').metadata.labels['vllm.cdk8s-llama-stack.io/service']).toBe('llama-8b-production');
+    expect(sm.spec.selector).toEqual({ matchLabels: { 'vllm.cdk8s-llama-stack.io/monitoring': 'vllm-models' } });
+    expect(find(objs, 'Service').metadata.labels['vllm.cdk8s-llama-stack.io/monitoring']).toBe('vllm-models');
   });
 
   test('dashboard ConfigMap is sidecar-discoverable JSON', () => {
-    const cm = find(objs, 'ConfigMap', 'llama-8b-production-dashboard');
+    const cm = find(objs, 'ConfigMap', 'vllm-models-dashboard');
     expect(cm.metadata.labels.grafana_dashboard).toBe('1');
-    const d = JSON.parse(cm.data['llama-8b-production.json']);
-    expect(d.title).toBe('vLLM meta-llama/Llama-3.1-8B-Instruct (production)');
+    const d = JSON.parse(cm.data['vllm-models-dashboard.json']);
+    expect(d.title).toBe('vLLM models (llm)');
   });
 
   test('synthesis is byte-identical', () => {
@@ -203,8 +203,8 @@ describe('props', () => {
   test('default alert thresholds: more than 10 waiting requests, KV cache above 95%', () => {
     const rules = find(synth(base), 'PrometheusRule').spec.groups[0].rules;
     const expr = (alert: string) => rules.find((r: any) => r.alert === alert).expr;
-    expect(expr('VllmRequestQueueBacklog')).toMatch(/^sum\(vllm:num_requests_waiting\{.*\}\) > 10$/);
-    expect(expr('VllmKvCacheSaturated')).toMatch(/^max\(vllm:kv_cache_usage_perc\{.*\}\) > 0\.95$/);
+    expect(expr('VllmRequestQueueBacklog')).toMatch(/^sum by \(namespace, service, model_name\) \(vllm:num_requests_waiting\{.*\}\) > 10$/);
+    expect(expr('VllmKvCacheSaturated')).toMatch(/^max by \(namespace, service, model_name\) \(vllm:kv_cache_usage_perc\{.*\}\) > 0\.95$/);
   });
 
   test('/dev/shm: 2Gi with one GPU, 8Gi from two GPUs on (NCCL)', () => {
