@@ -3,7 +3,7 @@
  * PrometheusRule and dashboard per namespace, made at synth in the chart of the model with the smallest
  * construct path, whatever the order charts and models were created in.
  */
-import { App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import * as yaml from 'js-yaml';
 import { VllmModel, VllmModelProps } from '../../src';
 import { validationIssues } from '../support/errors';
@@ -132,7 +132,9 @@ describe('monitoring labels and scrape interval', () => {
     const monitors = objs.filter((o) => o.kind === 'ServiceMonitor');
     expect(monitors.map((m) => m.metadata.name)).toEqual(['vllm-models', expect.stringMatching(/^vllm-models-[0-9a-f]{8}$/), expect.stringMatching(/^vllm-models-[0-9a-f]{8}$/)]);
     const services = objs.filter((o) => o.kind === 'Service');
-    const selected = (sm: Manifest) => services.filter((svc) => Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels[k] === v)).map((svc) => svc.metadata.name);
+    const selected = (sm: Manifest) => services
+      .filter((svc) => Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels[k] === v))
+      .map((svc) => svc.metadata.name);
     const byName = Object.fromEntries(monitors.map((m) => [selected(m).join(','), m]));
     expect(Object.keys(byName).sort()).toEqual(['fast-production', 'plain-production', 'released-production,released2-production']);
     expect(byName['fast-production'].spec.endpoints[0].interval).toBe('10s');
@@ -152,7 +154,7 @@ describe('monitoring labels and scrape interval', () => {
   test('a name the shared objects use, taken by another object of the namespace, is reported by the duplicate check', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
     new VllmModel(chart, 'llama', props('meta-llama/Llama-3.1-8B-Instruct'));
-    new (require('cdk8s').ApiObject)(chart, 'mine', { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'vllm-models' } });
+    new ApiObject(chart, 'mine', { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'vllm-models' } });
     expect(validationIssues(() => Testing.synth(chart))).toEqual([
       expect.stringMatching(/^metadata.name: ServiceMonitor 'vllm-models' in namespace 'llm' is also emitted by c\/cdk8s-llama-stack.vllm-monitoring.vllm-models\/ServiceMonitor/),
     ]);
