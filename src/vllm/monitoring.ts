@@ -37,12 +37,9 @@ export function regexLiteral(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/**
- * An alternation of the names, longest first (so a pod whose name two patterns could match is given to
- * the model with the longer name), then in code-unit order: the same for any order the models came in.
- */
+/** An alternation of the names, in code-unit order: the same for any order the models came in. */
 function alternation(names: readonly string[]): string {
-  return [...new Set(names)].sort((a, b) => b.length - a.length || compareStrings(a, b)).map(regexLiteral).join('|');
+  return [...new Set(names)].sort(compareStrings).map(regexLiteral).join('|');
 }
 
 /** The series selector of the models' vLLM metrics (the ServiceMonitor's scrape adds `namespace` and `service`). */
@@ -52,7 +49,10 @@ function vllmSelector(namespace: string, models: readonly MonitoredModel[]): str
 
 /**
  * The models' pods as one regular expression, with one capturing group per pod-name form that holds the
- * Service name, and the `label_replace` replacement that writes it into the `service` label.
+ * Service name, and the `label_replace` replacement that writes it into the `service` label. Within one
+ * form no pod name fits two models (the suffix has a fixed number of `-` segments); across forms, only a
+ * Deployment named `<x>-lws` with an all-digit pod hash could look like a pod of the multi-node model `<x>`,
+ * and, as with the per-model rules before, its alert names the form that sorts first.
  */
 export function podNameMatch(models: readonly MonitoredModel[]): { pattern: string; replacement: string } {
   const bySuffix = new Map<string, string[]>();

@@ -226,7 +226,7 @@ describe('monitoring', () => {
     expect(alertRules('llm', [b, c, a])).toEqual(rules);
   });
 
-  test('pods: one capturing group per pod-name form; a pod is given to the model with the longer name when two could match', () => {
+  test('pods: one capturing group per pod-name form, each pod given to its own model', () => {
     const short = model('m-production');
     const long = model('m-production-lws-0', {}); // a Deployment whose pods look like the LeaderWorkerSet's of m-production
     const lws = { ...short, podNameSuffix: '-lws-[0-9]+(?:-[0-9]+)?' };
