@@ -23,7 +23,7 @@ import { isDns1123Label } from '../core/names';
 import { classifyHost, egressRules, internetEgressRule, namespacePeer, peerOf } from '../core/network';
 import { compareStrings } from '../core/order';
 import { checkPodSettings, podFields } from '../core/pod-settings';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
+import { restrictedPodSecurityContext } from '../core/security';
 import { checkShape } from '../core/shape';
 import { onSynth } from '../core/synth';
 import { checkAllowedFrom, checkClassName, checkLabels } from '../core/validate';
@@ -259,10 +259,9 @@ export class VllmModel extends Construct implements IModelServer {
         labels: monitored ? { ...labels, [MONITORING_LABEL]: monitoringGroup } : labels,
       },
       spec: {
-        type: 'ClusterIP',
         // A multi-node model serves from its group leaders only; the workers run no API server.
         selector: mn ? leaderSelector(this.podSelectorLabels) : this.podSelectorLabels,
-        ports: [{ name: 'http', port: VLLM_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+        ports: [{ name: 'http', port: VLLM_PORT, targetPort: k8s.IntOrString.fromString('http') }],
       },
     });
 
@@ -369,7 +368,7 @@ export class VllmModel extends Construct implements IModelServer {
     const download = loraDownloadContainer(this.props, {
       image: p.image,
       env: p.env,
-      securityContext: restrictedContainerSecurityContext(false),
+      securityContext: containerSecurityContext(),
       volumeMounts: [{ name: 'home', mountPath: HOME_DIR }, { name: 'tmp', mountPath: '/tmp' }, { name: 'cache', mountPath: CACHE_DIR }],
     });
     return download ? [download] : undefined;
@@ -383,18 +382,18 @@ export class VllmModel extends Construct implements IModelServer {
     return {
       name: 'vllm',
       image: p.image,
-      imagePullPolicy: 'IfNotPresent',
       command: ['vllm', 'serve'],
       args: serves ? p.args : p.multiNode!.workerArgs,
-      ports: serves ? [{ name: 'http', containerPort: VLLM_PORT, protocol: 'TCP' }] : undefined,
+      ports: serves ? [{ name: 'http', containerPort: VLLM_PORT }] : undefined,
       env: p.env,
       resources: p.resources,
-      securityContext: restrictedContainerSecurityContext(false),
+      securityContext: containerSecurityContext(),
       // The port only listens once the model is loaded: the startup probe carries the whole load.
       startupProbe: serves ? probe(p.startupProbe) : undefined,
-      readinessProbe: serves ? probe({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }) : undefined,
-      // Lenient: a restart reloads the whole model, and /health is slow when the event loop is busy.
-      livenessProbe: serves ? probe({ periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 }) : undefined,
+      // Every 10 s, unready after 3 failures (Kubernetes' defaults).
+      readinessProbe: serves ? probe({ timeoutSeconds: 5 }) : undefined,
+      // Lenient: a restart reloads the whole model, and /health is slow when the event loop is busy (3 failures).
+      livenessProbe: serves ? probe({ periodSeconds: 30, timeoutSeconds: 10 }) : undefined,
       lifecycle: serves ? { preStop: { exec: { command: ['sleep', String(PRE_STOP_SECONDS)] } } } : undefined,
       terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: [
@@ -435,6 +434,16 @@ export class VllmModel extends Construct implements IModelServer {
       podSelector: { matchLabels: { ...(m.prometheusPodLabels ?? { 'app.kubernetes.io/name': 'prometheus' }) } },
     });
   }
+}
+
+/**
+ * The containers' part of Pod Security Standards "restricted": no privilege escalation, every capability
+ * dropped. The pod's security context sets runAsNonRoot and the RuntimeDefault seccomp profile for all of
+ * them, and the root file system stays writable (Kubernetes' default: vLLM's image writes under it).
+ * Image pulls are left to Kubernetes' default too, IfNotPresent, as every image is pinned (never `latest`).
+ */
+function containerSecurityContext(): k8s.SecurityContext {
+  return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
 }
 
 /** `server`: a Deployment's pod; `leader` and `worker`: the pods of a multi-node group. */

@@ -43,7 +43,9 @@ describe('defaults', () => {
       'meta-llama/Llama-3.1-8B-Instruct', '--served-model-name', 'meta-llama/Llama-3.1-8B-Instruct', '--port', '8000',
       '--disable-access-log-for-endpoints', '/health,/metrics', '--shutdown-timeout', '30',
     ]);
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
+    // Kubernetes' defaults are left out: protocol TCP, imagePullPolicy IfNotPresent (the image is pinned).
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8000 }]);
+    expect(c.imagePullPolicy).toBeUndefined();
   });
 
   test('GPU request = limit; CPU from the GPU count, memory from size and GPUs, plus /dev/shm; toleration; no service links', () => {
@@ -66,7 +68,9 @@ describe('defaults', () => {
     for (const p of [c.startupProbe, c.readinessProbe, c.livenessProbe]) expect(p.httpGet).toEqual({ path: '/health', port: 'http' });
     expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBe(900);
     expect(c.livenessProbe).toMatchObject({ periodSeconds: 30, timeoutSeconds: 10 });
-    expect(c.readinessProbe).toMatchObject({ periodSeconds: 10 });
+    // Readiness every 10 s, 3 failures; liveness 3 failures: Kubernetes' defaults, not written.
+    expect(c.readinessProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, timeoutSeconds: 5 });
+    expect(c.livenessProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 30, timeoutSeconds: 10 });
     const d = find(objs, 'Deployment').spec;
     expect(d.progressDeadlineSeconds).toBe(1500);
     expect(d.strategy).toEqual({ type: 'Recreate' });
@@ -83,9 +87,10 @@ describe('defaults', () => {
       VLLM_CACHE_ROOT: '/cache/vllm',
       TRITON_CACHE_DIR: '/cache/triton',
       TORCHINDUCTOR_CACHE_DIR: '/cache/torchinductor',
-      XDG_CACHE_HOME: '/home/vllm/.cache',
       VLLM_NO_USAGE_STATS: '1',
     });
+    // The XDG base directories and vLLM's config root follow HOME (~/.cache, ~/.config, ~/.config/vllm): not set.
+    for (const derived of ['XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'VLLM_CONFIG_ROOT']) expect(e[derived]).toBeUndefined();
     const mounts = container(objs).volumeMounts.map((m: any) => m.mountPath);
     for (const dir of ['/home/vllm', '/cache', '/tmp', '/dev/shm']) expect(mounts).toContain(dir);
     expect(find(objs, 'Deployment').spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1001 });
@@ -93,7 +98,8 @@ describe('defaults', () => {
 
   test('Service <model>-<environment> on 8000; NetworkPolicy admits only Prometheus, egress DNS + HTTPS', () => {
     const svc = find(objs, 'Service');
-    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }]);
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 'http' }]);
+    expect(svc.spec.type).toBeUndefined(); // ClusterIP
     const np = find(objs, 'NetworkPolicy').spec;
     expect(np.ingress).toEqual([{
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
