@@ -427,7 +427,7 @@ export class VllmModel extends Construct implements IModelServer {
       labels: m.labels ?? {},
       scrapeInterval: m.scrapeInterval ?? DEFAULT_SCRAPE_INTERVAL,
       dashboard: m.dashboard !== false,
-      annotations: () => this.service.metadata.toJson().annotations,
+      annotations: () => annotationsOf(this.service),
     });
     this.addPeer({
       namespaceSelector: namespacePeer(m.prometheusNamespace ?? 'monitoring').namespaceSelector,
@@ -444,6 +444,15 @@ export class VllmModel extends Construct implements IModelServer {
  */
 function containerSecurityContext(): k8s.SecurityContext {
   return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+}
+
+/**
+ * An object's annotations as they are now. ApiObjectMetadata has no getter for them and its toJson resolves
+ * every field (a tenth of a 1000-model synth), so the map it keeps is read when it is there.
+ */
+function annotationsOf(obj: ApiObject): Record<string, string> | undefined {
+  const kept = (obj.metadata as unknown as { annotations?: unknown }).annotations;
+  return kept !== null && typeof kept === 'object' ? kept as Record<string, string> : obj.metadata.toJson().annotations;
 }
 
 /** `server`: a Deployment's pod; `leader` and `worker`: the pods of a multi-node group. */
