@@ -119,9 +119,12 @@ class SharedMonitoring {
 
   private container(chart: Chart, id: string): Construct {
     this.added.push([chart, id]);
-    return new Construct(chart, id);
+    return new VllmSharedMonitoring(chart, id);
   }
 }
+
+/** The construct that holds one group's (or the namespace dashboard's) objects; src/core/limits.ts knows it by name. */
+export class VllmSharedMonitoring extends Construct {}
 
 const apps = new WeakMap<IConstruct, SharedMonitoring>();
 

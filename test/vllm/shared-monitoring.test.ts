@@ -151,6 +151,14 @@ describe('monitoring labels and scrape interval', () => {
     expect(conformanceProblems(objs)).toEqual([]);
   });
 
+  test('a shared PrometheusRule over the 1 MiB limit is reported with a fix that fits shared objects', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    // About 7 names of 60 characters per model in the rule: 2500 models pass 1 MiB.
+    for (let i = 0; i < 2500; i++) new VllmModel(chart, `m${String(i).padStart(4, '0')}-${'x'.repeat(44)}`, props('org/m-8B', { monitoring: { dashboard: false } }));
+    const issues = validationIssues(() => Testing.synth(chart));
+    expect(issues).toEqual([expect.stringMatching(/^monitoring: PrometheusRule 'vllm-models' .* is too big for Kubernetes: it is 1\.[0-9]+ MiB of JSON.*spread the models over more namespaces/)]);
+  });
+
   test('a name the shared objects use, taken by another object of the namespace, is reported by the duplicate check', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
     new VllmModel(chart, 'llama', props('meta-llama/Llama-3.1-8B-Instruct'));
