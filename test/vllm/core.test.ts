@@ -149,10 +149,19 @@ describe('monitoring', () => {
   const models = [a, b, c];
   const rules = alertRules('llm', models);
 
-  /** The series a scrape through the ServiceMonitor gives (as in autoscaling.test.ts), and kube-state-metrics' pod series. */
+  /**
+   * The series a scrape through the ServiceMonitor gives (as in autoscaling.test.ts: prometheus-operator's target
+   * labels for a Service endpoint, namespace/service/pod/job/endpoint, and vLLM's model_name), and kube-state-metrics'
+   * pod series, whose `pod` is the pod's name: a Deployment's `<deployment>-<pod-template-hash>-<5 characters>`
+   * (kubernetes pkg/controller/deployment and ReplicaSet GenerateName).
+   */
   const vllmSeries = (m: MonitoredModel, namespace = m.namespace) => ({ namespace, service: m.serviceName, pod: `${m.serviceName}-6d9f7c8b5-x2x7q`, job: m.serviceName, endpoint: 'http', model_name: m.servedModelName });
   const podsOf = (m: MonitoredModel) => (m.podNameSuffix ? [`${m.serviceName}-lws-0`, `${m.serviceName}-lws-3-1`] : [`${m.serviceName}-6d9f7c8b5-x2x7q`]);
-  /** The rules of one alert that select a series of `m` (vLLM's, or kube-state-metrics' of one of its pods), with the service they attribute it to. */
+  /**
+   * The rules of one alert that select a series of `m` (vLLM's, or kube-state-metrics' of one of its pods), with the
+   * service they attribute it to: label_replace(v, dst, replacement, src, regex) writes regex's anchored match of src,
+   * expanded with Go's regexp.Expand (`${1}`), into dst (https://prometheus.io/docs/prometheus/latest/querying/functions/#label_replace).
+   */
   const firing = (alert: string, m: MonitoredModel, pod?: string) => rules.filter((r) => r.alert === alert).flatMap((r) => {
     const [sel] = selectorMatchers(r.expr);
     if (pod === undefined) return selectsSeries(sel, vllmSeries(m)) ? [{ rule: r, service: m.serviceName }] : [];

@@ -68,7 +68,8 @@ describe('defaults', () => {
     for (const p of [c.startupProbe, c.readinessProbe, c.livenessProbe]) expect(p.httpGet).toEqual({ path: '/health', port: 'http' });
     expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBe(900);
     expect(c.livenessProbe).toMatchObject({ periodSeconds: 30, timeoutSeconds: 10 });
-    // Readiness every 10 s, 3 failures; liveness 3 failures: Kubernetes' defaults, not written.
+    // Readiness every 10 s, 3 failures; liveness 3 failures: Kubernetes' defaults (k8s.io/api/core/v1 Probe:
+    // periodSeconds default 10, failureThreshold default 3), not written.
     expect(c.readinessProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, timeoutSeconds: 5 });
     expect(c.livenessProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 30, timeoutSeconds: 10 });
     const d = find(objs, 'Deployment').spec;
@@ -90,6 +91,7 @@ describe('defaults', () => {
       VLLM_NO_USAGE_STATS: '1',
     });
     // The XDG base directories and vLLM's config root follow HOME (~/.cache, ~/.config, ~/.config/vllm): not set.
+    // XDG Base Directory Specification (defaults $HOME/.cache, $HOME/.config); vllm/envs.py get_default_config_root.
     for (const derived of ['XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'VLLM_CONFIG_ROOT']) expect(e[derived]).toBeUndefined();
     const mounts = container(objs).volumeMounts.map((m: any) => m.mountPath);
     for (const dir of ['/home/vllm', '/cache', '/tmp', '/dev/shm']) expect(mounts).toContain(dir);
