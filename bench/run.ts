@@ -17,6 +17,11 @@ import { setWarningSink } from '../src/core/synth';
 
 const GEN_TARGET_MS = 1;
 const OVERHEAD_TARGET = 1.5;
+// Issue 15 §1 (figures, not timed tests): YAML per added VllmModel, a 1000-model app as a whole process,
+// and VllmModel apps' construct time against raw ApiObjects.
+const BYTES_PER_MODEL_TARGET = 8 * 1024;
+const WHOLE_PROCESS_1000_TARGET_MS = 2500;
+const VLLM_OVERHEAD_TARGET = 2;
 const STACKS = 50;
 
 interface GenResult { size: string; shape: string; calls: number; medianMs: number; p95Ms: number; outputBytes: number; targetMet: boolean }
@@ -65,7 +70,7 @@ const scaleOutApp = compareWithBaseline((app) => void scaleOut(app), 30, 3);
 console.log(`synth examples/scale-out (${scaleOutApp.objects} objects): construct ${fmt(scaleOutApp.constructMs)} ms, baseline ${fmt(scaleOutApp.baselineMs)} ms`);
 
 // Whole processes, as `cdk8s synth` runs an app: node start, library load (lib/), synth, YAML written.
-const wholeProcess = benchWholeProcess([1, 100, 1000], 5);
+const wholeProcess = benchWholeProcess([1, 100, 1000], 7);
 if (!wholeProcess) console.log('whole-process apps: skipped, the library is not compiled (run npx projen compile)');
 for (const w of wholeProcess ?? []) {
   console.log(`whole process ${w.models} VllmModels (${w.objects} objects, ${w.yamlBytes} bytes of YAML): ${fmt(w.wallMs)} ms, raw ApiObjects ${fmt(w.baselineMs)} ms`);
@@ -83,21 +88,28 @@ console.log(`| synth baseline | ${synth.objects} raw ApiObjects | ${fmt(synth.ba
 console.log(`| construct / baseline | | ${synth.ratio.toFixed(2)}x | | | < ${OVERHEAD_TARGET}x: ${met(synthMet)} |`);
 for (const v of vllmApps) {
   const shape = `${v.models} VllmModels + 1 LlamaStack, ${v.objects} objects`;
-  console.log(`| synth VllmModel apps | ${shape} | ${fmt(v.constructMs)} (baseline ${fmt(v.baselineMs)}, ${v.ratio.toFixed(2)}x) | | | |`);
+  const target = `< ${VLLM_OVERHEAD_TARGET}x: ${met(v.ratio <= VLLM_OVERHEAD_TARGET)}`;
+  console.log(`| synth VllmModel apps | ${shape} | ${fmt(v.constructMs)} (baseline ${fmt(v.baselineMs)}, ${v.ratio.toFixed(2)}x) | | | ${target} |`);
 }
 const platformShape = `3 environments x (20 models + 5 stacks + registry), ${platformApp.objects} objects`;
 console.log(`| synth ModelPlatform | ${platformShape} | ${fmt(platformApp.constructMs)} (baseline ${fmt(platformApp.baselineMs)}, ${platformApp.ratio.toFixed(2)}x) | | | |`);
 const scaleOutShape = `autoscaled VllmModel + LlamaStack + registry, ${scaleOutApp.objects} objects`;
 console.log(`| synth examples/scale-out | ${scaleOutShape} | ${fmt(scaleOutApp.constructMs)} (baseline ${fmt(scaleOutApp.baselineMs)}, ${scaleOutApp.ratio.toFixed(2)}x) | | | |`);
 
-if (wholeProcess) {
-  const [one, ...more] = wholeProcess;
-  for (const w of more) {
-    const perModel = (w.yamlBytes - one.yamlBytes) / (w.models - one.models);
-    const objectsPerModel = (w.objects - one.objects) / (w.models - one.models);
-    const shape = `${w.models} VllmModels, ${w.objects} objects, ${(perModel / 1024).toFixed(1)} KiB and ${objectsPerModel.toFixed(2)} objects per added model`;
-    console.log(`| whole process | ${shape} | ${fmt(w.wallMs)} (raw ApiObjects ${fmt(w.baselineMs)}, ${(w.wallMs / w.baselineMs).toFixed(2)}x) | | ${w.yamlBytes} | |`);
-  }
+const perAddedModel = (wholeProcess ?? []).slice(1).map((w) => {
+  const one = wholeProcess![0];
+  const added = w.models - one.models;
+  return { models: w.models, bytes: (w.yamlBytes - one.yamlBytes) / added, objects: (w.objects - one.objects) / added };
+});
+for (const w of wholeProcess ?? []) {
+  const added = perAddedModel.find((a) => a.models === w.models);
+  const perModel = added ? `, ${(added.bytes / 1024).toFixed(2)} KiB and ${added.objects.toFixed(2)} objects per added model` : '';
+  const targets = [
+    ...(added ? [`<= ${BYTES_PER_MODEL_TARGET / 1024} KiB per model: ${met(added.bytes <= BYTES_PER_MODEL_TARGET)}`] : []),
+    ...(w.models === 1000 ? [`<= ${WHOLE_PROCESS_1000_TARGET_MS} ms: ${met(w.wallMs <= WHOLE_PROCESS_1000_TARGET_MS)}`] : []),
+  ].join('; ');
+  const shape = `${w.models} VllmModels, ${w.objects} objects${perModel}`;
+  console.log(`| whole process (median of ${w.runs}) | ${shape} | ${fmt(w.wallMs)} (raw ApiObjects ${fmt(w.baselineMs)}, ${(w.wallMs / w.baselineMs).toFixed(2)}x) | | ${w.yamlBytes} | ${targets} |`);
 }
 
 const results = {
@@ -114,6 +126,14 @@ const results = {
   targets: {
     generationMedianMs: { target: GEN_TARGET_MS, met: Object.fromEntries(generation.map((g) => [g.size, g.targetMet])) },
     constructOverheadRatio: { target: OVERHEAD_TARGET, actual: synth.ratio, met: synthMet },
+    vllmConstructOverheadRatio: {
+      target: VLLM_OVERHEAD_TARGET,
+      actual: Object.fromEntries(vllmApps.map((v) => [v.models, v.ratio])),
+      met: vllmApps.every((v) => v.ratio <= VLLM_OVERHEAD_TARGET),
+    },
+    yamlBytesPerAddedModel: { target: BYTES_PER_MODEL_TARGET, actual: Object.fromEntries(perAddedModel.map((a) => [a.models, a.bytes])) },
+    objectsPerAddedModel: Object.fromEntries(perAddedModel.map((a) => [a.models, a.objects])),
+    wholeProcess1000Ms: { target: WHOLE_PROCESS_1000_TARGET_MS, actual: wholeProcess?.find((w) => w.models === 1000)?.wallMs },
   },
 };
 const outDir = path.join(__dirname, 'results');

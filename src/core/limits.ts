@@ -29,6 +29,15 @@ const SOURCES: Record<string, Record<string, { readonly prop?: string; readonly 
     PrometheusRule: { prop: 'monitoring', hint: 'the alert rules grow with the model\'s names and monitoring labels: use shorter ones' },
     Dashboard: { prop: 'monitoring.dashboard', hint: 'set monitoring.dashboard: false and import the dashboard into Grafana another way' },
   },
+  // The monitoring objects the vLLM models of a namespace share (src/vllm/shared-monitoring.ts).
+  VllmSharedMonitoring: {
+    PrometheusRule: {
+      prop: 'monitoring',
+      hint: 'the rules name every monitored model of the namespace (about 150 bytes each): spread the models over more namespaces, '
+        + 'or give some of them other monitoring.labels (a PrometheusRule of their own)',
+    },
+    Dashboard: { prop: 'monitoring.dashboard', hint: 'the dashboard lists every model of the namespace: set monitoring.dashboard: false on some of them' },
+  },
 };
 
 /** API groups of the workloads, Services and policies the constructs build from bounded props. */

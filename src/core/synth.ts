@@ -9,7 +9,7 @@ import { formatIssue, ValidationError, ValidationIssue } from './errors';
 import { duplicateObjects } from './integrity';
 import { oversizedObjects } from './limits';
 import { endpointHostKey, IModelServer, isModelServer, serviceHostKeys } from './model-server';
-import { compareTuples } from './order';
+import { compareStrings, compareTuples } from './order';
 import { SynthWarning } from './warnings';
 
 /** Context key: `true` turns every warning of the library into a synth error (for CI). */
@@ -42,8 +42,15 @@ export function setWarningSink(sink: (line: string) => void): (line: string) => 
   return previous;
 }
 
+/**
+ * A synth-time step that adds objects made from the whole app (the shared monitoring of the models of a
+ * namespace) before the checks run: it must be idempotent, replacing what it added on an earlier run.
+ */
+export type SynthPrepare = (root: IConstruct) => void;
+
 class AppSynth {
   private readonly checks: SynthCheck[] = [];
+  private readonly prepares = new Map<string, SynthPrepare>();
   private readonly warnings: PendingWarning[] = [];
   private readonly printed = new Set<string>();
   /** The number of constructs at the last run that found no error. */
@@ -59,15 +66,21 @@ class AppSynth {
     this.checks.push(check);
   }
 
+  public addPrepare(key: string, prepare: SynthPrepare): void {
+    if (!this.prepares.has(key)) this.prepares.set(key, prepare);
+  }
+
   public addWarning(w: PendingWarning): void {
     this.warnings.push(w);
   }
 
   private run(): string[] {
     // cdk8s validates the whole app once per app.synth() and again for every chart it renders: the checks
-    // run again only when constructs were added since the last clean run (constructs are never removed).
+    // run again only when constructs were added since the last clean run (constructs are never removed, but
+    // for what the prepare steps replace, and they add back as many as they remove while nothing else changed).
+    if (this.root.node.findAll().length === this.checkedAt) return [];
+    for (const key of [...this.prepares.keys()].sort(compareStrings)) this.prepares.get(key)!(this.root);
     const constructs = this.root.node.findAll().length;
-    if (constructs === this.checkedAt) return [];
     const ctx = new AppContext(this.root);
     const issues: ValidationIssue[] = this.checks.flatMap((c) => c(ctx));
     const strictApp = this.root.node.tryGetContext(STRICT_CONTEXT) === true || this.root.node.tryGetContext(STRICT_CONTEXT) === 'true';
@@ -150,6 +163,14 @@ function appSynth(scope: IConstruct): AppSynth {
 /** Runs `check` when the app is synthesized (after every construct exists). */
 export function onSynth(scope: IConstruct, check: SynthCheck): void {
   appSynth(scope).addCheck(check);
+}
+
+/**
+ * Runs `prepare` once per synth of the app, before the checks (registered once per `key`): it adds objects
+ * that depend on the whole app, which are emitted like any other (cdk8s walks the tree again per chart).
+ */
+export function onPrepare(scope: IConstruct, key: string, prepare: SynthPrepare): void {
+  appSynth(scope).addPrepare(key, prepare);
 }
 
 /**

@@ -29,6 +29,8 @@ export interface K8sObject {
 export const CONSTRUCT_KINDS: Record<string, string> = {
   'llama-stack': 'stack',
   'vllm': 'model',
+  // The ServiceMonitor, PrometheusRule and dashboard the models of a namespace share (src/vllm/shared-monitoring.ts).
+  'vllm-monitoring': 'monitoring',
   'model-registry': 'registry',
 };
 

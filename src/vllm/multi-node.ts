@@ -170,5 +170,5 @@ export function groupNetworkPolicySpec(podSelectorLabels: Record<string, string>
  * `<lws>-<group>-<worker>` (workers).
  */
 export function podNamePattern(name: string): string {
-  return `${name}-[0-9]+(-[0-9]+)?`;
+  return `${name}-[0-9]+(?:-[0-9]+)?`;
 }

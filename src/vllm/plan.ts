@@ -577,9 +577,8 @@ function planEnv(issues: IssueCollector, props: VllmModelProps, cache: CachePlan
     { name: 'HOME', value: HOME_DIR },
     { name: 'HF_HOME', value: `${CACHE_DIR}/huggingface` },
     { name: 'VLLM_CACHE_ROOT', value: `${kernels}/vllm` },
-    { name: 'VLLM_CONFIG_ROOT', value: `${HOME_DIR}/.config/vllm` },
-    { name: 'XDG_CACHE_HOME', value: `${HOME_DIR}/.cache` },
-    { name: 'XDG_CONFIG_HOME', value: `${HOME_DIR}/.config` },
+    // XDG_CACHE_HOME, XDG_CONFIG_HOME and VLLM_CONFIG_ROOT default to $HOME/.cache, $HOME/.config and
+    // $HOME/.config/vllm (the XDG base directories; vllm/envs.py get_default_config_root): HOME is enough.
     { name: 'TRITON_CACHE_DIR', value: `${kernels}/triton` },
     { name: 'TORCHINDUCTOR_CACHE_DIR', value: `${kernels}/torchinductor` },
     { name: 'NUMBA_CACHE_DIR', value: '/tmp/numba' },

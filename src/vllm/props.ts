@@ -31,10 +31,15 @@ export interface VllmCacheSpec {
   readonly existingClaimName?: string;
 }
 
-/** Prometheus integration: ServiceMonitor, PrometheusRule and Grafana dashboard. */
+/**
+ * Prometheus integration. The models of a namespace share one ServiceMonitor, one PrometheusRule (alerts per
+ * model) and one Grafana dashboard, made at synth; models whose `labels` or `scrapeInterval` differ get a
+ * ServiceMonitor and PrometheusRule of their own (docs/vllm-models.md §12).
+ */
 export interface VllmMonitoringSpec {
   /**
-   * Emit the prometheus-operator objects and the dashboard. Turn off on clusters without the CRDs.
+   * Include the model in its namespace's prometheus-operator objects and dashboard, and admit Prometheus.
+   * Turn off on clusters without the CRDs.
    * @default true
    */
   readonly enabled?: boolean;
@@ -69,7 +74,8 @@ export interface VllmMonitoringSpec {
    */
   readonly kvCacheAlertThreshold?: number;
   /**
-   * Emit the Grafana dashboard ConfigMap (label `grafana_dashboard: "1"`, found by Grafana's sidecar).
+   * List the model on its namespace's Grafana dashboard (a ConfigMap labelled `grafana_dashboard: "1"`,
+   * found by Grafana's sidecar), which exists while one model of the namespace is on it.
    * @default true
    */
   readonly dashboard?: boolean;

@@ -5,13 +5,13 @@ import { GpuNodePool } from './gpu-node-pool';
 import { KedaScaledObject } from './keda';
 import { LeaderWorkerSet } from './leader-worker-set';
 import { loraDownloadContainer, servedAdapters } from './lora';
-import { alertRules, dashboard, MonitoredModel, serviceMonitorSpec } from './monitoring';
-import { groupNetworkPolicySpec, leaderSelector, podNamePattern } from './multi-node';
+import { groupNetworkPolicySpec, leaderSelector, leaderWorkerSetName, podNamePattern } from './multi-node';
 import {
   CACHE_DIR, CHAT_TEMPLATE_KEY, CONFIG_DIR, GENERATION_CONFIG_KEY, HOME_DIR, placement, planModel, VLLM_MODEL_PROPS_SHAPE, VLLM_PORT,
   VllmPlan,
 } from './plan';
 import { VllmModelProps } from './props';
+import { DEFAULT_SCRAPE_INTERVAL, MONITORING_LABEL, monitoringGroupName, registerMonitoring } from './shared-monitoring';
 import { PRE_STOP_SECONDS } from './sizing';
 import { ProviderSpec, SecretKeyRef } from '../config/types';
 import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
@@ -23,15 +23,12 @@ import { isDns1123Label } from '../core/names';
 import { classifyHost, egressRules, internetEgressRule, namespacePeer, peerOf } from '../core/network';
 import { compareStrings } from '../core/order';
 import { checkPodSettings, podFields } from '../core/pod-settings';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
+import { restrictedPodSecurityContext } from '../core/security';
 import { checkShape } from '../core/shape';
 import { onSynth } from '../core/synth';
 import { checkAllowedFrom, checkClassName, checkLabels } from '../core/validate';
 import { sha256 } from '../core/yaml';
 import { InferenceProvider, InferenceProviderOptions } from '../llama-stack/inference-provider';
-
-/** Label on a model's Service naming it, for selectors that must not depend on app.kubernetes.io/instance. */
-const SERVICE_LABEL = 'vllm.cdk8s-llama-stack.io/service';
 
 /**
  * A vLLM OpenAI-compatible server for one model on GPU nodes: Deployment, Service `<name>-<environment>`
@@ -252,15 +249,19 @@ export class VllmModel extends Construct implements IModelServer {
       });
     }
 
+    const monitored = monitoring.enabled !== false;
+    const monitoringGroup = monitoringGroupName(monitoring.labels ?? {}, monitoring.scrapeInterval ?? DEFAULT_SCRAPE_INTERVAL);
     this.service = new k8s.KubeService(this, 'Service', {
-      // The ServiceMonitor selects the Service by a label of ours: Argo CD's label tracking rewrites
-      // app.kubernetes.io/instance on top-level objects.
-      metadata: { name: p.serviceName, labels: { ...labels, [SERVICE_LABEL]: p.serviceName } },
+      // The namespace's shared ServiceMonitor selects the Services of its models by a label of ours: Argo CD's
+      // label tracking rewrites app.kubernetes.io/instance on top-level objects.
+      metadata: {
+        name: p.serviceName,
+        labels: monitored ? { ...labels, [MONITORING_LABEL]: monitoringGroup } : labels,
+      },
       spec: {
-        type: 'ClusterIP',
         // A multi-node model serves from its group leaders only; the workers run no API server.
         selector: mn ? leaderSelector(this.podSelectorLabels) : this.podSelectorLabels,
-        ports: [{ name: 'http', port: VLLM_PORT, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+        ports: [{ name: 'http', port: VLLM_PORT, targetPort: k8s.IntOrString.fromString('http') }],
       },
     });
 
@@ -292,7 +293,7 @@ export class VllmModel extends Construct implements IModelServer {
     if (from?.podLabels && Object.keys(from.podLabels).length > 0) this.addPeer({ podSelector: { matchLabels: { ...from.podLabels } } });
     for (const key of from?.namespaceLabels ?? []) this.addPeer({ namespaceSelector: { matchExpressions: [{ key, operator: 'Exists' }] } });
 
-    if (monitoring.enabled !== false) this.monitoring(p, labels, ns);
+    if (monitored) this.monitoring(p, ns);
 
     if (p.autoscaling) {
       // KEDA's operator queries Prometheus, not the pods: the NetworkPolicy needs no rule for it.
@@ -367,7 +368,7 @@ export class VllmModel extends Construct implements IModelServer {
     const download = loraDownloadContainer(this.props, {
       image: p.image,
       env: p.env,
-      securityContext: restrictedContainerSecurityContext(false),
+      securityContext: containerSecurityContext(),
       volumeMounts: [{ name: 'home', mountPath: HOME_DIR }, { name: 'tmp', mountPath: '/tmp' }, { name: 'cache', mountPath: CACHE_DIR }],
     });
     return download ? [download] : undefined;
@@ -381,18 +382,18 @@ export class VllmModel extends Construct implements IModelServer {
     return {
       name: 'vllm',
       image: p.image,
-      imagePullPolicy: 'IfNotPresent',
       command: ['vllm', 'serve'],
       args: serves ? p.args : p.multiNode!.workerArgs,
-      ports: serves ? [{ name: 'http', containerPort: VLLM_PORT, protocol: 'TCP' }] : undefined,
+      ports: serves ? [{ name: 'http', containerPort: VLLM_PORT }] : undefined,
       env: p.env,
       resources: p.resources,
-      securityContext: restrictedContainerSecurityContext(false),
+      securityContext: containerSecurityContext(),
       // The port only listens once the model is loaded: the startup probe carries the whole load.
       startupProbe: serves ? probe(p.startupProbe) : undefined,
-      readinessProbe: serves ? probe({ periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 }) : undefined,
-      // Lenient: a restart reloads the whole model, and /health is slow when the event loop is busy.
-      livenessProbe: serves ? probe({ periodSeconds: 30, timeoutSeconds: 10, failureThreshold: 3 }) : undefined,
+      // Every 10 s, unready after 3 failures (Kubernetes' defaults).
+      readinessProbe: serves ? probe({ timeoutSeconds: 5 }) : undefined,
+      // Lenient: a restart reloads the whole model, and /health is slow when the event loop is busy (3 failures).
+      livenessProbe: serves ? probe({ periodSeconds: 30, timeoutSeconds: 10 }) : undefined,
       lifecycle: serves ? { preStop: { exec: { command: ['sleep', String(PRE_STOP_SECONDS)] } } } : undefined,
       terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: [
@@ -407,44 +408,51 @@ export class VllmModel extends Construct implements IModelServer {
     };
   }
 
-  private monitoring(p: VllmPlan, labels: Record<string, string>, namespace: string): void {
+  /** Registers the model with its namespace's shared monitoring, and admits Prometheus to /metrics. */
+  private monitoring(p: VllmPlan, namespace: string): void {
     const m = this.props.monitoring ?? {};
-    const extra = { ...labels, ...m.labels };
-    const model: MonitoredModel = {
-      namespace,
-      serviceName: p.serviceName,
-      deploymentName: p.serviceName,
-      podNamePattern: p.multiNode ? podNamePattern(p.multiNode.name) : undefined,
-      servedModelName: p.servedModelName,
-      environment: p.environment,
-      gpuResource: p.gpuResource,
-      startupBudgetSeconds: p.startupBudgetSeconds,
-      queueAlertThreshold: m.queueAlertThreshold ?? 10,
-      kvCacheAlertThreshold: m.kvCacheAlertThreshold ?? 0.95,
-    };
-    new ApiObject(this, 'ServiceMonitor', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'ServiceMonitor',
-      metadata: { name: p.serviceName, labels: extra },
-      spec: serviceMonitorSpec({ [SERVICE_LABEL]: p.serviceName }, m.scrapeInterval ?? '30s'),
+    registerMonitoring(this, {
+      model: {
+        namespace,
+        serviceName: p.serviceName,
+        // A LeaderWorkerSet's pods: `<svc>-lws-<group>` (leaders) and `<svc>-lws-<group>-<index>` (workers).
+        podNameSuffix: p.multiNode ? podNamePattern(leaderWorkerSetName(p.serviceName)).slice(p.serviceName.length) : undefined,
+        servedModelName: p.servedModelName,
+        environment: p.environment,
+        gpuResource: p.gpuResource,
+        startupBudgetSeconds: p.startupBudgetSeconds,
+        queueAlertThreshold: m.queueAlertThreshold ?? 10,
+        kvCacheAlertThreshold: m.kvCacheAlertThreshold ?? 0.95,
+      },
+      labels: m.labels ?? {},
+      scrapeInterval: m.scrapeInterval ?? DEFAULT_SCRAPE_INTERVAL,
+      dashboard: m.dashboard !== false,
+      annotations: () => annotationsOf(this.service),
     });
-    new ApiObject(this, 'PrometheusRule', {
-      apiVersion: 'monitoring.coreos.com/v1',
-      kind: 'PrometheusRule',
-      metadata: { name: p.serviceName, labels: extra },
-      spec: { groups: [{ name: `vllm-${p.serviceName}`, rules: alertRules(model) }] },
-    });
-    if (m.dashboard !== false) {
-      new k8s.KubeConfigMap(this, 'Dashboard', {
-        metadata: { name: `${p.serviceName}-dashboard`, labels: { ...labels, grafana_dashboard: '1' } },
-        data: { [`${p.serviceName}.json`]: `${JSON.stringify(dashboard(model), null, 2)}\n` },
-      });
-    }
     this.addPeer({
       namespaceSelector: namespacePeer(m.prometheusNamespace ?? 'monitoring').namespaceSelector,
       podSelector: { matchLabels: { ...(m.prometheusPodLabels ?? { 'app.kubernetes.io/name': 'prometheus' }) } },
     });
   }
+}
+
+/**
+ * The containers' part of Pod Security Standards "restricted": no privilege escalation, every capability
+ * dropped. The pod's security context sets runAsNonRoot and the RuntimeDefault seccomp profile for all of
+ * them, and the root file system stays writable (Kubernetes' default: vLLM's image writes under it).
+ * Image pulls are left to Kubernetes' default too, IfNotPresent, as every image is pinned (never `latest`).
+ */
+function containerSecurityContext(): k8s.SecurityContext {
+  return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+}
+
+/**
+ * An object's annotations as they are now. ApiObjectMetadata has no getter for them and its toJson resolves
+ * every field (a tenth of a 1000-model synth), so the map it keeps is read when it is there.
+ */
+function annotationsOf(obj: ApiObject): Record<string, string> | undefined {
+  const kept = (obj.metadata as unknown as { annotations?: unknown }).annotations;
+  return kept !== null && typeof kept === 'object' ? kept as Record<string, string> : obj.metadata.toJson().annotations;
 }
 
 /** `server`: a Deployment's pod; `leader` and `worker`: the pods of a multi-node group. */

@@ -72,24 +72,26 @@ function renderGoTemplate(text: string): string {
   return out;
 }
 
-test('a served model name with template actions is printed, never evaluated, in alert annotations', () => {
+test('names with template actions are printed, never evaluated, in alert annotations', () => {
+  // The served model name reaches annotations only as {{ $labels.model_name }} (label values are data to
+  // Prometheus' templates); the environment and the GPU resource are written into the text.
   const hostile = 'evil {{ query "up" }} }} {{';
-  const rules = alertRules({
+  const rules = alertRules('llm', [{
     namespace: 'llm',
     serviceName: 'm-prod',
-    deploymentName: 'm-prod',
     servedModelName: hostile,
-    environment: 'prod',
-    gpuResource: 'nvidia.com/gpu',
+    environment: hostile,
+    gpuResource: hostile,
     startupBudgetSeconds: 900,
     queueAlertThreshold: 10,
     kvCacheAlertThreshold: 0.95,
-  });
+  }]);
   expect(rules.length).toBeGreaterThan(0);
   for (const r of rules) {
     for (const text of Object.values(r.annotations)) expect(() => renderGoTemplate(text)).not.toThrow();
-    expect(renderGoTemplate(r.annotations.summary)).toContain(`${hostile} (prod, llm/m-prod)`);
+    expect(renderGoTemplate(r.annotations.summary)).toContain(`<label> (<label>), ${hostile}`);
   }
+  expect(renderGoTemplate(rules.find((r) => r.alert === 'VllmPodUnschedulable')!.annotations.description)).toContain(`free ${hostile}:`);
   expect(() => renderGoTemplate('{{ query "up" }}')).toThrow(/would evaluate/); // the oracle can fail
 });
 

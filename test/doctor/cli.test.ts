@@ -77,7 +77,7 @@ test('healthy: exit 0; only `get -o json` of the declared kinds and names, never
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
   expect(r.out).toMatch(/^OK {3}model llm\/llama-8b-production: ok/m);
-  expect(r.out.trim().split('\n').pop()).toBe('healthy: 3 constructs');
+  expect(r.out.trim().split('\n').pop()).toBe('healthy: 4 constructs');
   expectOnlySafeGets();
   const all = calls();
   expect(all).toContainEqual(['get', 'deployment.v1.apps', 'llama-8b-production', 'stack', '--namespace', 'llm', '--ignore-not-found', '--output', 'json']);
@@ -96,7 +96,7 @@ test('problems: exit 1, with the failure under its construct', () => {
   expect(r.out).toMatch(/^FAIL stack llm\/stack: 2 problems/m);
   expect(r.out).toContain('  x Deployment/stack: 0/1 replicas available');
   expect(r.out).toMatch(/ {2}x Pod\/stack-6d5f7c9b8-abc12: container llama-stack cannot pull its image .*: ImagePullBackOff/);
-  expect(r.out.trim().split('\n').pop()).toBe('problems: 1 of 3 constructs');
+  expect(r.out.trim().split('\n').pop()).toBe('problems: 1 of 4 constructs');
 });
 
 test('--json: the same report as JSON', () => {
@@ -105,7 +105,7 @@ test('--json: the same report as JSON', () => {
   expect(r.code).toBe(0);
   const json = JSON.parse(r.out);
   expect(json).toEqual(expect.objectContaining({ schemaVersion: 1, healthy: true, errors: [] }));
-  expect(json.constructs.map((c: any) => `${c.kind}/${c.name}`)).toEqual(['model/llama-8b-production', 'registry/registry', 'stack/stack']);
+  expect(json.constructs.map((c: any) => `${c.kind}/${c.name}`)).toEqual(['model/llama-8b-production', 'monitoring/vllm-models', 'registry/registry', 'stack/stack']);
 });
 
 test('a resource type the cluster lacks (no Prometheus operator): its objects are unknown, the rest is read', () => {
@@ -113,8 +113,8 @@ test('a resource type the cluster lacks (no Prometheus operator): its objects ar
   const r = doctor('--json');
   expect(r.code).toBe(1);
   const json = JSON.parse(r.out);
-  expect(json.errors).toEqual([expect.stringMatching(/^kubectl get servicemonitor\.v1\.monitoring\.coreos\.com llama-8b-production .*: error: the server doesn't have a resource type "servicemonitor"$/)]);
-  expect(json.constructs[0].objects).toContainEqual({ kind: 'ServiceMonitor', name: 'llama-8b-production', state: 'unknown' });
+  expect(json.errors).toEqual([expect.stringMatching(/^kubectl get servicemonitor\.v1\.monitoring\.coreos\.com vllm-models .*: error: the server doesn't have a resource type "servicemonitor"$/)]);
+  expect(json.constructs[1].objects).toContainEqual({ kind: 'ServiceMonitor', name: 'vllm-models', state: 'unknown' });
   expect(json.constructs.find((c: any) => c.kind === 'stack').healthy).toBe(true);
 });
 
@@ -127,7 +127,8 @@ test('an unreachable cluster: one call, one error without klog noise, exit 1', (
   expect(calls()).toHaveLength(1);
   expect(json.constructs.flatMap((c: any) => c.objects.map((o: any) => o.state))).toEqual(expect.arrayContaining(['unknown']));
   expect(json.constructs.flatMap((c: any) => c.objects.filter((o: any) => o.state !== 'unknown'))).toEqual([]);
-  expect(json.constructs[0].findings.map((f: any) => f.object)).toEqual(['ConfigMap', 'Deployment', 'NetworkPolicy', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor']);
+  expect(json.constructs[0].findings.map((f: any) => f.object)).toEqual(['Deployment', 'NetworkPolicy', 'Service', 'ServiceAccount']);
+  expect(json.constructs[1].findings.map((f: any) => f.object)).toEqual(['ConfigMap', 'PrometheusRule', 'ServiceMonitor']);
 });
 
 test('--probe: health, version and providers through the Service proxy, per construct', () => {

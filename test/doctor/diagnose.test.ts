@@ -39,17 +39,18 @@ test('healthy: every construct ok, one line each, exit status healthy', () => {
   const { report } = run(() => undefined);
   expect(report.healthy).toBe(true);
   expect(report.constructs.map((c) => [c.kind, c.name, c.healthy])).toEqual([
-    ['model', MODEL, true], ['registry', 'registry', true], ['stack', 'stack', true],
+    ['model', MODEL, true], ['monitoring', 'vllm-models', true], ['registry', 'registry', true], ['stack', 'stack', true],
   ]);
   expect(report.constructs.flatMap((c) => c.findings)).toEqual([]);
   expect(construct(report, 'stack').externalProviders).toEqual([{ id: 'my-llm', image: 'quay.io/acme/acme-llm:1.0.0', state: 'installed' }]);
   const text = renderHuman(report);
   expect(text.split('\n').filter((l) => /^(OK|FAIL)/.test(l))).toEqual([
-    `OK   model llm/${MODEL}: ok (7/7 objects present, Deployment/${MODEL} 1/1 available)`,
+    `OK   model llm/${MODEL}: ok (4/4 objects present, Deployment/${MODEL} 1/1 available)`,
+    'OK   monitoring llm/vllm-models: ok (3/3 objects present)',
     expect.stringMatching(/^OK {3}registry llm\/registry: ok \(10\/10 objects present, CronJob\/registry-health last run succeeded .*Job\/registry-migrate-[0-9a-f]{8} complete/),
     'OK   stack llm/stack: ok (7/7 objects present, Deployment/stack 1/1 available)',
   ]);
-  expect(text.trim().split('\n').pop()).toBe('healthy: 3 constructs');
+  expect(text.trim().split('\n').pop()).toBe('healthy: 4 constructs');
 });
 
 test('missing object: named, with what to do', () => {
@@ -67,7 +68,8 @@ test('missing object: named, with what to do', () => {
 test('nothing applied: one finding per construct, not one per object', () => {
   const report = diagnose(decl, { objects: [] }, NOW);
   expect(report.constructs.map((c) => c.findings.map((f) => `${f.object}: ${f.message}`))).toEqual([
-    [`model ${MODEL}: not applied: none of its 7 objects is in namespace llm`],
+    [`model ${MODEL}: not applied: none of its 4 objects is in namespace llm`],
+    ['monitoring vllm-models: not applied: none of its 3 objects is in namespace llm'],
     ['registry registry: not applied: none of its 10 objects is in namespace llm'],
     ['stack stack: not applied: none of its 7 objects is in namespace llm'],
   ]);
@@ -292,8 +294,8 @@ test('an unbound PVC (the operator\'s StorageReady)', () => {
 test('a kind kubectl could not read is unknown, not missing', () => {
   const state = healthyState(decl).filter((o) => o.kind !== 'ServiceMonitor');
   const report = diagnose(decl, { objects: state, errors: ['kubectl get servicemonitor.v1.monitoring.coreos.com ...: the server doesn\'t have a resource type'], unreadable: ['llm/ServiceMonitor'] }, NOW);
-  expect(construct(report, 'model').objects).toContainEqual({ kind: 'ServiceMonitor', name: MODEL, state: 'unknown' });
-  expect(problems(report, 'model')[0].message).toMatch(/^cannot be read/);
+  expect(construct(report, 'monitoring').objects).toContainEqual({ kind: 'ServiceMonitor', name: 'vllm-models', state: 'unknown' });
+  expect(problems(report, 'monitoring')[0].message).toMatch(/^cannot be read/);
   expect(report.errors).toHaveLength(1);
 });
 
@@ -316,7 +318,7 @@ test('a kubectl error alone makes the run fail', () => {
   const report = diagnose(decl, { objects: healthyState(decl), errors: ['kubectl get ...: the output is not JSON'] }, NOW);
   expect(report.constructs.every((c) => c.healthy)).toBe(true);
   expect(report.healthy).toBe(false);
-  expect(renderHuman(report).trim().split('\n').slice(-2)).toEqual(['error: kubectl get ...: the output is not JSON', 'problems: 0 of 3 constructs, 1 kubectl error']);
+  expect(renderHuman(report).trim().split('\n').slice(-2)).toEqual(['error: kubectl get ...: the output is not JSON', 'problems: 0 of 4 constructs, 1 kubectl error']);
 });
 
 test('--json: a stable schema', () => {

@@ -55,11 +55,11 @@ describe('autoscaling with KEDA', () => {
       'Deployment/llama-8b-production',
       'Service/llama-8b-production',
       'NetworkPolicy/llama-8b-production',
-      'ServiceMonitor/llama-8b-production',
-      'PrometheusRule/llama-8b-production',
-      'ConfigMap/llama-8b-production-dashboard',
       'ScaledObject/llama-8b-production',
       'PodDisruptionBudget/llama-8b-production',
+      'ServiceMonitor/vllm-models',
+      'PrometheusRule/vllm-models',
+      'ConfigMap/vllm-models-dashboard',
     ]);
     expect(so.apiVersion).toBe('keda.sh/v1alpha1');
     expect(find(objs, 'Deployment')!.spec.replicas).toBeUndefined();
@@ -106,7 +106,8 @@ describe('autoscaling with KEDA', () => {
     expect(triggers.map((t: any) => [t.name, t.metadata.threshold])).toEqual([['waiting-requests', '5'], ['kv-cache-usage', '0.8'], ['running-requests', '48']]);
     expect(triggers.map((t: any) => t.metadata.query.match(/vllm:[a-z_]+/)[0])).toEqual(['vllm:num_requests_waiting', 'vllm:kv_cache_usage_perc', 'vllm:num_requests_running']);
     // The labels the query relies on are those the ServiceMonitor's scrape gives (it selects this Service).
-    expect(find(all, 'ServiceMonitor')!.spec).toEqual(serviceMonitorSpec({ 'vllm.cdk8s-llama-stack.io/service': 'llama-8b-production' }, '30s'));
+    expect(find(all, 'ServiceMonitor')!.spec).toEqual(serviceMonitorSpec({ 'vllm.cdk8s-llama-stack.io/monitoring': 'vllm-models' }, '30s'));
+    expect(find(all, 'Service')!.metadata.labels['vllm.cdk8s-llama-stack.io/monitoring']).toBe('vllm-models');
     const mine = scrapedSeries('llm', 'llama-8b-production', 'llama-8b')[0];
     const others = [
       scrapedSeries('llm', 'qwen-production', 'qwen')[0], // another model of the namespace

@@ -2,11 +2,11 @@ import * as fs from 'fs';
 import { IssueCollector } from '../../src/core/errors';
 import { capacityProblems } from '../../src/vllm/capacity';
 import { checkExtraArgs, flagName, flagSet, OWNED_FLAGS, REMOVED_FLAGS, SHORT_FLAGS } from '../../src/vllm/flags';
-import { alertRules, dashboard, MonitoredModel } from '../../src/vllm/monitoring';
+import { alertRules, dashboard, MonitoredModel, podNameMatch } from '../../src/vllm/monitoring';
 import {
-  parametersFromModelName, parseParameters, sizeClass, startupProbeTiming, terminationGracePeriodSeconds,
+  parametersFromModelName, parseParameters, progressDeadlineSeconds, sizeClass, startupProbeTiming, terminationGracePeriodSeconds,
 } from '../../src/vllm/sizing';
-import { promqlErrors } from '../support/promql';
+import { labelReplaceArgs, labelReplaceValue, promqlErrors, selectorMatchers, selectsSeries } from '../support/promql';
 
 function argErrors(args: string[]): string[] {
   const issues = new IssueCollector('extraArgs');
@@ -130,40 +130,144 @@ describe('GPU capacity', () => {
 });
 
 describe('monitoring', () => {
-  const m: MonitoredModel = {
+  const model = (serviceName: string, over: Partial<MonitoredModel> = {}): MonitoredModel => ({
     namespace: 'llm',
-    serviceName: 'llama-8b-production',
-    deploymentName: 'llama-8b-production',
-    servedModelName: 'llama',
+    serviceName,
+    servedModelName: serviceName.replace(/-production$/, ''),
     environment: 'production',
     gpuResource: 'nvidia.com/gpu',
     startupBudgetSeconds: 900,
     queueAlertThreshold: 10,
     kvCacheAlertThreshold: 0.95,
-  };
-  test('alerts: the seed\'s three plus queue and KV cache; every expression parses as PromQL and is scoped to the model', () => {
-    const rules = alertRules(m);
-    expect(rules.map((r) => r.alert)).toEqual(['VllmPodCrashLooping', 'VllmHealthCheckFailing', 'VllmPodUnschedulable', 'VllmRequestQueueBacklog', 'VllmKvCacheSaturated']);
-    for (const r of rules) {
-      expect(promqlErrors(r.expr)).toEqual([]);
-      expect(r.expr).toContain('namespace="llm"');
-      expect(r.expr).toMatch(/service="llama-8b-production"|pod=~"llama-8b-production-\[a-z0-9\]\+-\[a-z0-9\]\+"/);
-    }
-    expect(promqlErrors('sum(rate(x[5m])')).not.toEqual([]); // the parser does catch mistakes
-    // The health alert waits out a whole rollout (900 s budget + 600 s to schedule and pull), so a starting model never pages.
-    expect(rules[1].for).toBe('30m');
+    ...over,
+  });
+  // Three models with their own thresholds and pod names: the defaults, a larger queue threshold and
+  // startup budget, and a LeaderWorkerSet (src/vllm/multi-node.ts podNamePattern after the Service name).
+  const a = model('llama-8b-production');
+  const b = model('qwen-production', { queueAlertThreshold: 20, startupBudgetSeconds: 2400 });
+  const c = model('llama-405b-production', { podNameSuffix: '-lws-[0-9]+(?:-[0-9]+)?', kvCacheAlertThreshold: 0.8 });
+  const models = [a, b, c];
+  const rules = alertRules('llm', models);
+
+  /**
+   * The series a scrape through the ServiceMonitor gives (as in autoscaling.test.ts: prometheus-operator's target
+   * labels for a Service endpoint, namespace/service/pod/job/endpoint, and vLLM's model_name), and kube-state-metrics'
+   * pod series, whose `pod` is the pod's name: a Deployment's `<deployment>-<pod-template-hash>-<5 characters>`
+   * (kubernetes pkg/controller/deployment and ReplicaSet GenerateName).
+   */
+  const vllmSeries = (m: MonitoredModel, namespace = m.namespace) => ({ namespace, service: m.serviceName, pod: `${m.serviceName}-6d9f7c8b5-x2x7q`, job: m.serviceName, endpoint: 'http', model_name: m.servedModelName });
+  const podsOf = (m: MonitoredModel) => (m.podNameSuffix ? [`${m.serviceName}-lws-0`, `${m.serviceName}-lws-3-1`] : [`${m.serviceName}-6d9f7c8b5-x2x7q`]);
+  /**
+   * The rules of one alert that select a series of `m` (vLLM's, or kube-state-metrics' of one of its pods), with the
+   * service they attribute it to: label_replace(v, dst, replacement, src, regex) writes regex's anchored match of src,
+   * expanded with Go's regexp.Expand (`${1}`), into dst (https://prometheus.io/docs/prometheus/latest/querying/functions/#label_replace).
+   */
+  const firing = (alert: string, m: MonitoredModel, pod?: string) => rules.filter((r) => r.alert === alert).flatMap((r) => {
+    const [sel] = selectorMatchers(r.expr);
+    if (pod === undefined) return selectsSeries(sel, vllmSeries(m)) ? [{ rule: r, service: m.serviceName }] : [];
+    if (!selectsSeries(sel, { namespace: m.namespace, pod, container: 'vllm', reason: 'CrashLoopBackOff' })) return [];
+    const [[dst, replacement, src, regex]] = labelReplaceArgs(r.expr);
+    expect([dst, src]).toEqual(['service', 'pod']);
+    return [{ rule: r, service: labelReplaceValue(replacement, regex, pod) }];
+  });
+  /** What the per-model rule of the library before shared monitoring said for `m` (threshold and `for`). */
+  const perModel = (m: MonitoredModel): Record<string, [RegExp, string]> => ({
+    VllmPodCrashLooping: [/>= 1$/, '10m'],
+    VllmHealthCheckFailing: [/== 0$/, `${Math.ceil(progressDeadlineSeconds(m.startupBudgetSeconds) / 60) + 5}m`],
+    VllmPodUnschedulable: [/== 1$/, '10m'],
+    VllmRequestQueueBacklog: [new RegExp(` > ${m.queueAlertThreshold}$`), '5m'],
+    VllmKvCacheSaturated: [new RegExp(` > ${m.kvCacheAlertThreshold}$`), '10m'],
   });
 
-  test('dashboard: every panel query parses and uses the vllm: metric names', () => {
-    const d = dashboard(m) as any;
-    expect(d.uid).toBe('vllm-llm-llama-8b-production');
+  test('alerts: every expression parses as PromQL; one rule per alert and distinct parameters, scoped to the namespace', () => {
+    expect([...new Set(rules.map((r) => r.alert))]).toEqual(['VllmPodCrashLooping', 'VllmHealthCheckFailing', 'VllmPodUnschedulable', 'VllmRequestQueueBacklog', 'VllmKvCacheSaturated']);
+    // Crash loop and unschedulable: one rule; health: two budgets (a and c share one); queue: two; KV cache: two.
+    expect(rules.map((r) => r.alert).filter((x, i, all) => all.indexOf(x) !== i)).toEqual(['VllmHealthCheckFailing', 'VllmRequestQueueBacklog', 'VllmKvCacheSaturated']);
+    for (const r of rules) {
+      expect(promqlErrors(r.expr)).toEqual([]);
+      for (const sel of selectorMatchers(r.expr)) expect(sel).toContainEqual({ label: 'namespace', op: '=', value: 'llm' });
+      // One alert per model: aggregated by the labels that name it (vLLM's model_name where its series have it).
+      expect(r.expr).toMatch(/^(max|sum) by \(namespace, service(, pod|, model_name)?\) /);
+      expect(r.labels).toEqual({ severity: expect.stringMatching(/^(critical|warning)$/), environment: 'production', model: '{{ $labels.service }}' });
+    }
+    expect(promqlErrors('sum(rate(x[5m])')).not.toEqual([]); // the parser does catch mistakes
+  });
+
+  test('alerts: each model is selected by exactly one rule of each alert, with its own threshold and duration (the per-model alerts\' semantics)', () => {
+    for (const m of models) {
+      for (const [alert, [threshold, duration]] of Object.entries(perModel(m))) {
+        const pods = alert === 'VllmPodCrashLooping' || alert === 'VllmPodUnschedulable' ? podsOf(m) : [undefined];
+        for (const pod of pods) {
+          const hits = firing(alert, m, pod);
+          expect({ alert, pod, n: hits.length }).toEqual({ alert, pod, n: 1 });
+          expect(hits[0].rule.expr).toMatch(threshold);
+          expect(hits[0].rule.for).toBe(duration);
+          expect(hits[0].service).toBe(m.serviceName);
+        }
+      }
+    }
+    // The 405B model's 2400 s budget waits 55 minutes, like the 70B's did; the 900 s budget 30.
+    expect(firing('VllmHealthCheckFailing', b)[0].rule.for).toBe('55m');
+    expect(firing('VllmHealthCheckFailing', a)[0].rule.for).toBe('30m');
+  });
+
+  test('alerts: nothing of another namespace, another Service or an unrelated pod is selected', () => {
+    const strangers = [
+      vllmSeries(a, 'llm-staging'),
+      vllmSeries(model('mistral-production')),
+      vllmSeries(model('llama-8b-production-2')),
+    ];
+    const pods = ['llama-8b-staging-6d9f7c8b5-x2x7q', 'llama-405b-production-lws-x', 'mistral-production-6d9f7c8b5-x2x7q', 'qwen-production-6d9f7c8b5', 'llama-405b-production-6d9f7c8b5-x2x7q'];
+    for (const r of rules) {
+      const [sel] = selectorMatchers(r.expr);
+      for (const s of strangers) expect(selectsSeries(sel, s)).toBe(false);
+      for (const pod of pods) expect(selectsSeries(sel, { namespace: 'llm', pod, container: 'vllm', reason: 'CrashLoopBackOff' })).toBe(false);
+    }
+  });
+
+  test('alerts: a name is matched literally (regex metacharacters escaped) and the rules do not depend on the models\' order', () => {
+    const dotted = model('a.b-production');
+    const [health] = alertRules('llm', [dotted]).filter((r) => r.alert === 'VllmHealthCheckFailing');
+    const [sel] = selectorMatchers(health.expr);
+    expect(selectsSeries(sel, vllmSeries(dotted))).toBe(true);
+    expect(selectsSeries(sel, vllmSeries(model('axb-production')))).toBe(false);
+    expect(alertRules('llm', [c, a, b])).toEqual(rules);
+    expect(alertRules('llm', [b, c, a])).toEqual(rules);
+  });
+
+  test('pods: one capturing group per pod-name form, each pod given to its own model', () => {
+    const short = model('m-production');
+    const long = model('m-production-lws-0', {}); // a Deployment whose pods look like the LeaderWorkerSet's of m-production
+    const lws = { ...short, podNameSuffix: '-lws-[0-9]+(?:-[0-9]+)?' };
+    const { pattern, replacement } = podNameMatch([lws, long]);
+    expect(replacement).toBe('${1}${2}');
+    expect(labelReplaceValue(replacement, pattern, 'm-production-lws-0')).toBe('m-production');
+    expect(labelReplaceValue(replacement, pattern, 'm-production-lws-0-6d9f7c8b5-x2x7q')).toBe('m-production-lws-0');
+  });
+
+  test('dashboard: namespace and model variables; every panel query parses, uses the vllm: metric names and both variables', () => {
+    const d = dashboard('llm', [a, c]) as any;
+    expect(d.uid).toBe('vllm-llm');
+    expect(d.title).toBe('vLLM models (llm)');
+    const vars = Object.fromEntries(d.templating.list.map((v: any) => [v.name, v]));
+    expect(Object.keys(vars)).toEqual(['datasource', 'namespace', 'model']);
+    expect(vars.namespace).toMatchObject({ type: 'constant', query: 'llm' });
+    expect(vars.model).toMatchObject({ type: 'query', multi: true, includeAll: true });
+    // The model picker lists the Services of the dashboard's models only.
+    const q = vars.model.query.query as string;
+    expect(promqlErrors(q.replace(/^label_values\((.*), service\)$/, '$1'))).toEqual([]);
+    const [sel] = selectorMatchers(q.replace(/^label_values\((.*), service\)$/, '$1'));
+    expect([a, b, c].map((m) => selectsSeries(sel, vllmSeries(m)))).toEqual([true, false, true]);
     const exprs: string[] = d.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr));
     expect(exprs.length).toBeGreaterThanOrEqual(10);
     for (const e of exprs) {
       expect(promqlErrors(e)).toEqual([]);
       expect(e).toMatch(/vllm:[a-z_]+/);
+      for (const s of selectorMatchers(e)) expect(s).toEqual([{ label: 'namespace', op: '=', value: '$namespace' }, { label: 'service', op: '=~', value: '$model' }]);
+      expect(e).toMatch(/by \(service[,)]/); // a line per model
     }
-    const long = dashboard({ ...m, namespace: 'a-very-long-namespace-name', serviceName: 'a-long-model-name-production' }) as any;
+    const long = dashboard('a-very-long-namespace-name-for-the-models', [a]) as any;
     expect(long.uid.length).toBeLessThanOrEqual(40);
   });
 });
+

@@ -58,9 +58,9 @@ describe('a two-node 405B', () => {
       'Service/llama-405b-production',
       'NetworkPolicy/llama-405b-production',
       'NetworkPolicy/llama-405b-production-group-0',
-      'ServiceMonitor/llama-405b-production',
-      'PrometheusRule/llama-405b-production',
-      'ConfigMap/llama-405b-production-dashboard',
+      'ServiceMonitor/vllm-models',
+      'PrometheusRule/vllm-models',
+      'ConfigMap/vllm-models-dashboard',
     ]);
     expect(lwsSchemaErrors(lws(objs))).toEqual([]);
     expect(pssViolations(lws(objs))).toEqual([]);
@@ -97,7 +97,7 @@ describe('a two-node 405B', () => {
 
   test('probes, port and drain on the leader only (a headless worker runs no HTTP server); startup budget by size (405B: 7200 s)', () => {
     const l = leader(objs);
-    expect(l.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
+    expect(l.ports).toEqual([{ name: 'http', containerPort: 8000 }]);
     expect(l.startupProbe.periodSeconds * l.startupProbe.failureThreshold).toBe(7200);
     expect(l.readinessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
     expect(l.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http' });

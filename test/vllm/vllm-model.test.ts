@@ -22,15 +22,15 @@ const errors = (props: VllmModelProps, ns: string | null = 'llm'): string[] => v
 describe('defaults', () => {
   const objs = synth(base);
 
-  test('objects: ServiceAccount, Deployment, Service, NetworkPolicy, ServiceMonitor, PrometheusRule, dashboard; schema-valid and restricted', () => {
+  test('objects: ServiceAccount, Deployment, Service, NetworkPolicy, and the namespace\'s ServiceMonitor, PrometheusRule, dashboard; schema-valid and restricted', () => {
     expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       'ServiceAccount/llama-8b-production',
       'Deployment/llama-8b-production',
       'Service/llama-8b-production',
       'NetworkPolicy/llama-8b-production',
-      'ServiceMonitor/llama-8b-production',
-      'PrometheusRule/llama-8b-production',
-      'ConfigMap/llama-8b-production-dashboard',
+      'ServiceMonitor/vllm-models',
+      'PrometheusRule/vllm-models',
+      'ConfigMap/vllm-models-dashboard',
     ]);
     expect(conformanceProblems(objs)).toEqual([]);
   });
@@ -43,7 +43,9 @@ describe('defaults', () => {
       'meta-llama/Llama-3.1-8B-Instruct', '--served-model-name', 'meta-llama/Llama-3.1-8B-Instruct', '--port', '8000',
       '--disable-access-log-for-endpoints', '/health,/metrics', '--shutdown-timeout', '30',
     ]);
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
+    // Kubernetes' defaults are left out: protocol TCP, imagePullPolicy IfNotPresent (the image is pinned).
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8000 }]);
+    expect(c.imagePullPolicy).toBeUndefined();
   });
 
   test('GPU request = limit; CPU from the GPU count, memory from size and GPUs, plus /dev/shm; toleration; no service links', () => {
@@ -66,7 +68,10 @@ describe('defaults', () => {
     for (const p of [c.startupProbe, c.readinessProbe, c.livenessProbe]) expect(p.httpGet).toEqual({ path: '/health', port: 'http' });
     expect(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold).toBe(900);
     expect(c.livenessProbe).toMatchObject({ periodSeconds: 30, timeoutSeconds: 10 });
-    expect(c.readinessProbe).toMatchObject({ periodSeconds: 10 });
+    // Readiness every 10 s, 3 failures; liveness 3 failures: Kubernetes' defaults (k8s.io/api/core/v1 Probe:
+    // periodSeconds default 10, failureThreshold default 3), not written.
+    expect(c.readinessProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, timeoutSeconds: 5 });
+    expect(c.livenessProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 30, timeoutSeconds: 10 });
     const d = find(objs, 'Deployment').spec;
     expect(d.progressDeadlineSeconds).toBe(1500);
     expect(d.strategy).toEqual({ type: 'Recreate' });
@@ -83,9 +88,11 @@ describe('defaults', () => {
       VLLM_CACHE_ROOT: '/cache/vllm',
       TRITON_CACHE_DIR: '/cache/triton',
       TORCHINDUCTOR_CACHE_DIR: '/cache/torchinductor',
-      XDG_CACHE_HOME: '/home/vllm/.cache',
       VLLM_NO_USAGE_STATS: '1',
     });
+    // The XDG base directories and vLLM's config root follow HOME (~/.cache, ~/.config, ~/.config/vllm): not set.
+    // XDG Base Directory Specification (defaults $HOME/.cache, $HOME/.config); vllm/envs.py get_default_config_root.
+    for (const derived of ['XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'VLLM_CONFIG_ROOT']) expect(e[derived]).toBeUndefined();
     const mounts = container(objs).volumeMounts.map((m: any) => m.mountPath);
     for (const dir of ['/home/vllm', '/cache', '/tmp', '/dev/shm']) expect(mounts).toContain(dir);
     expect(find(objs, 'Deployment').spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1001 });
@@ -93,7 +100,8 @@ describe('defaults', () => {
 
   test('Service <model>-<environment> on 8000; NetworkPolicy admits only Prometheus, egress DNS + HTTPS', () => {
     const svc = find(objs, 'Service');
-    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 'http', protocol: 'TCP' }]);
+    expect(svc.spec.ports).toEqual([{ name: 'http', port: 8000, targetPort: 'http' }]);
+    expect(svc.spec.type).toBeUndefined(); // ClusterIP
     const np = find(objs, 'NetworkPolicy').spec;
     expect(np.ingress).toEqual([{
       from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
@@ -105,15 +113,15 @@ describe('defaults', () => {
 
   test('the ServiceMonitor selects the Service by a label Argo CD\'s tracking leaves alone', () => {
     const sm = find(objs, 'ServiceMonitor');
-    expect(sm.spec.selector).toEqual({ matchLabels: { 'vllm.cdk8s-llama-stack.io/service': 'llama-8b-production' } });
-    expect(find(objs, 'Service').metadata.labels['vllm.cdk8s-llama-stack.io/service']).toBe('llama-8b-production');
+    expect(sm.spec.selector).toEqual({ matchLabels: { 'vllm.cdk8s-llama-stack.io/monitoring': 'vllm-models' } });
+    expect(find(objs, 'Service').metadata.labels['vllm.cdk8s-llama-stack.io/monitoring']).toBe('vllm-models');
   });
 
   test('dashboard ConfigMap is sidecar-discoverable JSON', () => {
-    const cm = find(objs, 'ConfigMap', 'llama-8b-production-dashboard');
+    const cm = find(objs, 'ConfigMap', 'vllm-models-dashboard');
     expect(cm.metadata.labels.grafana_dashboard).toBe('1');
-    const d = JSON.parse(cm.data['llama-8b-production.json']);
-    expect(d.title).toBe('vLLM meta-llama/Llama-3.1-8B-Instruct (production)');
+    const d = JSON.parse(cm.data['vllm-models-dashboard.json']);
+    expect(d.title).toBe('vLLM models (llm)');
   });
 
   test('synthesis is byte-identical', () => {
@@ -203,8 +211,8 @@ describe('props', () => {
   test('default alert thresholds: more than 10 waiting requests, KV cache above 95%', () => {
     const rules = find(synth(base), 'PrometheusRule').spec.groups[0].rules;
     const expr = (alert: string) => rules.find((r: any) => r.alert === alert).expr;
-    expect(expr('VllmRequestQueueBacklog')).toMatch(/^sum\(vllm:num_requests_waiting\{.*\}\) > 10$/);
-    expect(expr('VllmKvCacheSaturated')).toMatch(/^max\(vllm:kv_cache_usage_perc\{.*\}\) > 0\.95$/);
+    expect(expr('VllmRequestQueueBacklog')).toMatch(/^sum by \(namespace, service, model_name\) \(vllm:num_requests_waiting\{.*\}\) > 10$/);
+    expect(expr('VllmKvCacheSaturated')).toMatch(/^max by \(namespace, service, model_name\) \(vllm:kv_cache_usage_perc\{.*\}\) > 0\.95$/);
   });
 
   test('/dev/shm: 2Gi with one GPU, 8Gi from two GPUs on (NCCL)', () => {
