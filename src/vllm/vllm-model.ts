@@ -16,7 +16,7 @@ import { PRE_STOP_SECONDS } from './sizing';
 import { ProviderSpec, SecretKeyRef } from '../config/types';
 import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
 import { IssueCollector, ValidationError } from '../core/errors';
-import { k8s } from '../core/k8s';
+import { k8s, kube } from '../core/k8s';
 import { selectorLabels, STANDARD_LABEL_KEYS, standardLabels } from '../core/labels';
 import { IModelServer, INetworkPeer, ModelServerAdapter } from '../core/model-server';
 import { isDns1123Label } from '../core/names';
@@ -99,18 +99,18 @@ export class VllmModel extends Construct implements IModelServer {
   public readonly startupBudgetSeconds?: number;
   /** The LoRA adapters served next to the base model (`loraAdapters`), by name and source. */
   public readonly adapters?: ModelServerAdapter[];
-  /** The Deployment (escape hatch); undefined for a multi-node model, which has `leaderWorkerSet`. */
-  public readonly deployment?: k8s.KubeDeployment;
-  /** The LeaderWorkerSet of a multi-node model (escape hatch); undefined with one node. */
+  /** The Deployment (escape hatch: `addJsonPatch`, applied to the emitted JSON); undefined for a multi-node model, which has `leaderWorkerSet`. */
+  public readonly deployment?: ApiObject;
+  /** The LeaderWorkerSet of a multi-node model (escape hatch: `addJsonPatch`, applied to the emitted JSON); undefined with one node. */
   public readonly leaderWorkerSet?: ApiObject;
-  /** The Service (escape hatch). */
-  public readonly service: k8s.KubeService;
-  /** The NetworkPolicy (escape hatch). */
-  public readonly networkPolicy: k8s.KubeNetworkPolicy;
-  /** The KEDA ScaledObject (escape hatch); undefined without `autoscaling`. */
+  /** The Service (escape hatch: `addJsonPatch`, applied to the emitted JSON). */
+  public readonly service: ApiObject;
+  /** The NetworkPolicy (escape hatch: `addJsonPatch`, applied to the emitted JSON). */
+  public readonly networkPolicy: ApiObject;
+  /** The KEDA ScaledObject (escape hatch: `addJsonPatch`, applied to the emitted JSON); undefined without `autoscaling`. */
   public readonly scaledObject?: ApiObject;
-  /** The PodDisruptionBudget (escape hatch); undefined when the model runs one pod at most. */
-  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The PodDisruptionBudget (escape hatch: `addJsonPatch`, applied to the emitted JSON); undefined when the model runs one pod at most. */
+  public readonly podDisruptionBudget?: ApiObject;
   private readonly props: VllmModelProps;
   private readonly ingress: k8s.NetworkPolicyIngressRule[];
   private readonly peers = new Map<string, k8s.NetworkPolicyPeer>();
@@ -186,7 +186,7 @@ export class VllmModel extends Construct implements IModelServer {
     };
 
     const pod = props.pod ?? {};
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+    kube(k8s.KubeServiceAccount, this, 'ServiceAccount', {
       metadata: { name: p.serviceName, labels, annotations: pod.serviceAccountAnnotations },
       automountServiceAccountToken: false,
     });
@@ -195,10 +195,10 @@ export class VllmModel extends Construct implements IModelServer {
       ? `${p.serviceName}-config-${sha256(JSON.stringify(p.configFiles)).slice(0, 8)}`
       : undefined;
     if (configMapName) {
-      new k8s.KubeConfigMap(this, 'Config', { metadata: { name: configMapName, labels }, immutable: true, data: p.configFiles });
+      kube(k8s.KubeConfigMap, this, 'Config', { metadata: { name: configMapName, labels }, immutable: true, data: p.configFiles });
     }
     if (p.cache.kind === 'pvc' && p.cache.create) {
-      new k8s.KubePersistentVolumeClaim(this, 'Cache', { metadata: { name: p.cache.claimName, labels }, spec: p.cache.create });
+      kube(k8s.KubePersistentVolumeClaim, this, 'Cache', { metadata: { name: p.cache.claimName, labels }, spec: p.cache.create });
     }
 
     const template = (role: PodRole): k8s.PodTemplateSpec => ({
@@ -238,7 +238,7 @@ export class VllmModel extends Construct implements IModelServer {
         },
       });
     } else {
-      this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      this.deployment = kube(k8s.KubeDeployment, this, 'Resource', {
         metadata: { name: p.serviceName, labels },
         spec: {
           // KEDA owns the count of an autoscaled model: a replicas field here would reset it on every apply.
@@ -252,7 +252,7 @@ export class VllmModel extends Construct implements IModelServer {
       });
     }
 
-    this.service = new k8s.KubeService(this, 'Service', {
+    this.service = kube(k8s.KubeService, this, 'Service', {
       // The ServiceMonitor selects the Service by a label of ours: Argo CD's label tracking rewrites
       // app.kubernetes.io/instance on top-level objects.
       metadata: { name: p.serviceName, labels: { ...labels, [SERVICE_LABEL]: p.serviceName } },
@@ -265,7 +265,7 @@ export class VllmModel extends Construct implements IModelServer {
     });
 
     this.ingress = [];
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+    this.networkPolicy = kube(k8s.KubeNetworkPolicy, this, 'NetworkPolicy', {
       metadata: { name: p.serviceName, labels },
       spec: {
         podSelector: { matchLabels: this.podSelectorLabels },
@@ -281,7 +281,7 @@ export class VllmModel extends Construct implements IModelServer {
     });
     // The pods of one group reach each other (NCCL, torch.distributed), and nothing else reaches them that way.
     for (let g = 0; g < (mn ? p.replicas + mn.surgeGroups : 0); g++) {
-      new k8s.KubeNetworkPolicy(this, `GroupNetworkPolicy${g}`, {
+      kube(k8s.KubeNetworkPolicy, this, `GroupNetworkPolicy${g}`, {
         metadata: { name: `${p.serviceName}-group-${g}`, labels },
         spec: groupNetworkPolicySpec(this.podSelectorLabels, g),
       });
@@ -303,7 +303,7 @@ export class VllmModel extends Construct implements IModelServer {
       });
     }
     if (p.disruptionBudget) {
-      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      this.podDisruptionBudget = kube(k8s.KubePodDisruptionBudget, this, 'DisruptionBudget', {
         metadata: { name: p.serviceName, labels },
         spec: {
           selector: { matchLabels: this.podSelectorLabels },
@@ -435,7 +435,7 @@ export class VllmModel extends Construct implements IModelServer {
       spec: { groups: [{ name: `vllm-${p.serviceName}`, rules: alertRules(model) }] },
     });
     if (m.dashboard !== false) {
-      new k8s.KubeConfigMap(this, 'Dashboard', {
+      kube(k8s.KubeConfigMap, this, 'Dashboard', {
         metadata: { name: `${p.serviceName}-dashboard`, labels: { ...labels, grafana_dashboard: '1' } },
         data: { [`${p.serviceName}.json`]: `${JSON.stringify(dashboard(model), null, 2)}\n` },
       });
