@@ -14,6 +14,7 @@ import { ClusterDns } from '../core/dns';
 import { IssueCollector, ValidationError } from '../core/errors';
 import { parseImage } from '../core/images';
 import { k8s, kube } from '../core/k8s';
+import { toK8sEnvVar, toK8sVolume } from '../core/kube-types';
 import { standardLabels, selectorLabels } from '../core/labels';
 import { INetworkPeer } from '../core/model-server';
 import { podFields } from '../core/pod-settings';
@@ -231,7 +232,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
     if (ca) env.push({ name: 'SSL_CERT_FILE', value: COMBINED_CA_FILE }, { name: 'REQUESTS_CA_BUNDLE', value: COMBINED_CA_FILE });
     if (providerPod) withExternalProviders(env, providerPod);
     if (plan.telemetry) env.push(...plan.telemetry.env);
-    env.push(...(o.env ?? []));
+    env.push(...(o.env ?? []).map(toK8sEnvVar));
 
     const volumes: k8s.Volume[] = [
       { name: 'config', configMap: { name: this.configMapName, items: [{ key: 'config.yaml', path: 'config.yaml' }] } },
@@ -259,7 +260,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
       volumes.push(...providerPod.volumes);
       mounts.push(...providerPod.serverMounts);
     }
-    volumes.push(...(o.volumes ?? []));
+    volumes.push(...(o.volumes ?? []).map(toK8sVolume));
     mounts.push(...(o.volumeMounts ?? []));
 
     const spreads = w.topologySpreadConstraints ?? (workload.maxPods > 1 && !workload.pinnedToOneNode ? defaultSpread(selector) : undefined);

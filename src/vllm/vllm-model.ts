@@ -17,6 +17,7 @@ import { ProviderSpec, SecretKeyRef } from '../config/types';
 import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
 import { IssueCollector, ValidationError } from '../core/errors';
 import { k8s, kube } from '../core/k8s';
+import { toK8sVolume } from '../core/kube-types';
 import { selectorLabels, STANDARD_LABEL_KEYS, standardLabels } from '../core/labels';
 import { IModelServer, INetworkPeer, ModelServerAdapter } from '../core/model-server';
 import { isDns1123Label } from '../core/names';
@@ -216,7 +217,7 @@ export class VllmModel extends Construct implements IModelServer {
         terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
         initContainers: this.initContainers(p),
         containers: [this.container(p, configMapName !== undefined, role)],
-        volumes: [...volumes(p, configMapName), ...(pod.volumes ?? [])],
+        volumes: [...volumes(p, configMapName), ...(pod.volumes ?? []).map(toK8sVolume)],
       },
     });
     const mn = p.multiNode;
