@@ -18,7 +18,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.8.1',
   jsiiVersion: '~6.0.0',
   // cdk8s-plus is named here and in src/core/k8s.ts only, so a move to a newer one is a two-line change.
-  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  // An implementation dependency: no cdk8s-plus type is in the API (jsii asks for a peer only when a
+  // dependency's type is, JSII_0005 in jsii/lib/assembler.js), so an app on another cdk8s-plus does not
+  // carry this one as its peer.
+  deps: ['cdk8s-plus-28@^2.5.6'],
   bundledDeps: ['js-yaml@^4.1.0'],
   // `kubectl llamastack doctor` (a kubectl plugin when on PATH; `npx kubectl-llamastack doctor`). Not in the API.
   bin: { 'kubectl-llamastack': 'lib/doctor/cli.js' },

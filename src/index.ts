@@ -6,6 +6,44 @@ export * from './llama-stack/inference-provider';
 export type { DistributionManifest } from './llama-stack/interop';
 export { NetworkPeer } from './core/model-server';
 export type { PodSettings } from './core/pod-settings';
+export type {
+  Affinity,
+  ConfigMapKeySelector,
+  ConfigMapVolumeSource,
+  CsiVolumeSource,
+  DownwardApiProjection,
+  DownwardApiVolumeFile,
+  DownwardApiVolumeSource,
+  EmptyDirVolumeSource,
+  EnvFromRef,
+  EnvFromSource,
+  EnvVar,
+  EnvVarSource,
+  KeyToPath,
+  LabelSelector,
+  LabelSelectorRequirement,
+  NodeAffinity,
+  NodeSelector,
+  NodeSelectorRequirement,
+  NodeSelectorTerm,
+  ObjectFieldSelector,
+  PersistentVolumeClaimVolumeSource,
+  PodAffinity,
+  PodAffinityTerm,
+  PreferredSchedulingTerm,
+  ProjectedObject,
+  ProjectedVolumeSource,
+  ResourceFieldSelector,
+  SecretKeySelector,
+  SecretVolumeSource,
+  ServiceAccountTokenProjection,
+  Toleration,
+  TopologySpreadConstraint,
+  Volume,
+  VolumeMount,
+  VolumeProjection,
+  WeightedPodAffinityTerm,
+} from './core/kube-types';
 export type { IModelServer, INetworkPeer, ModelServerAdapter } from './core/model-server';
 export { ValidationError } from './core/errors';
 export type { ValidationIssue } from './core/errors';

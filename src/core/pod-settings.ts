@@ -5,6 +5,7 @@
  */
 import { IssueCollector } from './errors';
 import { k8s } from './k8s';
+import { ENV_FROM_SHAPE, EnvFromSource, VOLUME_MOUNT_SHAPE, VOLUME_SHAPE, VOLUME_SOURCE_SHAPES, Volume, VolumeMount } from './kube-types';
 import { isDnsSubdomain } from './names';
 import { Shape } from './shape';
 import { checkAnnotations, checkLabels, checkMountPath, isObject } from './validate';
@@ -38,27 +39,27 @@ export interface PodSettings {
    */
   readonly serviceAccountAnnotations?: { [key: string]: string };
   /**
-   * Extra pod volumes (types the Pod Security Standards restricted profile allows).
+   * Extra pod volumes (types the Pod Security Standards restricted profile allows; an `ephemeral` volume
+   * goes through the escape hatch, `addJsonPatch`).
    * @default - none
    */
-  readonly volumes?: k8s.Volume[];
+  readonly volumes?: Volume[];
   /**
    * Extra mounts in the main container (of the volumes above, or the construct's own).
    * @default - none
    */
-  readonly volumeMounts?: k8s.VolumeMount[];
+  readonly volumeMounts?: VolumeMount[];
   /**
    * Env of the main container from ConfigMaps or Secrets (explicit env vars of the construct win).
    * @default - none
    */
-  readonly envFrom?: k8s.EnvFromSource[];
+  readonly envFrom?: EnvFromSource[];
 }
 
 /** Volume types the Pod Security Standards restricted profile allows. */
 export const RESTRICTED_VOLUME_TYPES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
 
 const LABELS: Shape = { map: 'string' };
-const K8S_OBJECT: Shape = { obj: {}, open: true };
 
 /** The declarative shape of PodSettings, for the constructs' shape checks. */
 export const POD_SETTINGS_SHAPE: Record<string, Shape> = {
@@ -67,9 +68,9 @@ export const POD_SETTINGS_SHAPE: Record<string, Shape> = {
   podAnnotations: LABELS,
   priorityClassName: 'string',
   serviceAccountAnnotations: LABELS,
-  volumes: { arr: K8S_OBJECT },
-  volumeMounts: { arr: K8S_OBJECT },
-  envFrom: { arr: K8S_OBJECT },
+  volumes: { arr: VOLUME_SHAPE },
+  volumeMounts: { arr: VOLUME_MOUNT_SHAPE },
+  envFrom: { arr: ENV_FROM_SHAPE },
 };
 
 /** What the construct owns in the pod, so that user settings cannot break it. */
@@ -116,10 +117,18 @@ export function checkPodSettings(issues: IssueCollector, s: PodSettings | undefi
     if (names.has(v.name)) at.add(`volume '${v.name}' is listed twice`, 'remove the duplicate', 'name');
     names.add(v.name);
     const types = Object.keys(v).filter((k) => k !== 'name' && (v as Record<string, unknown>)[k] !== undefined);
-    if (types.length !== 1 || !RESTRICTED_VOLUME_TYPES.includes(types[0])) {
+    if (types.length > 1) {
+      at.add(`a volume has one source, got ${types.join(', ')}`, `use one of: ${RESTRICTED_VOLUME_TYPES.join(', ')}`);
+    } else if (types.length === 0 || !RESTRICTED_VOLUME_TYPES.includes(types[0])) {
       at.add(
-        types.length > 1 ? `a volume has one source, got ${types.join(', ')}` : `volume type '${types[0]}' is not allowed by the Pod Security Standards restricted profile`,
+        types.length === 0 ? 'a volume needs a source' : `volume type '${types[0]}' is not allowed by the Pod Security Standards restricted profile`,
         `use one of: ${RESTRICTED_VOLUME_TYPES.join(', ')}`,
+      );
+    } else if (!(types[0] in VOLUME_SOURCE_SHAPES)) {
+      at.add(
+        `volume type '${types[0]}' is not one this library's Volume takes`,
+        `add the volume with a JSON patch through the construct's escape hatch (see docs/cdk8s-plus.md), or use one of: ${Object.keys(VOLUME_SOURCE_SHAPES).join(', ')}`,
+        types[0],
       );
     }
     return undefined;

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkMetricPrefix, stackDashboard } from './telemetry';
 import { IssueCollector } from '../core/errors';
-import { k8s } from '../core/k8s';
+import { k8s, kube } from '../core/k8s';
 import { standardLabels } from '../core/labels';
 import { isDns1123Label } from '../core/names';
 import { checkShape } from '../core/shape';
@@ -45,7 +45,7 @@ export class LlamaStackDashboard extends Construct {
     checkMetricPrefix(issues.at('prometheusMetricPrefix'), prefix);
     issues.throwIfAny(this.node.path);
     const namespace = Chart.of(this).namespace ?? 'default';
-    new k8s.KubeConfigMap(this, 'Dashboard', {
+    kube(k8s.KubeConfigMap, this, 'Dashboard', {
       metadata: {
         name: this.name,
         labels: { ...standardLabels({ name: 'llama-stack', instance: this.name, component: 'dashboard' }), grafana_dashboard: '1' },

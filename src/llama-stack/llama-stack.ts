@@ -13,7 +13,8 @@ import { SecretKeyRef } from '../config/types';
 import { ClusterDns } from '../core/dns';
 import { IssueCollector, ValidationError } from '../core/errors';
 import { parseImage } from '../core/images';
-import { k8s } from '../core/k8s';
+import { k8s, kube } from '../core/k8s';
+import { toK8sEnvVar, toK8sVolume } from '../core/kube-types';
 import { standardLabels, selectorLabels } from '../core/labels';
 import { INetworkPeer } from '../core/model-server';
 import { podFields } from '../core/pod-settings';
@@ -123,12 +124,12 @@ export class LlamaStack extends Construct implements INetworkPeer {
   public readonly podSelectorLabels: { [key: string]: string };
   /** Labels a client pod in the same namespace needs to be admitted by the NetworkPolicy. */
   public readonly clientLabels: { [key: string]: string };
-  /** The Deployment (escape hatch). */
-  public readonly deployment: k8s.KubeDeployment;
-  /** The Service (escape hatch). */
-  public readonly service: k8s.KubeService;
-  /** The NetworkPolicy (escape hatch). */
-  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** The Deployment (escape hatch: `addJsonPatch`, applied to the emitted JSON). */
+  public readonly deployment: ApiObject;
+  /** The Service (escape hatch: `addJsonPatch`, applied to the emitted JSON). */
+  public readonly service: ApiObject;
+  /** The NetworkPolicy (escape hatch: `addJsonPatch`, applied to the emitted JSON). */
+  public readonly networkPolicy: ApiObject;
   /** The props this stack was built from (for toDistributionManifest). */
   private readonly props: LlamaStackProps;
   /** The CR version this stack came from (fromDistributionManifest), which toDistributionManifest keeps. */
@@ -183,14 +184,14 @@ export class LlamaStack extends Construct implements INetworkPeer {
     const scheme = serverTls ? 'HTTPS' : 'HTTP';
 
     if (o.serviceAccountName === undefined) {
-      new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      kube(k8s.KubeServiceAccount, this, 'ServiceAccount', {
         metadata: { name, labels: labelsFor('server'), annotations: o.serviceAccountAnnotations },
         automountServiceAccountToken: false,
       });
     }
 
     if (config.yaml !== undefined) {
-      new k8s.KubeConfigMap(this, 'Config', {
+      kube(k8s.KubeConfigMap, this, 'Config', {
         metadata: { name: this.configMapName, labels: labelsFor('config') },
         immutable: true,
         data: { 'config.yaml': config.yaml },
@@ -207,7 +208,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
         extraPythonPath: typeof props.env?.PYTHONPATH === 'string' ? props.env.PYTHONPATH : undefined,
         baseConfig: { volume: 'config', dir: CONFIG_DIR, file: `${CONFIG_DIR}/config.yaml` },
       });
-      new k8s.KubeConfigMap(this, 'ExternalProviderScripts', {
+      kube(k8s.KubeConfigMap, this, 'ExternalProviderScripts', {
         metadata: { name: providerPod.configMapName, labels: labelsFor('external-providers') },
         immutable: true,
         data: providerPod.configMapData,
@@ -216,7 +217,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
 
     const pvcName = `${name}-pvc`;
     if (w.storage) {
-      new k8s.KubePersistentVolumeClaim(this, 'Storage', {
+      kube(k8s.KubePersistentVolumeClaim, this, 'Storage', {
         metadata: { name: pvcName, labels: labelsFor('storage') },
         spec: {
           accessModes: [w.storage.accessMode ?? 'ReadWriteOnce'],
@@ -231,7 +232,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
     if (ca) env.push({ name: 'SSL_CERT_FILE', value: COMBINED_CA_FILE }, { name: 'REQUESTS_CA_BUNDLE', value: COMBINED_CA_FILE });
     if (providerPod) withExternalProviders(env, providerPod);
     if (plan.telemetry) env.push(...plan.telemetry.env);
-    env.push(...(o.env ?? []));
+    env.push(...(o.env ?? []).map(toK8sEnvVar));
 
     const volumes: k8s.Volume[] = [
       { name: 'config', configMap: { name: this.configMapName, items: [{ key: 'config.yaml', path: 'config.yaml' }] } },
@@ -259,11 +260,11 @@ export class LlamaStack extends Construct implements INetworkPeer {
       volumes.push(...providerPod.volumes);
       mounts.push(...providerPod.serverMounts);
     }
-    volumes.push(...(o.volumes ?? []));
+    volumes.push(...(o.volumes ?? []).map(toK8sVolume));
     mounts.push(...(o.volumeMounts ?? []));
 
     const spreads = w.topologySpreadConstraints ?? (workload.maxPods > 1 && !workload.pinnedToOneNode ? defaultSpread(selector) : undefined);
-    this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+    this.deployment = kube(k8s.KubeDeployment, this, 'Resource', {
       metadata: { name, labels: labelsFor('server') },
       spec: {
         replicas: workload.replicas,
@@ -314,7 +315,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
       },
     });
 
-    this.service = new k8s.KubeService(this, 'Service', {
+    this.service = kube(k8s.KubeService, this, 'Service', {
       metadata: { name: this.serviceName, labels: labelsFor('server') },
       spec: {
         type: 'ClusterIP',
@@ -324,7 +325,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
     });
 
     if (w.autoscaling) {
-      new k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+      kube(k8s.KubeHorizontalPodAutoscalerV2, this, 'Autoscaler', {
         metadata: { name, labels: labelsFor('server') },
         spec: {
           scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
@@ -339,7 +340,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
     const pdb = given && (given.minAvailable !== undefined || given.maxUnavailable !== undefined) ? given
       : given || workload.maxPods > 1 ? { maxUnavailable: 1 } : undefined;
     if (pdb) {
-      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      kube(k8s.KubePodDisruptionBudget, this, 'DisruptionBudget', {
         metadata: { name, labels: labelsFor('server') },
         spec: {
           selector: { matchLabels: selector },
@@ -351,7 +352,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
 
     const expose = plan.expose;
     if (expose) {
-      new k8s.KubeIngress(this, 'Ingress', {
+      kube(k8s.KubeIngress, this, 'Ingress', {
         metadata: {
           name: `${name}-ingress`,
           labels: labelsFor('server'),
@@ -371,7 +372,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
       });
     }
 
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+    this.networkPolicy = kube(k8s.KubeNetworkPolicy, this, 'NetworkPolicy', {
       metadata: { name, labels: labelsFor('server') },
       spec: {
         podSelector: { matchLabels: selector },

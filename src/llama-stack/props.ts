@@ -1,6 +1,6 @@
 import { LlamaStackConfigSpec, SecretKeyRef } from '../config/types';
 import type { ClusterDns } from '../core/dns';
-import { k8s } from '../core/k8s';
+import { Affinity, EnvVar, Toleration, TopologySpreadConstraint } from '../core/kube-types';
 import { PodSettings } from '../core/pod-settings';
 import { ExternalProvider } from '../external-provider/external-provider';
 
@@ -177,7 +177,7 @@ export interface LlamaStackWorkloadProps {
    * Topology spread constraints; replace the default.
    * @default - spread over zones and hosts (ScheduleAnyway) when more than one replica can run and no ReadWriteOnce volume pins the pods
    */
-  readonly topologySpreadConstraints?: k8s.TopologySpreadConstraint[];
+  readonly topologySpreadConstraints?: TopologySpreadConstraint[];
   /**
    * Pod and container overrides.
    * @default - none
@@ -258,7 +258,7 @@ export interface WorkloadOverrides extends PodSettings {
    * Extra container env vars (any EnvVar form, e.g. fieldRef). Names count as supplied for `${env.X}`.
    * @default - none
    */
-  readonly env?: k8s.EnvVar[];
+  readonly env?: EnvVar[];
   /**
    * Container command.
    * @default - the image's entrypoint
@@ -280,12 +280,12 @@ export interface WorkloadOverrides extends PodSettings {
   /**
    * @default - none
    */
-  readonly tolerations?: k8s.Toleration[];
+  readonly tolerations?: Toleration[];
   /**
    * Node and pod affinity of the server pods (e.g. keep them off GPU nodes, or near their model servers).
    * @default - none
    */
-  readonly affinity?: k8s.Affinity;
+  readonly affinity?: Affinity;
 }
 
 /** Props of `LlamaStack`. */

@@ -1,13 +1,12 @@
 import { PROVIDER_APIS } from '../config/providers';
 import { CONFIG_SPEC_FIELDS } from '../config/shape';
+import { AFFINITY_SHAPE, ENV_VAR_SHAPE, TOLERATION_SHAPE, TOPOLOGY_SPREAD_SHAPE } from '../core/kube-types';
 import { toCamelCase } from '../core/names';
 import { POD_SETTINGS_SHAPE } from '../core/pod-settings';
 import { Shape } from '../core/shape';
 
 const LABELS: Shape = { map: 'string' };
 /** Kubernetes objects passed through (checked by the API server's schema and our own rules). */
-const K8S_OBJECT: Shape = { obj: {}, open: true };
-const NAMED: Shape = { obj: { name: 'string' }, open: true };
 
 /** ExternalProvider instances are checked by the resolver (instanceof); removed APIs get its explanation. */
 const EXTERNAL_SECTIONS = [...PROVIDER_APIS.map(toCamelCase), 'agents', 'postTraining', 'telemetry'];
@@ -67,20 +66,18 @@ export const LLAMA_STACK_PROPS_SHAPE: Shape = {
         autoscaling: { obj: { minReplicas: 'number', maxReplicas: 'number', targetCpu: 'number', targetMemory: 'number' } },
         storage: { obj: { size: 'string', mountPath: 'string', storageClassName: 'string', accessMode: 'string' } },
         podDisruptionBudget: { obj: { minAvailable: { oneOf: ['number', 'string'] }, maxUnavailable: { oneOf: ['number', 'string'] } } },
-        topologySpreadConstraints: { arr: K8S_OBJECT },
+        topologySpreadConstraints: { arr: TOPOLOGY_SPREAD_SHAPE },
         overrides: {
           obj: {
             ...POD_SETTINGS_SHAPE,
-            volumes: { arr: NAMED },
-            volumeMounts: { arr: { obj: { name: 'string', mountPath: 'string' }, open: true } },
             serviceAccountName: 'string',
-            env: { arr: { obj: { name: 'string', value: 'string', valueFrom: K8S_OBJECT } } },
+            env: { arr: ENV_VAR_SHAPE },
             command: { arr: 'string' },
             args: { arr: 'string' },
             terminationGracePeriodSeconds: 'number',
             nodeSelector: LABELS,
-            tolerations: { arr: K8S_OBJECT },
-            affinity: K8S_OBJECT,
+            tolerations: { arr: TOLERATION_SHAPE },
+            affinity: AFFINITY_SHAPE,
           },
         },
       },

@@ -154,10 +154,11 @@ function compare(a: unknown, b: unknown, path: string, fa: Norm, fb: Norm, out: 
     }
     return;
   }
-  if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ path, from: a, to: b });
+  if (canonical(a) !== canonical(b)) out.push({ path, from: a, to: b });
 }
 
-const json = (v: unknown) => (v === undefined ? 'undefined' : JSON.stringify(v));
+// Keys sorted: a value a JSON patch added through an escape hatch keeps the key order it was written in.
+const json = (v: unknown) => (v === undefined ? 'undefined' : canonical(v));
 
 /** Every difference between two environments other than the allowed ones. */
 export function diffEnvironments(a: DiffSide, b: DiffSide, models: string[], stacks: string[], statusDiffers: string[] = []): PlatformDifference[] {

@@ -7,7 +7,7 @@ import {
 import { EnvironmentSpec, ModelPlatformProps, PlatformStackProps } from './props';
 import { ProviderSpec } from '../config/types';
 import { IssueCollector, ValidationError, ValidationIssue } from '../core/errors';
-import { k8s } from '../core/k8s';
+import { k8s, kube } from '../core/k8s';
 import { standardLabels } from '../core/labels';
 import { isDns1123Label } from '../core/names';
 import { compareStrings } from '../core/order';
@@ -259,7 +259,7 @@ export class ModelPlatform extends Construct {
   /** The namespace (restricted Pod Security admission), default-deny policy and quota. */
   private namespaceObjects(chart: Chart, name: string, spec: EnvironmentSpec): void {
     const objects: ApiObject[] = [
-      new k8s.KubeNamespace(chart, 'Namespace', {
+      kube(k8s.KubeNamespace, chart, 'Namespace', {
         metadata: {
           name: spec.namespace,
           labels: {
@@ -270,7 +270,7 @@ export class ModelPlatform extends Construct {
         },
       }),
       // Nothing talks to or from a pod unless a policy of its own (derived from composition) says so.
-      new k8s.KubeNetworkPolicy(chart, 'DefaultDeny', {
+      kube(k8s.KubeNetworkPolicy, chart, 'DefaultDeny', {
         metadata: { name: 'default-deny' },
         spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
       }),
@@ -281,7 +281,7 @@ export class ModelPlatform extends Construct {
       if (q.gpus !== undefined) hard[`requests.${spec.gpuPool?.gpuResource ?? 'nvidia.com/gpu'}`] = k8s.Quantity.fromString(String(q.gpus));
       if (q.cpu !== undefined) hard['requests.cpu'] = k8s.Quantity.fromString(q.cpu);
       if (q.memory !== undefined) hard['requests.memory'] = k8s.Quantity.fromString(q.memory);
-      objects.push(new k8s.KubeResourceQuota(chart, 'Quota', { metadata: { name: 'llm-platform' }, spec: { hard } }));
+      objects.push(kube(k8s.KubeResourceQuota, chart, 'Quota', { metadata: { name: 'llm-platform' }, spec: { hard } }));
     }
     for (const o of objects) {
       o.metadata.addAnnotation('argocd.argoproj.io/sync-wave', String(WAVES.namespace));

@@ -5,6 +5,7 @@ import { ENTRY_LABEL, IMAGE_UID, RegistryPlan } from './validation';
 
 export { ENTRY_LABEL };
 import { k8s } from '../core/k8s';
+import { toK8sVolume } from '../core/kube-types';
 import { standardLabels } from '../core/labels';
 import { podFields } from '../core/pod-settings';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../core/security';
@@ -113,7 +114,7 @@ export function jobPod(o: PodOptions): k8s.PodTemplateSpec {
       volumes: [
         { name: 'scripts', configMap: { name: o.configMapName, defaultMode: 0o444 } },
         { name: 'tmp', emptyDir: { sizeLimit: k8s.Quantity.fromString('16Mi') } },
-        ...(o.plan.pod.volumes ?? []),
+        ...(o.plan.pod.volumes ?? []).map(toK8sVolume),
       ],
     },
   };

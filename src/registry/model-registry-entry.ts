@@ -1,4 +1,4 @@
-import { Chart } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { hashedName, hookAnnotations, jobPod, objectLabels, podSelector, REGISTRATION_WAVE, RETRY_EVICTED_PODS, waveAnnotations } from './jobs';
 import { ModelRegistry, registryEgress } from './model-registry';
@@ -8,7 +8,7 @@ import {
   DEFAULT_WAIT_SECONDS, ENTRY_PROPS_SHAPE, EntryPlan, JOB_DEADLINE_MARGIN_SECONDS, planEntry, REGISTRATION_MARGIN_SECONDS,
 } from './validation';
 import { IssueCollector } from '../core/errors';
-import { k8s } from '../core/k8s';
+import { k8s, kube } from '../core/k8s';
 import { NetworkPeer } from '../core/model-server';
 import { checkShape } from '../core/shape';
 import { namedByUrl, onSynth } from '../core/synth';
@@ -81,10 +81,10 @@ export class ModelRegistryEntry extends Construct {
   public readonly waitTimeoutSeconds?: number;
   /** Labels of the registration Job's pods. */
   public readonly podLabels: { [key: string]: string };
-  /** The registration Job (escape hatch). */
-  public readonly job: k8s.KubeJob;
-  /** The registration Job's NetworkPolicy (escape hatch). */
-  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** The registration Job (escape hatch: `addJsonPatch`, applied to the emitted JSON). */
+  public readonly job: ApiObject;
+  /** The registration Job's NetworkPolicy (escape hatch: `addJsonPatch`, applied to the emitted JSON). */
+  public readonly networkPolicy: ApiObject;
 
   constructor(scope: Construct, id: string, props: ModelRegistryEntryProps) {
     super(scope, id);
@@ -161,7 +161,7 @@ export class ModelRegistryEntry extends Construct {
         env,
       }),
     };
-    this.job = new k8s.KubeJob(this, 'Register', {
+    this.job = kube(k8s.KubeJob, this, 'Register', {
       metadata: {
         name: hashedName(`${e.name}-register`, spec),
         labels: objectLabels(registry.name, 'registration', e.name),
@@ -170,7 +170,7 @@ export class ModelRegistryEntry extends Construct {
       spec,
     });
     const destinations = [rp.database.destination, ...(waitFor && e.modelDestination ? [e.modelDestination] : [])];
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+    this.networkPolicy = kube(k8s.KubeNetworkPolicy, this, 'NetworkPolicy', {
       metadata: { name: `${e.name}-register`, labels: objectLabels(registry.name, 'registration', e.name), annotations: waveAnnotations(REGISTRATION_WAVE) },
       spec: {
         podSelector: { matchLabels: this.podLabels },

@@ -1,4 +1,4 @@
-import { Chart, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
   Component, hashedName, hookAnnotations, jobPod, lateName, MIGRATION_WAVE, objectLabels, podSelector, RECONCILE_WAVE, REGISTRATION_WAVE,
@@ -11,7 +11,7 @@ import { Destination, JOB_DEADLINE_MARGIN_SECONDS, planRegistry, REGISTRY_PROPS_
 import { SecretKeyRef } from '../config/types';
 import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
 import { IssueCollector, ValidationIssue } from '../core/errors';
-import { k8s } from '../core/k8s';
+import { k8s, kube } from '../core/k8s';
 import { egressRules, internetEgressRule } from '../core/network';
 import { compareStrings, compareTuples } from '../core/order';
 import { checkShape } from '../core/shape';
@@ -78,17 +78,17 @@ export class ModelRegistry extends Construct {
   public readonly migrationPodLabels: { [key: string]: string };
   /** Labels of the health-check pods (undefined without health checks). */
   public readonly healthCheckPodLabels?: { [key: string]: string };
-  /** The ConfigMap (escape hatch). */
-  public readonly configMap: k8s.KubeConfigMap;
-  /** The migration Job (escape hatch). */
-  public readonly migrationJob: k8s.KubeJob;
-  /** The health-check CronJob (escape hatch); undefined without `healthCheck`. */
-  public readonly healthCheckCronJob?: k8s.KubeCronJob;
+  /** The ConfigMap (escape hatch: `addJsonPatch`, applied to the emitted JSON). */
+  public readonly configMap: ApiObject;
+  /** The migration Job (escape hatch: `addJsonPatch`, applied to the emitted JSON). */
+  public readonly migrationJob: ApiObject;
+  /** The health-check CronJob (escape hatch: `addJsonPatch`, applied to the emitted JSON); undefined without `healthCheck`. */
+  public readonly healthCheckCronJob?: ApiObject;
   /**
-   * The reconcile Job (escape hatch); undefined with `reconcile: { enabled: false }`. Its spec and name are
+   * The reconcile Job (escape hatch: `addJsonPatch`, applied to the emitted JSON); undefined with `reconcile: { enabled: false }`. Its spec and name are
    * computed at synth, from the entries that exist then.
    */
-  public readonly reconcileJob?: k8s.KubeJob;
+  public readonly reconcileJob?: ApiObject;
   /** Labels of the reconcile Job's pods (undefined without it). */
   public readonly reconcilePodLabels?: { [key: string]: string };
 
@@ -125,7 +125,7 @@ export class ModelRegistry extends Construct {
     this.connectionString = { name: p.database.secretName, key: p.database.secretKey };
     this.serviceAccountName = `${name}-jobs`;
 
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+    kube(k8s.KubeServiceAccount, this, 'ServiceAccount', {
       metadata: {
         name: this.serviceAccountName,
         labels: objectLabels(name, 'registry'),
@@ -136,7 +136,7 @@ export class ModelRegistry extends Construct {
 
     const files = registryFiles();
     this.configMapName = `${name}-sql-${sha256(JSON.stringify(files)).slice(0, 8)}`;
-    this.configMap = new k8s.KubeConfigMap(this, 'Sql', {
+    this.configMap = kube(k8s.KubeConfigMap, this, 'Sql', {
       metadata: { name: this.configMapName, labels: objectLabels(name, 'registry'), annotations: waveAnnotations(MIGRATION_WAVE) },
       immutable: true,
       data: files,
@@ -162,7 +162,7 @@ export class ModelRegistry extends Construct {
       activeDeadlineSeconds: 900,
       template,
     };
-    this.migrationJob = new k8s.KubeJob(this, 'Migrate', {
+    this.migrationJob = kube(k8s.KubeJob, this, 'Migrate', {
       metadata: { name: hashedName(`${name}-migrate`, migrationSpec), labels: objectLabels(name, 'migration'), annotations: hookAnnotations(MIGRATION_WAVE) },
       spec: migrationSpec,
     });
@@ -172,7 +172,7 @@ export class ModelRegistry extends Construct {
     if (h) {
       this.healthCheckPodLabels = podSelector(name, 'health-check');
       const targetsText = Lazy.any({ produce: () => this.healthTargetsText() }) as string;
-      this.healthCheckCronJob = new k8s.KubeCronJob(this, 'HealthCheck', {
+      this.healthCheckCronJob = kube(k8s.KubeCronJob, this, 'HealthCheck', {
         metadata: { name: `${name}-health`, labels: objectLabels(name, 'health-check'), annotations: waveAnnotations(REGISTRATION_WAVE) },
         spec: {
           schedule: h.schedule,
@@ -217,7 +217,7 @@ export class ModelRegistry extends Construct {
     if (p.reconcile) {
       this.reconcilePodLabels = podSelector(name, 'reconcile');
       this.policy('ReconcilePolicy', `${name}-reconcile`, 'reconcile', RECONCILE_WAVE, () => [this.plan.database.destination], () => []);
-      this.reconcileJob = new k8s.KubeJob(this, 'Reconcile', {
+      this.reconcileJob = kube(k8s.KubeJob, this, 'Reconcile', {
         metadata: {
           name: lateName(() => hashedName(`${name}-reconcile`, this.reconcileSpec())),
           labels: objectLabels(name, 'reconcile'),
@@ -353,7 +353,7 @@ export class ModelRegistry extends Construct {
   private policy(
     id: string, name: string, component: Component, wave: number, destinations: () => Destination[], internetPorts: () => number[],
   ): void {
-    new k8s.KubeNetworkPolicy(this, id, {
+    kube(k8s.KubeNetworkPolicy, this, id, {
       metadata: { name, labels: objectLabels(this.name, component), annotations: waveAnnotations(wave) },
       spec: {
         podSelector: { matchLabels: podSelector(this.name, component) },

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { capacityProblems, GpuDemand } from './capacity';
 import { GpuMemory, gpuMemoryOf } from './gpu-products';
 import { IssueCollector, ValidationIssue } from '../core/errors';
-import { k8s } from '../core/k8s';
+import { Toleration, TOLERATION_SHAPE } from '../core/kube-types';
 import { compareStrings } from '../core/order';
 import { checkShape, Shape } from '../core/shape';
 import { onSynth } from '../core/synth';
@@ -35,7 +35,7 @@ export interface GpuNodePoolProps {
    * Taints of the pool's nodes that pods must tolerate, besides the `nvidia.com/gpu` one every model gets.
    * @default - none
    */
-  readonly tolerations?: k8s.Toleration[];
+  readonly tolerations?: Toleration[];
   /**
    * The extended resource the nodes offer GPUs as.
    * @default 'nvidia.com/gpu'
@@ -59,7 +59,7 @@ const GPU_NODE_POOL_SHAPE: Shape = {
     gpuProduct: 'string',
     gpuProducts: { arr: 'string' },
     nodeSelector: { map: 'string' },
-    tolerations: { arr: { obj: {}, open: true } },
+    tolerations: { arr: TOLERATION_SHAPE },
     gpuResource: 'string',
     gpuMemoryGiB: 'number',
   },
@@ -96,7 +96,7 @@ export class GpuNodePool extends Construct {
   /** GPU products pods require (empty: any). */
   public readonly gpuProducts: string[];
   /** Tolerations pods get. */
-  public readonly tolerations: k8s.Toleration[];
+  public readonly tolerations: Toleration[];
   /**
    * Memory of one GPU (or MIG slice) in GiB: `gpuMemoryGiB`, or what the MIG profile or GPU product says;
    * undefined when unknown (models on the pool are then not checked against GPU memory).

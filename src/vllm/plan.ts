@@ -17,6 +17,7 @@ import { SecretKeyRef } from '../config/types';
 import { IssueCollector } from '../core/errors';
 import { imageProblem, parseImage } from '../core/images';
 import { k8s } from '../core/k8s';
+import { AFFINITY_SHAPE, TOLERATION_SHAPE } from '../core/kube-types';
 import { isDns1123Label, isEnvVarName, isHfRepoId, looksSecret, redactUrl } from '../core/names';
 import { LINK_LOCAL_FIX, linkLocalReason } from '../core/network';
 import { compareStrings, sortDeep } from '../core/order';
@@ -94,8 +95,8 @@ export const VLLM_MODEL_PROPS_SHAPE: Shape = {
     cache: { obj: { size: 'string', storageClassName: 'string', accessMode: 'string', existingClaimName: 'string' } },
     nodePool: 'any',
     nodeSelector: LABELS,
-    tolerations: { arr: { obj: {}, open: true } },
-    affinity: { obj: {}, open: true },
+    tolerations: { arr: TOLERATION_SHAPE },
+    affinity: AFFINITY_SHAPE,
     gpuResource: 'string',
     runtimeClassName: 'string',
     resources: { obj: { requests: LABELS, limits: LABELS } },

@@ -2,7 +2,7 @@ import type { GpuNodePool } from './gpu-node-pool';
 import type { VllmLoraAdapter } from './lora-source';
 import { SecretKeyRef } from '../config/types';
 import type { ClusterDns } from '../core/dns';
-import { k8s } from '../core/k8s';
+import type { Affinity, Toleration } from '../core/kube-types';
 import type { PodSettings } from '../core/pod-settings';
 import { AllowedFromSpec, ContainerResourcesSpec } from '../llama-stack/props';
 
@@ -378,12 +378,12 @@ export interface VllmModelOptions {
    * NoSchedule) and the pool's.
    * @default - none
    */
-  readonly tolerations?: k8s.Toleration[];
+  readonly tolerations?: Toleration[];
   /**
    * Pod affinity rules. A pool's GPU products are added to every required node-selector term.
    * @default - the pool's GPU-product node affinity, if any
    */
-  readonly affinity?: k8s.Affinity;
+  readonly affinity?: Affinity;
   /**
    * The extended resource GPUs are requested as.
    * @default - the pool's, else 'nvidia.com/gpu'

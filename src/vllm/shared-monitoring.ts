@@ -8,7 +8,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { alertRules, dashboard, MonitoredModel, serviceMonitorSpec } from './monitoring';
-import { k8s } from '../core/k8s';
+import { k8s, kube } from '../core/k8s';
 import { standardLabels } from '../core/labels';
 import { compareStrings } from '../core/order';
 import { onPrepare } from '../core/synth';
@@ -105,7 +105,7 @@ class SharedMonitoring {
       if (onDashboard.length > 0) {
         const scope = this.container(onDashboard[0].chart, `${ID_PREFIX}.dashboard`);
         const name = `${SHARED_NAME}-dashboard`;
-        new k8s.KubeConfigMap(scope, 'Dashboard', {
+        kube(k8s.KubeConfigMap, scope, 'Dashboard', {
           metadata: {
             name,
             labels: { ...standardLabels({ name: 'vllm-monitoring', instance: SHARED_NAME, component: 'dashboard' }), grafana_dashboard: '1' },

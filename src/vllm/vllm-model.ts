@@ -16,7 +16,8 @@ import { PRE_STOP_SECONDS } from './sizing';
 import { ProviderSpec, SecretKeyRef } from '../config/types';
 import { checkDns, ClusterDns, dnsEgressRule } from '../core/dns';
 import { IssueCollector, ValidationError } from '../core/errors';
-import { k8s } from '../core/k8s';
+import { k8s, kube } from '../core/k8s';
+import { toK8sVolume } from '../core/kube-types';
 import { selectorLabels, STANDARD_LABEL_KEYS, standardLabels } from '../core/labels';
 import { IModelServer, INetworkPeer, ModelServerAdapter } from '../core/model-server';
 import { isDns1123Label } from '../core/names';
@@ -96,18 +97,18 @@ export class VllmModel extends Construct implements IModelServer {
   public readonly startupBudgetSeconds?: number;
   /** The LoRA adapters served next to the base model (`loraAdapters`), by name and source. */
   public readonly adapters?: ModelServerAdapter[];
-  /** The Deployment (escape hatch); undefined for a multi-node model, which has `leaderWorkerSet`. */
-  public readonly deployment?: k8s.KubeDeployment;
-  /** The LeaderWorkerSet of a multi-node model (escape hatch); undefined with one node. */
+  /** The Deployment (escape hatch: `addJsonPatch`, applied to the emitted JSON); undefined for a multi-node model, which has `leaderWorkerSet`. */
+  public readonly deployment?: ApiObject;
+  /** The LeaderWorkerSet of a multi-node model (escape hatch: `addJsonPatch`, applied to the emitted JSON); undefined with one node. */
   public readonly leaderWorkerSet?: ApiObject;
-  /** The Service (escape hatch). */
-  public readonly service: k8s.KubeService;
-  /** The NetworkPolicy (escape hatch). */
-  public readonly networkPolicy: k8s.KubeNetworkPolicy;
-  /** The KEDA ScaledObject (escape hatch); undefined without `autoscaling`. */
+  /** The Service (escape hatch: `addJsonPatch`, applied to the emitted JSON). */
+  public readonly service: ApiObject;
+  /** The NetworkPolicy (escape hatch: `addJsonPatch`, applied to the emitted JSON). */
+  public readonly networkPolicy: ApiObject;
+  /** The KEDA ScaledObject (escape hatch: `addJsonPatch`, applied to the emitted JSON); undefined without `autoscaling`. */
   public readonly scaledObject?: ApiObject;
-  /** The PodDisruptionBudget (escape hatch); undefined when the model runs one pod at most. */
-  public readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The PodDisruptionBudget (escape hatch: `addJsonPatch`, applied to the emitted JSON); undefined when the model runs one pod at most. */
+  public readonly podDisruptionBudget?: ApiObject;
   private readonly props: VllmModelProps;
   private readonly ingress: k8s.NetworkPolicyIngressRule[];
   private readonly peers = new Map<string, k8s.NetworkPolicyPeer>();
@@ -183,7 +184,7 @@ export class VllmModel extends Construct implements IModelServer {
     };
 
     const pod = props.pod ?? {};
-    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+    kube(k8s.KubeServiceAccount, this, 'ServiceAccount', {
       metadata: { name: p.serviceName, labels, annotations: pod.serviceAccountAnnotations },
       automountServiceAccountToken: false,
     });
@@ -192,10 +193,10 @@ export class VllmModel extends Construct implements IModelServer {
       ? `${p.serviceName}-config-${sha256(JSON.stringify(p.configFiles)).slice(0, 8)}`
       : undefined;
     if (configMapName) {
-      new k8s.KubeConfigMap(this, 'Config', { metadata: { name: configMapName, labels }, immutable: true, data: p.configFiles });
+      kube(k8s.KubeConfigMap, this, 'Config', { metadata: { name: configMapName, labels }, immutable: true, data: p.configFiles });
     }
     if (p.cache.kind === 'pvc' && p.cache.create) {
-      new k8s.KubePersistentVolumeClaim(this, 'Cache', { metadata: { name: p.cache.claimName, labels }, spec: p.cache.create });
+      kube(k8s.KubePersistentVolumeClaim, this, 'Cache', { metadata: { name: p.cache.claimName, labels }, spec: p.cache.create });
     }
 
     const template = (role: PodRole): k8s.PodTemplateSpec => ({
@@ -213,7 +214,7 @@ export class VllmModel extends Construct implements IModelServer {
         terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
         initContainers: this.initContainers(p),
         containers: [this.container(p, configMapName !== undefined, role)],
-        volumes: [...volumes(p, configMapName), ...(pod.volumes ?? [])],
+        volumes: [...volumes(p, configMapName), ...(pod.volumes ?? []).map(toK8sVolume)],
       },
     });
     const mn = p.multiNode;
@@ -235,7 +236,7 @@ export class VllmModel extends Construct implements IModelServer {
         },
       });
     } else {
-      this.deployment = new k8s.KubeDeployment(this, 'Resource', {
+      this.deployment = kube(k8s.KubeDeployment, this, 'Resource', {
         metadata: { name: p.serviceName, labels },
         spec: {
           // KEDA owns the count of an autoscaled model: a replicas field here would reset it on every apply.
@@ -251,7 +252,7 @@ export class VllmModel extends Construct implements IModelServer {
 
     const monitored = monitoring.enabled !== false;
     const monitoringGroup = monitoringGroupName(monitoring.labels ?? {}, monitoring.scrapeInterval ?? DEFAULT_SCRAPE_INTERVAL);
-    this.service = new k8s.KubeService(this, 'Service', {
+    this.service = kube(k8s.KubeService, this, 'Service', {
       // The namespace's shared ServiceMonitor selects the Services of its models by a label of ours: Argo CD's
       // label tracking rewrites app.kubernetes.io/instance on top-level objects.
       metadata: {
@@ -266,7 +267,7 @@ export class VllmModel extends Construct implements IModelServer {
     });
 
     this.ingress = [];
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+    this.networkPolicy = kube(k8s.KubeNetworkPolicy, this, 'NetworkPolicy', {
       metadata: { name: p.serviceName, labels },
       spec: {
         podSelector: { matchLabels: this.podSelectorLabels },
@@ -282,7 +283,7 @@ export class VllmModel extends Construct implements IModelServer {
     });
     // The pods of one group reach each other (NCCL, torch.distributed), and nothing else reaches them that way.
     for (let g = 0; g < (mn ? p.replicas + mn.surgeGroups : 0); g++) {
-      new k8s.KubeNetworkPolicy(this, `GroupNetworkPolicy${g}`, {
+      kube(k8s.KubeNetworkPolicy, this, `GroupNetworkPolicy${g}`, {
         metadata: { name: `${p.serviceName}-group-${g}`, labels },
         spec: groupNetworkPolicySpec(this.podSelectorLabels, g),
       });
@@ -304,7 +305,7 @@ export class VllmModel extends Construct implements IModelServer {
       });
     }
     if (p.disruptionBudget) {
-      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      this.podDisruptionBudget = kube(k8s.KubePodDisruptionBudget, this, 'DisruptionBudget', {
         metadata: { name: p.serviceName, labels },
         spec: {
           selector: { matchLabels: this.podSelectorLabels },

@@ -40,12 +40,16 @@ export const stackProps = {
   workload: {
     replicas: 1,
     resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+    topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'x' } } }],
     overrides: {
       podLabels: { team: 'ml' },
       podAnnotations: { 'example.com/owner': 'ml' },
       nodeSelector: { 'kubernetes.io/os': 'linux' },
       tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'llm', effect: 'NoSchedule' }],
-      env: [{ name: 'OVR_SECRET', valueFrom: { secretKeyRef: secretRef('ovr') } }, { name: 'OVR_PLAIN', value: 'p' }],
+      env: [{ name: 'OVR_SECRET', valueFrom: { secretKeyRef: secretRef('ovr') } }, { name: 'OVR_PLAIN', value: 'p' }, { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'gpu', operator: 'DoesNotExist' }] }] } } },
+      volumes: [{ name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } }],
+      volumeMounts: [{ name: 'info', mountPath: '/etc/podinfo', readOnly: true }],
     },
   },
   telemetry: {

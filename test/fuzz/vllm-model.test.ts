@@ -30,11 +30,26 @@ export const modelProps = {
   cache: { size: '100Gi', accessMode: 'ReadWriteMany' },
   nodeSelector: { 'nvidia.com/gpu.present': 'true' },
   tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+  affinity: {
+    nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] } }] },
+    podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'vllm' } } } }] },
+  },
   resources: { requests: { cpu: '4', memory: '32Gi' }, limits: { memory: '48Gi' } },
   sharedMemorySize: '8Gi',
   allowedFrom: { namespaces: ['llm'], podLabels: { app: 'stack' } },
   monitoring: { enabled: true, labels: { release: 'prom' }, prometheusNamespace: 'monitoring', scrapeInterval: '30s', dashboard: true },
-  pod: { podLabels: { team: 'ml' }, podAnnotations: { 'example.com/owner': 'ml' }, priorityClassName: 'gpu', imagePullSecrets: ['regcred'] },
+  pod: {
+    podLabels: { team: 'ml' },
+    podAnnotations: { 'example.com/owner': 'ml' },
+    priorityClassName: 'gpu',
+    imagePullSecrets: ['regcred'],
+    volumes: [
+      { name: 'scratch', emptyDir: { sizeLimit: '1Gi' } },
+      { name: 'info', projected: { sources: [{ downwardAPI: { items: [{ path: 'mem', resourceFieldRef: { containerName: 'vllm', resource: 'limits.memory', divisor: '1Mi' } }] } }, { configMap: { name: 'extra' } }] } },
+    ],
+    volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'info', mountPath: '/etc/info', readOnly: true }],
+    envFrom: [{ configMapRef: { name: 'extra-env' }, prefix: 'X_' }],
+  },
 };
 
 export const poolProps = {

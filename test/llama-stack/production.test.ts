@@ -302,7 +302,7 @@ describe('workload', () => {
       workload: {
         overrides: {
           env: [{ name: 'HOME', value: '/x' }, { name: 'DB_PASSWORD', value: 'hunter2' }],
-          volumes: [{ name: 'data', emptyDir: {} }, { name: 'host', hostPath: { path: '/' } }],
+          volumes: [{ name: 'data', emptyDir: {} }, { name: 'host', hostPath: { path: '/' } } as any],
           volumeMounts: [{ name: 'ghost', mountPath: '/g' }],
         },
       },

@@ -6,7 +6,6 @@ import * as yaml from 'js-yaml';
 import { platform } from '../../examples/platform/app';
 import { LoraSource, ModelPlatform, ModelPlatformProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
-import { k8s } from '../../src/core/k8s';
 import { sha256 } from '../../src/core/yaml';
 import { quotaProblems } from '../../src/platform/environment';
 import { adapterEntryName } from '../../src/platform/model-platform';
@@ -174,7 +173,7 @@ describe('diff', () => {
   describe('undeclared changes to a model\'s pod show in the diff, whichever environment has them', () => {
     const CONTAINER = '/spec/template/spec/containers/0';
     const patches: Array<[string, JsonPatch, string]> = [
-      ['a resources patch', JsonPatch.replace(`${CONTAINER}/resources/limits/memory`, k8s.Quantity.fromString('99Gi')), 'spec.template.spec.containers[0].resources.limits.memory'],
+      ['a resources patch', JsonPatch.replace(`${CONTAINER}/resources/limits/memory`, '99Gi'), 'spec.template.spec.containers[0].resources.limits.memory'],
       ['an extra arg', JsonPatch.add(`${CONTAINER}/args/-`, '--enforce-eager'), 'spec.template.spec.containers[0].args'],
       ['an extra env var', JsonPatch.add(`${CONTAINER}/env/-`, { name: 'VLLM_EXTRA', value: '1' }), 'spec.template.spec.containers[0].env'],
       ['an extra toleration', JsonPatch.add('/spec/template/spec/tolerations/-', { key: 'spot', operator: 'Exists', effect: 'NoSchedule' }), 'spec.template.spec.tolerations'],
