@@ -47,7 +47,7 @@ const SERVICE_LABEL = 'vllm.cdk8s-llama-stack.io/service';
  *   environment: 'production',
  *   hfToken: { name: 'hf-token', key: 'token' },
  * });
- * new LlamaStack(chart, 'stack', { distribution: { name: 'starter' }, providers: { inference: llama.asInferenceProvider() } });
+ * new LlamaStack(chart, 'stack', { distribution: { name: 'starter' }, providers: { inference: [llama.asInferenceProvider()] } });
  */
 export class VllmModel extends Construct implements IModelServer {
   /** The image used when `image` is not given. */
