@@ -93,3 +93,29 @@ test('the doctor ships as the bin kubectl-llamastack (a kubectl plugin on PATH),
   });
   expect(files).toEqual(expect.arrayContaining(['lib/doctor/cli.js', 'package.json']));
 });
+
+test('the router helper is a plain TypeScript entry point, outside the jsii API: packed, and importable by its deep path', () => {
+  // No `exports` map: Node resolves cdk8s-llama-stack/lib/registry/router to the packed file (docs/model-registry.md §6).
+  expect(pkg.exports).toBeUndefined();
+  const files = packedFiles({
+    'package.json': JSON.stringify(pkg),
+    '.npmignore': fs.readFileSync(path.join(ROOT, '.npmignore'), 'utf8'),
+    'lib/index.js': '',
+    'lib/registry/router.js': '',
+    'lib/registry/router.d.ts': '',
+  });
+  expect(files).toEqual(expect.arrayContaining(['lib/registry/router.d.ts', 'lib/registry/router.js']));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deep-import-'));
+  try {
+    const pkgDir = path.join(dir, 'node_modules', 'cdk8s-llama-stack');
+    fs.mkdirSync(path.join(pkgDir, 'lib', 'registry'), { recursive: true });
+    fs.writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify(pkg));
+    fs.writeFileSync(path.join(pkgDir, 'lib', 'registry', 'router.js'), 'exports.ModelRouter = { marker: 1 };\n');
+    const out = execFileSync(process.execPath, ['-e', "process.stdout.write(String(require('cdk8s-llama-stack/lib/registry/router').ModelRouter.marker))"], { cwd: dir, encoding: 'utf8' });
+    expect(out).toBe('1');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  // And it is not in the jsii API (src/index.ts), so nothing async reaches other languages.
+  expect(fs.readFileSync(path.join(ROOT, 'src', 'registry', 'index.ts'), 'utf8')).not.toMatch(/router/);
+});

@@ -143,7 +143,8 @@ describe('LlamaStackDistribution CRs: YAML text and objects; the CR\'s own forms
     const props = LlamaStack.propsFromDistributionManifestObject(cr);
     expect(props.networking?.expose).toEqual({ enabled: false });
     expect(props.workload?.podDisruptionBudget).toEqual({ minAvailablePercent: 50 });
-    expect(LlamaStack.propsFromDistributionManifestObject({ ...cr, spec: { ...cr.spec, network: { exposeRoute: true } } }).networking?.expose).toEqual({});
+    const exposed = LlamaStack.propsFromDistributionManifestObject({ ...cr, spec: { ...cr.spec, network: { exposeRoute: true } } });
+    expect(exposed.networking?.expose).toEqual({});
     expect(LlamaStack.propsFromDistributionManifestObject({
       ...cr,
       spec: { ...cr.spec, server: { ...cr.spec.server, podDisruptionBudget: { maxUnavailable: '2' } } },
