@@ -102,21 +102,24 @@ export function apiProblems(asm: Assembly, anyAllowed: Record<string, string>, c
   return problems.sort();
 }
 
-/** Compiles a scratch copy of the library with jsii and returns its assembly. */
-function compileAssembly(): Assembly {
+/** A scratch copy of the library (src/, package.json, tsconfig.json), compiled with jsii. */
+function compileScratch(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jsii-api-'));
-  try {
-    for (const f of ['package.json', 'tsconfig.json', 'README.md', 'LICENSE']) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
-    fs.cpSync(path.join(ROOT, 'src'), path.join(dir, 'src'), { recursive: true });
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'jsii'), ['--silence-warnings=reserved-word'], {
-      cwd: dir, stdio: 'pipe', env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: process.versions.node.split('.')[0] },
-    });
-    return JSON.parse(fs.readFileSync(path.join(dir, '.jsii'), 'utf8'));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  for (const f of ['package.json', 'tsconfig.json', 'README.md', 'LICENSE']) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
+  fs.cpSync(path.join(ROOT, 'src'), path.join(dir, 'src'), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'jsii'), ['--silence-warnings=reserved-word'], { cwd: dir, stdio: 'pipe', env: JSII_ENV });
+  return dir;
 }
+
+const JSII_ENV = { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: process.versions.node.split('.')[0] };
+let scratch: string;
+beforeAll(() => {
+  scratch = compileScratch();
+});
+afterAll(() => {
+  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+});
 
 const prop = (name: string, type: TypeRef): Member => ({ name, type });
 const struct = (name: string, ...properties: Member[]): JsiiType => ({ fqn: `lib.${name}`, name, properties });
@@ -143,8 +146,36 @@ test('a union, an any outside the allowlist, an async method and a cdk8s-plus ty
 });
 
 test('the compiled public API has no union, no async method and no any outside the allowlist', () => {
-  const assembly = compileAssembly();
+  const assembly: Assembly = JSON.parse(fs.readFileSync(path.join(scratch, '.jsii'), 'utf8'));
   expect(assembly.name).toBe('cdk8s-llama-stack');
   expect(Object.keys(assembly.types).length).toBeGreaterThan(50);
   expect(apiProblems(assembly, ANY_ALLOWED, TEMPORARY_CDK8S_PLUS_ALLOWED)).toEqual([]);
-}, 180_000);
+});
+
+/**
+ * examples/quickstart-python/main.py against the Python bindings jsii-pacmak generates from the assembly: every
+ * class, method and keyword argument it uses exists, required ones are given and lists are lists. It cannot run:
+ * the jsii Python runtime comes from PyPI, which this environment cannot reach (docs/languages.md).
+ */
+test('the Python quickstart uses only classes, methods and keyword arguments the generated Python bindings have', () => {
+  const out = path.join(scratch, 'bindings');
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'jsii-pacmak'), ['--code-only', '--targets', 'python', '-o', out], { cwd: scratch, stdio: 'pipe', env: JSII_ENV });
+  const init = path.join(out, 'python', 'src', 'cdk8s_llama_stack', '__init__.py');
+  const check = (app: string) => JSON.parse(execFileSync('python3', [path.join(__dirname, 'support', 'python_example_check.py'), init, app, 'lls'], { encoding: 'utf8' }));
+  const example = path.join(ROOT, 'examples', 'quickstart-python', 'main.py');
+  const result = check(example);
+  expect(result.problems).toEqual([]);
+  // Every construct and struct of the TypeScript quickstart, and the asInferenceProvider call.
+  expect(result.calls).toBe(17);
+  // The check can fail: a misspelt keyword, a missing required one, and the one-provider form of earlier releases.
+  const bad = path.join(scratch, 'bad.py');
+  fs.writeFileSync(bad, fs.readFileSync(example, 'utf8')
+    .replace('max_model_len=8192', 'max_model_length=8192')
+    .replace('gpus_per_node=8, ', '')
+    .replace('inference=[llama.as_inference_provider()]', 'inference=llama.as_inference_provider()'));
+  expect(check(bad).problems).toEqual([
+    "line 16: GpuNodePool needs 'gpus_per_node'",
+    "line 17: VllmModel has no parameter 'max_model_length'",
+    expect.stringMatching(/^line 33: ProvidersSpec 'inference' takes a list/),
+  ]);
+});
