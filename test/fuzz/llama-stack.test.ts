@@ -30,7 +30,8 @@ export const stackProps = {
     shields: [{ id: 'guard', provider: 'code-scanner' }],
   },
   storage: { kv: { type: 'postgres', host: 'pg.db.svc', user: 'llama', password: secretRef('pg') } },
-  env: { SECRET_ENV: secretRef('env'), PLAIN_VAR: 'plain' },
+  env: { PLAIN_VAR: 'plain' },
+  secretEnv: { SECRET_ENV: secretRef('env') },
   networking: {
     port: 8321,
     allowedFrom: { namespaces: ['web'], podLabels: { app: 'web' } },

@@ -40,7 +40,8 @@ export const stackOptions = {
   providers: { vectorIo: [{ id: 'rag', provider: 'pgvector', endpoint: 'postgresql://postgres:5432', settings: { db: 'chat', user: 'chat' }, secretRefs: { password: secretRef('pgv') } }], files: [{ id: 's3', provider: 's3', endpoint: 'http://minio:9000', settings: { bucket_name: 'chat-files' } }] },
   resources: { models: [{ name: 'extra', provider: 'llama', metadata: { note: 'x' } }] },
   networking: { expose: { hostname: 'chat.dev.example.com' } },
-  env: { SECRET_ENV: secretRef('env'), PLAIN_VAR: 'plain' },
+  env: { PLAIN_VAR: 'plain' },
+  secretEnv: { SECRET_ENV: secretRef('env') },
 };
 
 /** Mutations of the three inputs: mostly of one of them, so the other two stay valid. */
