@@ -54,7 +54,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   publishToNuget: { dotNetNamespace: 'Cdk8sLlamaStack', packageId: 'Cdk8sLlamaStack' },
   // Go needs a module path; .invalid until the project has a repository to name.
   publishToGo: { moduleName: 'example.invalid/cdk8s-llama-stack-go' },
-  // 0.x and experimental until the API is frozen (jsii unions, cdk8s-plus types in the API: see the issues).
+  // 0.x and experimental until the API is frozen.
   stability: 'experimental',
   // No source maps in lib/*.js: inlined, they were 72% of the package's bytes.
   tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },

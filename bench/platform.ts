@@ -25,8 +25,8 @@ export function build(app: App): void {
       models: [0, 1, 2, 3].map((j) => `model-${s * 4 + j}`),
       storage: { kv: { type: 'redis', host: 'redis' }, sql: { type: 'postgres', host: 'postgres', user: `stack${s}`, db: `stack${s}` } },
       providers: {
-        vectorIo: { id: 'rag', provider: 'pgvector', endpoint: 'postgresql://postgres:5432', settings: { db: `stack${s}`, user: `stack${s}` } },
-        files: { id: 's3', provider: 's3', endpoint: 'http://minio:9000', settings: { bucket_name: `stack${s}` } },
+        vectorIo: [{ id: 'rag', provider: 'pgvector', endpoint: 'postgresql://postgres:5432', settings: { db: `stack${s}`, user: `stack${s}` } }],
+        files: [{ id: 's3', provider: 's3', endpoint: 'http://minio:9000', settings: { bucket_name: `stack${s}` } }],
       },
       disabled: ['vectorIo/faiss', 'vectorIo/sqlite-vec', 'files/builtin-files'],
     });

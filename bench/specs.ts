@@ -7,9 +7,9 @@ const secret = (name: string, key: string) => ({ name, key });
 export const small: LlamaStackProps = {
   distribution: { name: 'starter' },
   providers: {
-    inference: { provider: 'vllm', endpoint: 'http://llama-8b.models.svc:8000/v1', apiKey: secret('vllm-creds', 'token') },
+    inference: [{ provider: 'vllm', endpoint: 'http://llama-8b.models.svc:8000/v1', apiKey: secret('vllm-creds', 'token') }],
   },
-  resources: { models: ['meta-llama/Llama-3.1-8B-Instruct'] },
+  resources: { models: [{ name: 'meta-llama/Llama-3.1-8B-Instruct' }] },
 };
 
 const vllm = (n: number) => ({
@@ -23,8 +23,8 @@ export const medium: ConfigInput = {
   distribution: { name: 'starter' },
   providers: {
     inference: [0, 1, 2].map(vllm),
-    safety: { provider: 'llama-guard' },
-    vectorIo: { provider: 'remote::chromadb', endpoint: 'http://chroma.db.svc:8000' },
+    safety: [{ provider: 'llama-guard' }],
+    vectorIo: [{ provider: 'remote::chromadb', endpoint: 'http://chroma.db.svc:8000' }],
   },
   resources: { models: models(10, 3) },
   storage: {
@@ -37,7 +37,7 @@ export const large: ConfigInput = {
   distribution: { name: 'starter' },
   providers: {
     inference: [...[0, 1, 2, 3].map(vllm), { provider: 'inline::sentence-transformers', id: 'embeddings' }],
-    safety: { provider: 'llama-guard' },
+    safety: [{ provider: 'llama-guard' }],
     vectorIo: [
       { provider: 'remote::chromadb', id: 'chromadb', endpoint: 'http://chroma.db.svc:8000' },
       {
@@ -48,8 +48,8 @@ export const large: ConfigInput = {
         secretRefs: { password: secret('pgvector', 'password') },
       },
     ],
-    toolRuntime: { provider: 'tavily-search', apiKey: secret('tavily', 'api-key') },
-    files: { provider: 'localfs' },
+    toolRuntime: [{ provider: 'tavily-search', apiKey: secret('tavily', 'api-key') }],
+    files: [{ provider: 'localfs' }],
   },
   resources: {
     models: [
@@ -64,7 +64,7 @@ export const large: ConfigInput = {
         embeddingDimension: 768,
       })),
     ],
-    shields: ['meta-llama/Llama-Guard-3-8B'],
+    shields: [{ id: 'meta-llama/Llama-Guard-3-8B' }],
     tools: ['builtin::websearch'],
   },
   storage: {
@@ -78,8 +78,8 @@ export const large: ConfigInput = {
 export function stackProps(i: number): LlamaStackProps {
   return {
     ...small,
-    providers: { inference: { provider: 'vllm', endpoint: `http://llama-${i}.models.svc:8000/v1`, apiKey: secret('vllm-creds', 'token') } },
-    resources: { models: [`org/model-${i}`] },
+    providers: { inference: [{ provider: 'vllm', endpoint: `http://llama-${i}.models.svc:8000/v1`, apiKey: secret('vllm-creds', 'token') }] },
+    resources: { models: [{ name: `org/model-${i}` }] },
   };
 }
 

@@ -11,7 +11,7 @@ function dnsRules(context: Record<string, unknown>, dns?: ClusterDns): Map<strin
   const app = withContext(context);
   const chart = new Chart(app, 'c', { namespace: 'llm' });
   const model = new VllmModel(chart, 'qwen', { model: 'Qwen/Qwen2.5-0.5B-Instruct', environment: 'production', dns });
-  new LlamaStack(chart, 'stack', { distribution: { name: 'starter' }, providers: { inference: model.asInferenceProvider() }, networking: { dns } });
+  new LlamaStack(chart, 'stack', { distribution: { name: 'starter' }, providers: { inference: [model.asInferenceProvider()] }, networking: { dns } });
   const registry = new ModelRegistry(chart, 'registry', { database, healthCheck: { schedule: '*/5 * * * *' }, dns });
   new ModelRegistryEntry(chart, 'qwen-entry', { registry, model });
   const objs = Testing.synth(chart) as Manifest[];

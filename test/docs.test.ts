@@ -88,8 +88,8 @@ const __shared = {
   distribution: { name: 'starter' },
   storage: { kv: { type: 'redis', host: 'redis.state.svc' }, sql: { type: 'postgres', host: 'pg.state.svc', user: 'llama' } },
   providers: {
-    vectorIo: { id: 'rag', provider: 'pgvector', endpoint: 'postgresql://pg.state.svc:5432', settings: { db: 'llama', user: 'llama' } },
-    files: { id: 's3', provider: 's3', endpoint: 'http://minio.state.svc:9000', settings: { bucket_name: 'files' } },
+    vectorIo: [{ id: 'rag', provider: 'pgvector', endpoint: 'postgresql://pg.state.svc:5432', settings: { db: 'llama', user: 'llama' } }],
+    files: [{ id: 's3', provider: 's3', endpoint: 'http://minio.state.svc:9000', settings: { bucket_name: 'files' } }],
   },
   disabled: ['vectorIo/faiss', 'vectorIo/sqlite-vec', 'files/builtin-files'],
 };

@@ -34,39 +34,39 @@ function packedFiles(files: Record<string, string>): string[] {
 }
 
 const checkout: Record<string, string> = {
-    'package.json': JSON.stringify(pkg),
-    '.npmignore': fs.readFileSync(path.join(ROOT, '.npmignore'), 'utf8'),
-    'lib/index.js': '',
-    'lib/index.d.ts': '',
-    'lib/core/k8s.js': '',
-    'lib/core/k8s.d.ts': '',
-    'data/vllm/v0.21.0/flags.txt': '',
-    '.jsii': '{}',
-    'API.md': '',
-    'README.md': '',
-    'LICENSE': '',
-    'CHANGELOG.md': '',
-    'node_modules/js-yaml/package.json': JSON.stringify({ name: 'js-yaml', version: '4.1.0' }),
-    // What must stay out: build logs, maps, sources, tests, examples, docs, CI, tool state.
-    'build.log': 'x',
-    'npm-debug.log': 'x',
-    'lib/index.js.map': '{}',
-    'lib/tsconfig.tsbuildinfo': '{}',
-    'lib/notes.txt': '',
-    'src/index.ts': '',
-    'test/x.test.ts': '',
-    'examples/quickstart/app.ts': '',
-    'docs/security.md': '',
-    'bench/run.ts': '',
-    '.ci/run': '',
-    'scripts/changelog.sh': '',
-    'dist/quickstart.k8s.yaml': '',
-    'coverage/lcov.info': '',
-    'tsconfig.json': '{}',
-    '.projenrc.ts': '',
-    'cdk8s.yaml': '',
-    'test-reports/junit.xml': '',
-    'lib/.DS_Store': '',
+  'package.json': JSON.stringify(pkg),
+  '.npmignore': fs.readFileSync(path.join(ROOT, '.npmignore'), 'utf8'),
+  'lib/index.js': '',
+  'lib/index.d.ts': '',
+  'lib/core/k8s.js': '',
+  'lib/core/k8s.d.ts': '',
+  'data/vllm/v0.21.0/flags.txt': '',
+  '.jsii': '{}',
+  'API.md': '',
+  'README.md': '',
+  'LICENSE': '',
+  'CHANGELOG.md': '',
+  'node_modules/js-yaml/package.json': JSON.stringify({ name: 'js-yaml', version: '4.1.0' }),
+  // What must stay out: build logs, maps, sources, tests, examples, docs, CI, tool state.
+  'build.log': 'x',
+  'npm-debug.log': 'x',
+  'lib/index.js.map': '{}',
+  'lib/tsconfig.tsbuildinfo': '{}',
+  'lib/notes.txt': '',
+  'src/index.ts': '',
+  'test/x.test.ts': '',
+  'examples/quickstart/app.ts': '',
+  'docs/security.md': '',
+  'bench/run.ts': '',
+  '.ci/run': '',
+  'scripts/changelog.sh': '',
+  'dist/quickstart.k8s.yaml': '',
+  'coverage/lcov.info': '',
+  'tsconfig.json': '{}',
+  '.projenrc.ts': '',
+  'cdk8s.yaml': '',
+  'test-reports/junit.xml': '',
+  'lib/.DS_Store': '',
 };
 const ALLOWED = [
   '.jsii', 'API.md', 'CHANGELOG.md', 'LICENSE', 'README.md', 'data/vllm/v0.21.0/flags.txt',
@@ -126,4 +126,30 @@ test('the doctor ships as the bin kubectl-llamastack (a kubectl plugin on PATH),
     'lib/doctor/cli.js': '#!/usr/bin/env node\n',
   });
   expect(files).toEqual(expect.arrayContaining(['lib/doctor/cli.js', 'package.json']));
+});
+
+test('the router helper is a plain TypeScript entry point, outside the jsii API: packed, and importable by its deep path', () => {
+  // No `exports` map: Node resolves cdk8s-llama-stack/lib/registry/router to the packed file (docs/model-registry.md §6).
+  expect(pkg.exports).toBeUndefined();
+  const files = packedFiles({
+    'package.json': JSON.stringify(pkg),
+    '.npmignore': fs.readFileSync(path.join(ROOT, '.npmignore'), 'utf8'),
+    'lib/index.js': '',
+    'lib/registry/router.js': '',
+    'lib/registry/router.d.ts': '',
+  });
+  expect(files).toEqual(expect.arrayContaining(['lib/registry/router.d.ts', 'lib/registry/router.js']));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deep-import-'));
+  try {
+    const pkgDir = path.join(dir, 'node_modules', 'cdk8s-llama-stack');
+    fs.mkdirSync(path.join(pkgDir, 'lib', 'registry'), { recursive: true });
+    fs.writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify(pkg));
+    fs.writeFileSync(path.join(pkgDir, 'lib', 'registry', 'router.js'), 'exports.ModelRouter = { marker: 1 };\n');
+    const out = execFileSync(process.execPath, ['-e', "process.stdout.write(String(require('cdk8s-llama-stack/lib/registry/router').ModelRouter.marker))"], { cwd: dir, encoding: 'utf8' });
+    expect(out).toBe('1');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  // And it is not in the jsii API (src/index.ts), so nothing async reaches other languages.
+  expect(fs.readFileSync(path.join(ROOT, 'src', 'registry', 'index.ts'), 'utf8')).not.toMatch(/router/);
 });

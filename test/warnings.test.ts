@@ -8,11 +8,11 @@ import { ACKNOWLEDGED_CONTEXT, setWarningSink, STRICT_CONTEXT } from '../src/cor
 // A provider with the base config's ID replaces it: the user may mean it, so it is a warning.
 const replacing: LlamaStackProps = {
   distribution: { name: 'starter' },
-  providers: { inference: { provider: 'vllm', endpoint: 'http://vllm.models.svc:8000/v1' } },
+  providers: { inference: [{ provider: 'vllm', endpoint: 'http://vllm.models.svc:8000/v1' }] },
   // The starter's embedding model and reranker download from the Hub: with internet egress, no warning there.
   networking: { allowInternetEgress: true },
 };
-const LINE = "[warning base-provider-replaced] c/stack providers.inference: replaces the base config's inference provider 'vllm' (remote::vllm)";
+const LINE = "[warning base-provider-replaced] c/stack providers.inference[0]: replaces the base config's inference provider 'vllm' (remote::vllm)";
 
 // The suite's setup silences warnings (test/support/quiet-warnings.ts); here they go to stderr, as in an app.
 beforeAll(() => setWarningSink((line) => process.stderr.write(`${line}\n`)));
@@ -40,7 +40,7 @@ test('a warning is on stack.warnings with its code, and printed once at synth on
   const built = captureStderr(() => app());
   expect(built.out).toBe('');
   const { app: a, chart, stack } = built.result!;
-  expect(stack.warnings).toEqual([{ code: WarningCode.BASE_PROVIDER_REPLACED, construct: 'c/stack', path: 'providers.inference', message: "replaces the base config's inference provider 'vllm' (remote::vllm)", hint: undefined }]);
+  expect(stack.warnings).toEqual([{ code: WarningCode.BASE_PROVIDER_REPLACED, construct: 'c/stack', path: 'providers.inference[0]', message: "replaces the base config's inference provider 'vllm' (remote::vllm)", hint: undefined }]);
   const first = captureStderr(() => Testing.synth(chart));
   expect(first.out).toBe(`${LINE}\n`);
   // Synthesizing again (another chart, or app.synth after tests) does not repeat it.
@@ -54,7 +54,7 @@ test('strict (prop): the warning is a synth error in the errors\' shape, naming 
   expect(r.out).toBe('');
   expect(ValidationError.isValidationError(r.error)).toBe(true);
   const e = r.error as ValidationError;
-  expect(e.message).toBe("c/stack providers.inference: replaces the base config's inference provider 'vllm' (remote::vllm) [warning base-provider-replaced, an error in strict mode] (fix it, or acknowledge the warning with acknowledgedWarnings: ['base-provider-replaced'])");
+  expect(e.message).toBe("c/stack providers.inference[0]: replaces the base config's inference provider 'vllm' (remote::vllm) [warning base-provider-replaced, an error in strict mode] (fix it, or acknowledge the warning with acknowledgedWarnings: ['base-provider-replaced'])");
 });
 
 test.each([true, 'true'])('strict (app context %p) applies to every construct', (value) => {

@@ -39,7 +39,7 @@ describe('a model server named by URL instead of held', () => {
   const build = (stackFirst: boolean) => {
     const app = Testing.app();
     const chart = new Chart(app, 'c', { namespace: 'models' });
-    const stack = () => new LlamaStack(chart, 'stack', { distribution: starter, providers: { inference: { provider: 'vllm', endpoint: url } } });
+    const stack = () => new LlamaStack(chart, 'stack', { distribution: starter, providers: { inference: [{ provider: 'vllm', endpoint: url }] } });
     const model = () => new VllmModel(chart, 'qwen', qwen);
     if (stackFirst) { stack(); model(); } else { model(); stack(); }
     return app;
@@ -49,11 +49,11 @@ describe('a model server named by URL instead of held', () => {
     const err = synthError(build(stackFirst));
     expect(err.issues).toEqual([{
       construct: 'c/stack',
-      path: 'providers.inference.endpoint',
+      path: 'providers.inference[0].endpoint',
       message: "'qwen-prod.models.svc.cluster.local:8000' is the Service of the model server c/qwen, named by URL: the server's NetworkPolicy would not admit these pods, so their requests would be dropped",
       hint: expect.stringContaining('model.asInferenceProvider()'),
     }]);
-    expect(err.message).toMatch(/^c\/stack providers\.inference\.endpoint: 'qwen-prod/);
+    expect(err.message).toMatch(/^c\/stack providers\.inference\[0\]\.endpoint: 'qwen-prod/);
   });
 
   test('the short form svc.ns.svc and a base provider switched on by env are caught too', () => {
@@ -61,10 +61,10 @@ describe('a model server named by URL instead of held', () => {
     const models = new Chart(app, 'models', { namespace: 'models' });
     new VllmModel(models, 'qwen', qwen);
     const apps = new Chart(app, 'apps', { namespace: 'apps' });
-    new LlamaStack(apps, 'a', { distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'http://qwen-prod.models.svc:8000/v1' } } });
+    new LlamaStack(apps, 'a', { distribution: starter, providers: { inference: [{ provider: 'vllm', endpoint: 'http://qwen-prod.models.svc:8000/v1' }] } });
     new LlamaStack(apps, 'b', { distribution: starter, env: { VLLM_URL: 'http://qwen-prod.models.svc.cluster.local:8000/v1' } });
     expect(synthError(app).issues.map((i) => `${i.construct} ${i.path}`)).toEqual([
-      'apps/a providers.inference.endpoint',
+      'apps/a providers.inference[0].endpoint',
       "apps/b env.VLLM_URL (providers.inference[2] 'vllm' of the base config)",
     ]);
   });
@@ -73,7 +73,7 @@ describe('a model server named by URL instead of held', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c', { namespace: 'apps' });
     new VllmModel(new Chart(app, 'm', { namespace: 'models' }), 'qwen', qwen);
-    new LlamaStack(chart, 'stack', { distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'http://other.models.svc:8000/v1' } } });
+    new LlamaStack(chart, 'stack', { distribution: starter, providers: { inference: [{ provider: 'vllm', endpoint: 'http://other.models.svc:8000/v1' }] } });
     const egress = find(synthAll(app), 'NetworkPolicy', 'stack').spec.egress;
     expect(egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'models' } } }], ports: [{ protocol: 'TCP', port: 8000 }] });
   });
@@ -123,7 +123,7 @@ describe('composition by reference', () => {
     const app = Testing.app();
     const server = new OtherServer(new Chart(app, 'models', { namespace: 'models' }), 'granite');
     const stack = new LlamaStack(new Chart(app, 'apps', { namespace: 'apps' }), 'stack', {
-      distribution: starter, providers: { inference: InferenceProvider.fromModelServer(server, { id: 'granite' }) },
+      distribution: starter, providers: { inference: [InferenceProvider.fromModelServer(server, { id: 'granite' })] },
     });
     const objs = synthAll(app);
     // NetworkPolicy ports are pod ports: 8080, not the Service's 80.
@@ -152,15 +152,15 @@ describe('composition by reference', () => {
       }
       return [];
     };
-    expect(at({ providers: { inference: { ...model.asInferenceProvider(), endpoint: 'http://elsewhere.llm.svc:8000/v1' } } })).toEqual([
-      'providers.inference.endpoint: the endpoint does not name the Service of its server c/qwen (qwen-prod.llm.svc:8000)',
+    expect(at({ providers: { inference: [{ ...model.asInferenceProvider(), endpoint: 'http://elsewhere.llm.svc:8000/v1' }] } })).toEqual([
+      'providers.inference[0].endpoint: the endpoint does not name the Service of its server c/qwen (qwen-prod.llm.svc:8000)',
     ]);
     expect(at({ providers: { inference: [{ provider: 'vllm', id: 'x', server: { url: 'http://x' } }] } })).toEqual(['providers.inference[0].server: expected a model server']);
-    expect(at({ providers: { inference: model.asInferenceProvider() } }, new Chart(app, 'nons'))).toEqual([
-      'providers.inference.server: the chart has no namespace, so the model server c/qwen cannot admit this stack',
+    expect(at({ providers: { inference: [model.asInferenceProvider()] } }, new Chart(app, 'nons'))).toEqual([
+      'providers.inference[0].server: the chart has no namespace, so the model server c/qwen cannot admit this stack',
     ]);
     // The endpoint may be written in any form that names the server's Service.
-    expect(at({ providers: { inference: { ...model.asInferenceProvider(), endpoint: 'http://qwen-prod:8000/v1' } } })).toEqual([]);
+    expect(at({ providers: { inference: [{ ...model.asInferenceProvider(), endpoint: 'http://qwen-prod:8000/v1' }] } })).toEqual([]);
   });
 
   test('NetworkPeer.pods lets pods of your own call a model server', () => {
@@ -207,7 +207,7 @@ describe('output does not depend on the order constructs are created in', () => 
       stackA: () => new LlamaStack(slot.stackA, 'stack', {
         name: 'stack-a', distribution: starter, providers: { inference: [get('llama').asInferenceProvider(), get('qwen').asInferenceProvider()] },
       }),
-      stackB: () => new LlamaStack(slot.stackB, 'stack', { name: 'stack-b', distribution: starter, providers: { inference: get('qwen').asInferenceProvider() } }),
+      stackB: () => new LlamaStack(slot.stackB, 'stack', { name: 'stack-b', distribution: starter, providers: { inference: [get('qwen').asInferenceProvider()] } }),
       registry: () => new ModelRegistry(slot.registry, 'registry', { name: 'registry', database, healthCheck: { schedule: '*/5 * * * *' } }),
       entryLlama: () => new ModelRegistryEntry(slot.entryLlama, 'entry', { name: 'llama', registry: get('registry'), model: get('llama') }),
       entryQwen: () => new ModelRegistryEntry(slot.entryQwen, 'entry', { name: 'qwen', registry: get('registry'), model: get('qwen') }),
@@ -252,8 +252,8 @@ test('a stack holding a server converts to an operator CR with the server\'s end
   const chart = new Chart(app, 'c', { namespace: 'llm' });
   const model = new VllmModel(chart, 'qwen', qwen);
   const { endpoint, ...held } = model.asInferenceProvider();
-  const stack = new LlamaStack(chart, 'stack', { distribution: starter, providers: { inference: held } });
+  const stack = new LlamaStack(chart, 'stack', { distribution: starter, providers: { inference: [held] } });
   const cr = stack.toDistributionManifest().manifest as any;
-  expect(cr.spec.providers.inference).toEqual({ id: 'qwen', provider: 'vllm', endpoint: 'http://qwen-prod.llm.svc.cluster.local:8000/v1' });
+  expect(cr.spec.providers.inference).toEqual([{ id: 'qwen', provider: 'vllm', endpoint: 'http://qwen-prod.llm.svc.cluster.local:8000/v1' }]);
   expect(JSON.stringify(cr)).not.toContain('"node"');
 });

@@ -16,22 +16,22 @@ export function hostedAndSafety(app: App): Chart {
         { id: 'local', provider: 'vllm', endpoint: 'http://llama-70b.models.svc.cluster.local:8000/v1', settings: { max_tokens: 8192 } },
         { id: 'openai', provider: 'openai', apiKey: { name: 'openai', key: 'api-key' } },
         // The guard model Llama Guard calls through the inference API.
-        { id: 'guard', provider: 'vllm', endpoint: 'http://llama-guard.models.svc.cluster.local:8000/v1', models: ['meta-llama/Llama-Guard-3-8B'] },
+        { id: 'guard', provider: 'vllm', endpoint: 'http://llama-guard.models.svc.cluster.local:8000/v1', models: [{ name: 'meta-llama/Llama-Guard-3-8B' }] },
       ],
-      safety: { provider: 'llama-guard' },
-      toolRuntime: { provider: 'tavily-search', apiKey: { name: 'tavily', key: 'api-key' } },
-      vectorIo: {
+      safety: [{ provider: 'llama-guard' }],
+      toolRuntime: [{ provider: 'tavily-search', apiKey: { name: 'tavily', key: 'api-key' } }],
+      vectorIo: [{
         id: 'rag',
         provider: 'pgvector',
         endpoint: 'postgresql://pg.state.svc:5432',
         settings: { db: 'assistant', user: 'assistant' },
         secretRefs: { password: { name: 'pg', key: 'password' } },
-      },
-      files: {
+      }],
+      files: [{
         provider: 's3',
         settings: { bucket_name: 'assistant-files', region: 'eu-west-1' },
         secretRefs: { aws_access_key_id: { name: 's3', key: 'access-key-id' }, aws_secret_access_key: { name: 's3', key: 'secret-access-key' } },
-      },
+      }],
     },
     resources: {
       models: [

@@ -42,8 +42,8 @@ export function platform(app: App): ModelPlatform {
       sql: { type: 'postgres', host: 'postgres', user: 'assistant', db: 'assistant', password: { name: 'postgres', key: 'password' } },
     },
     providers: {
-      vectorIo: { id: 'rag', provider: 'pgvector', endpoint: 'postgresql://postgres:5432', settings: { db: 'assistant', user: 'assistant' }, secretRefs: { password: { name: 'postgres', key: 'password' } } },
-      files: { id: 's3', provider: 's3', endpoint: 'http://minio:9000', settings: { bucket_name: 'assistant-files' } },
+      vectorIo: [{ id: 'rag', provider: 'pgvector', endpoint: 'postgresql://postgres:5432', settings: { db: 'assistant', user: 'assistant' }, secretRefs: { password: { name: 'postgres', key: 'password' } } }],
+      files: [{ id: 's3', provider: 's3', endpoint: 'http://minio:9000', settings: { bucket_name: 'assistant-files' } }],
     },
     disabled: ['vectorIo/faiss', 'vectorIo/sqlite-vec', 'files/builtin-files'],
     networking: { expose: { hostname: 'assistant.dev.example.com' } },

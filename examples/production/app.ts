@@ -12,14 +12,14 @@ export function production(app: App): Chart {
   new LlamaStack(chart, 'assistant', {
     distribution: { name: 'starter' },
     providers: {
-      inference: { provider: 'vllm', endpoint: 'https://llama-70b.models.svc:8443/v1', apiKey: { name: 'vllm-creds', key: 'token' } },
-      vectorIo: {
+      inference: [{ provider: 'vllm', endpoint: 'https://llama-70b.models.svc:8443/v1', apiKey: { name: 'vllm-creds', key: 'token' } }],
+      vectorIo: [{
         id: 'rag',
         provider: 'pgvector',
         endpoint: 'postgresql://pg.db.svc:5432',
         settings: { db: 'llama', user: 'llama' },
         secretRefs: { password: { name: 'pg', key: 'password' } },
-      },
+      }],
     },
     disabled: ['vectorIo/faiss', 'vectorIo/sqlite-vec'],
     resources: { models: [{ name: 'llama-3.3-70b', providerModelId: 'meta-llama/Llama-3.3-70B-Instruct', contextLength: 131072 }] },

@@ -21,7 +21,7 @@ export function quickstart(app: App): Chart {
   });
   new LlamaStack(chart, 'stack', {
     distribution: { name: 'starter' },
-    providers: { inference: llama.asInferenceProvider() },
+    providers: { inference: [llama.asInferenceProvider()] },
     storage: {
       sql: {
         type: 'postgres',

@@ -63,7 +63,7 @@ export class GenerationContext {
   public readonly plainEnv: PlainEnvVar[] = [];
   private readonly secretEnv = new Map<string, SecretEnvVar>();
   /** The container's variables that come from Secrets (what `${env.X}` in a user string may not name). */
-  public secretVariables: SecretVariables = SecretVariables.of(undefined, undefined);
+  public secretVariables: SecretVariables = SecretVariables.of({}, undefined);
 
   constructor(
     public readonly issues: IssueCollector,

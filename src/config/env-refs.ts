@@ -21,8 +21,8 @@
  * `$`; `tools` and `disabled` are never written.
  */
 import type { GenerationContext } from './context';
+import { propEnv, PropEnvSpec } from './env';
 import { isObject } from './schema';
-import { SecretKeyRef } from './types';
 import { IssueCollector } from '../core/errors';
 
 export type EnvRefPolicy = 'none' | 'plain' | 'secret';
@@ -61,7 +61,7 @@ export function mayHoldSecret(path: readonly string[]): boolean {
 export class SecretVariables {
   /** Env vars the construct adds from its props (`workload.overrides`), as plain objects. */
   public static of(
-    env: { readonly [name: string]: string | SecretKeyRef } | undefined,
+    spec: PropEnvSpec,
     overrides: { readonly env?: unknown; readonly envFrom?: unknown } | undefined,
   ): SecretVariables {
     const explicit = new Map<string, string | undefined>();
@@ -72,9 +72,7 @@ export class SecretVariables {
       const secret = isObject(e.valueFrom) && e.valueFrom.secretKeyRef !== undefined;
       explicit.set(e.name, secret ? `workload.overrides.env[${i}] takes it from a Secret` : undefined);
     });
-    for (const [name, value] of Object.entries(isObject(env) ? env : {})) {
-      explicit.set(name, typeof value === 'string' ? undefined : `env.${name} is a Secret reference`);
-    }
+    for (const v of propEnv(spec)) explicit.set(v.name, v.secret === undefined ? undefined : `${v.path} is a Secret reference`);
     list(overrides?.envFrom).forEach((e, i) => {
       if (!isObject(e) || !isObject(e.secretRef)) return;
       const prefix = typeof e.prefix === 'string' ? e.prefix : '';

@@ -3,6 +3,7 @@ import { checkBaseSecrets, checkBaseStructure, checkStackKeys } from './base';
 import { Endpoint, GenerationContext, PlainEnvVar, SecretEnvVar } from './context';
 import { recordBaseDestinations, recordEnvDestinations } from './destinations';
 import { resolveDistribution } from './distributions';
+import { checkPropEnvNames, propEnv } from './env';
 import { SecretVariables } from './env-refs';
 import { applyExternalProviders, ExternalProviderInput, ExternalProviderPlan } from './external-providers';
 import { placeholders, stringLeaves } from './placeholders';
@@ -97,7 +98,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   const before = issues.issues.length;
   checkShape(issues, input, { obj: CONFIG_SPEC_FIELDS, open: true });
   if (issues.issues.length > before) return undefined;
-  checkEnv(issues, input.env);
+  checkEnv(issues, input);
   checkServer(issues, input.server);
   const env = containerEnv(input);
   const supplied = new Set(env.keys());
@@ -106,7 +107,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
     const dist = resolveDistribution(issues, input.distribution, input.imageOverrides, false);
     // The user's config exists only in the pod: external providers are all merged there.
     const ctx = new GenerationContext(issues, { providers: {} }, '', input.dataDir ?? '/.llama');
-    ctx.secretVariables = SecretVariables.of(input.env, input.workload?.overrides);
+    ctx.secretVariables = SecretVariables.of(input, input.workload?.overrides);
     const external = applyExternalProviders(ctx, input.external, { mergeAllAtStart: true, suppliedEnv: supplied });
     recordEnvDestinations(ctx, env);
     ctx.warn(
@@ -132,7 +133,7 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
   if (!dist) return undefined;
   const config = dist.base as Record<string, any>;
   const ctx = new GenerationContext(issues, config, dist.distroName, input.dataDir ?? '/.llama');
-  ctx.secretVariables = SecretVariables.of(input.env, input.workload?.overrides);
+  ctx.secretVariables = SecretVariables.of(input, input.workload?.overrides);
   checkStackKeys(ctx);
   if (!checkBaseStructure(ctx)) return undefined;
 
@@ -176,10 +177,10 @@ export function generateInto(issues: IssueCollector, input: ConfigInput): Genera
 }
 
 /** Every env var the container has: its literal value, or undefined when it comes from a Secret or reference. */
-export function containerEnv(input: Pick<ConfigInput, 'env' | 'extraEnv'>): Map<string, string | undefined> {
+export function containerEnv(input: Pick<ConfigInput, 'env' | 'secretEnv' | 'extraEnv'>): Map<string, string | undefined> {
   const out = new Map<string, string | undefined>();
   for (const [k, v] of Object.entries(input.extraEnv ?? {})) out.set(k, v);
-  for (const [k, v] of Object.entries(input.env ?? {})) out.set(k, typeof v === 'string' ? v : undefined);
+  for (const v of propEnv(input)) out.set(v.name, v.value);
   return out;
 }
 
@@ -195,24 +196,20 @@ function checkOverride(issues: IssueCollector, input: ConfigInput): void {
   }
 }
 
-function checkEnv(issues: IssueCollector, env: ConfigInput['env']): void {
-  if (env === undefined) return;
-  if (!isObject(env)) {
-    issues.add('expected a map of names to values or Secret references', 'e.g. env: { INFERENCE_MODEL: \'...\' }', 'env');
-    return;
-  }
-  for (const [name, value] of Object.entries(env)) {
-    const at = issues.at('env').at(name);
-    if (!isEnvVarName(name)) at.add(`'${name}' is not a valid environment variable name`, 'use letters, digits and \'_\', not starting with a digit');
-    if (name.startsWith('LLSD_')) at.add('names starting with LLSD_ are reserved for generated secret variables', 'use another name');
-    if (typeof value === 'string') {
-      if (looksSecret(name) && value.length > 0 && placeholders(value).length === 0) {
-        at.add('looks like a secret but is a literal value', `use a Secret reference: env: { ${name}: { name: '<secret>', key: '<key>' } }`);
+function checkEnv(issues: IssueCollector, input: Pick<ConfigInput, 'env' | 'secretEnv'>): void {
+  for (const v of propEnv(input)) {
+    const at = issues.at(v.path);
+    if (!isEnvVarName(v.name)) at.add(`'${v.name}' is not a valid environment variable name`, 'use letters, digits and \'_\', not starting with a digit');
+    if (v.name.startsWith('LLSD_')) at.add('names starting with LLSD_ are reserved for generated secret variables', 'use another name');
+    if (v.value !== undefined) {
+      if (looksSecret(v.name) && v.value.length > 0 && placeholders(v.value).length === 0) {
+        at.add('looks like a secret but is a literal value', `take it from a Secret: move it to secretEnv: { ${v.name}: { name: '<secret>', key: '<key>' } }`);
       }
     } else {
-      checkSecretRef(at, value);
+      checkSecretRef(at, v.secret);
     }
   }
+  checkPropEnvNames(issues, input);
 }
 
 function checkServer(issues: IssueCollector, server: ServerSettings | undefined): void {

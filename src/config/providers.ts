@@ -29,7 +29,7 @@ export function applyProviders(ctx: GenerationContext, spec: ProvidersSpec | und
   if (spec === undefined) return;
   const issues = ctx.issues.at('providers');
   if (!isObject(spec)) {
-    issues.add('expected an object of APIs', 'e.g. providers: { inference: { provider: \'vllm\', endpoint: ... } }');
+    issues.add('expected an object of APIs', 'e.g. providers: { inference: [{ provider: \'vllm\', endpoint: ... }] }');
     return;
   }
   const given = spec as Record<string, unknown>;
@@ -53,14 +53,14 @@ export function applyProviders(ctx: GenerationContext, spec: ProvidersSpec | und
     const propName = given[camel] !== undefined ? camel : api;
     const value = given[propName];
     if (value === undefined) continue;
-    const list = Array.isArray(value) ? value : [value];
+    const list = value as ProviderSpec[];
     const at = issues.at(propName);
     if (list.length === 0) {
       at.add('an empty list', `give at least one provider, or add '${propName}' to disabled to remove the API`);
       continue;
     }
     list.forEach((entry, i) => {
-      const pathIssues = Array.isArray(value) ? at.at(i) : at;
+      const pathIssues = at.at(i);
       const built = buildEntry(ctx, pathIssues, api, entry as ProviderSpec, list.length > 1);
       if (!built) return;
       const prior = seenIds.get(built.id);

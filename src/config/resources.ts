@@ -42,7 +42,7 @@ function registered(config: Record<string, any>): Registered {
 
 /** A model to register, with where it was declared and, for models declared on a provider, its ID. */
 interface ModelItem {
-  readonly raw: string | ModelSpec;
+  readonly raw: ModelSpec;
   readonly at: IssueCollector;
   readonly owner?: string;
 }
@@ -51,13 +51,13 @@ export function applyResources(ctx: GenerationContext, spec: ResourcesSpec | und
   const items = providerModels(ctx);
   const issues = ctx.issues.at('resources');
   if (spec !== undefined && !isObject(spec as unknown)) {
-    issues.add('expected an object', 'e.g. resources: { models: [\'meta-llama/Llama-3.1-8B-Instruct\'] }');
+    issues.add('expected an object', 'e.g. resources: { models: [{ name: \'meta-llama/Llama-3.1-8B-Instruct\' }] }');
   } else if (spec !== undefined) {
     for (const key of Object.keys(spec)) {
       if (!['models', 'tools', 'shields'].includes(key)) issues.add(`unknown field '${key}'`, didYouMean(key, ['models', 'tools', 'shields']) ?? 'fields: models, tools, shields', key);
     }
     if (spec.models !== undefined && !Array.isArray(spec.models)) {
-      issues.add('expected a list', 'e.g. models: [\'meta-llama/Llama-3.1-8B-Instruct\']', 'models');
+      issues.add('expected a list', 'e.g. models: [{ name: \'meta-llama/Llama-3.1-8B-Instruct\' }]', 'models');
     } else if (spec.models !== undefined) {
       spec.models.forEach((raw, i) => items.push({ raw, at: issues.at('models').at(i) }));
     }
@@ -76,7 +76,7 @@ function providerModels(ctx: GenerationContext): ModelItem[] {
     if (p.api !== 'inference') {
       at.add(`only inference providers serve models; this is a ${toCamelCase(p.api)} provider`, 'list the models on an inference provider, or in resources.models');
     } else if (!Array.isArray(p.models)) {
-      at.add('expected a list', 'e.g. models: [\'meta-llama/Llama-3.1-8B-Instruct\']');
+      at.add('expected a list', 'e.g. models: [{ name: \'meta-llama/Llama-3.1-8B-Instruct\' }]');
     } else {
       p.models.forEach((raw, i) => items.push({ raw, at: at.at(i), owner: p.id }));
     }
@@ -90,8 +90,7 @@ function applyModels(ctx: GenerationContext, issues: IssueCollector, models: Mod
   const defaultProvider = userInference[0] ?? inference.fixed[0];
   const entries: Array<Record<string, unknown>> = [];
   const seen = new Set<string>();
-  models.forEach(({ raw, at, owner }) => {
-    const m: ModelSpec = typeof raw === 'string' ? { name: raw } : raw;
+  models.forEach(({ raw: m, at, owner }) => {
     if (!isObject(m)) {
       at.add('expected a model ID or { name, ... }', 'e.g. \'meta-llama/Llama-3.1-8B-Instruct\'');
       return;
@@ -101,11 +100,11 @@ function applyModels(ctx: GenerationContext, issues: IssueCollector, models: Mod
       if (!known.includes(key) && (m as any)[key] !== undefined) at.add(`unknown field '${key}'`, didYouMean(key, known) ?? `fields: ${known.join(', ')}`, key);
     }
     if (typeof m.name !== 'string' || m.name.trim().length === 0) {
-      at.add('a model needs a name', 'give the model ID clients will use', typeof raw === 'string' ? undefined : 'name');
+      at.add('a model needs a name', 'give the model ID clients will use', 'name');
       return;
     }
     // /v1/models returns every field of a registered model (metadata included) to clients.
-    let literal = checkUserString(ctx, typeof raw === 'string' ? at : at.at('name'), m.name, MODEL_FIELD);
+    let literal = checkUserString(ctx, at.at('name'), m.name, MODEL_FIELD);
     for (const f of ['provider', 'providerModelId', 'modelType'] as const) {
       if (typeof m[f] === 'string') literal = checkUserString(ctx, at.at(f), m[f]!, MODEL_FIELD) && literal;
     }
@@ -211,9 +210,9 @@ function checkTools(ctx: GenerationContext, issues: IssueCollector, tools: strin
  * guard model must be a model registered on an inference provider of the stack, since Llama Guard's
  * run_shield sends it to the inference API, which resolves it by identifier (`<provider id>/<model>`).
  */
-function applyShields(ctx: GenerationContext, issues: IssueCollector, shields: Array<string | ShieldSpec>): void {
+function applyShields(ctx: GenerationContext, issues: IssueCollector, shields: ShieldSpec[]): void {
   if (!Array.isArray(shields)) {
-    issues.add('expected a list of shields', 'e.g. shields: [\'meta-llama/Llama-Guard-3-8B\']');
+    issues.add('expected a list of shields', 'e.g. shields: [{ id: \'meta-llama/Llama-Guard-3-8B\' }]');
     return;
   }
   if (shields.length === 0) return;
@@ -230,14 +229,13 @@ function applyShields(ctx: GenerationContext, issues: IssueCollector, shields: A
   }
   const models = registeredModels(ctx.config);
   const entries: Array<Record<string, unknown>> = [];
-  shields.forEach((raw, i) => {
+  shields.forEach((s, i) => {
     const at = issues.at(i);
-    const s: ShieldSpec = typeof raw === 'string' ? { id: raw } : raw;
     if (typeof s.id !== 'string' || s.id.trim().length === 0) {
-      at.add(`'${String(s.id)}' is not a valid shield ID`, 'give the shield ID, e.g. meta-llama/Llama-Guard-3-8B', typeof raw === 'string' ? undefined : 'id');
+      at.add(`'${String(s.id)}' is not a valid shield ID`, 'give the shield ID, e.g. meta-llama/Llama-Guard-3-8B', 'id');
       return;
     }
-    let literal = checkUserString(ctx, typeof raw === 'string' ? at : at.at('id'), s.id, SHIELD_FIELD);
+    let literal = checkUserString(ctx, at.at('id'), s.id, SHIELD_FIELD);
     for (const f of ['provider', 'providerShieldId'] as const) {
       if (typeof s[f] === 'string') literal = checkUserString(ctx, at.at(f), s[f]!, SHIELD_FIELD) && literal;
     }
@@ -264,7 +262,7 @@ function applyShields(ctx: GenerationContext, issues: IssueCollector, shields: A
         at.add(
           `the guard model '${target}' of llama-guard shield "${s.id}" is not registered on any inference provider of the stack, so every safety check would fail with "model not found" (Llama Guard sends it to the inference API)`,
           `register it (resources.models, or a VllmModel serving it through asInferenceProvider()), or set providerShieldId to one of: ${listSome(known, '(no models are registered)')}`,
-          typeof raw === 'string' || s.providerShieldId === undefined ? undefined : 'providerShieldId',
+          s.providerShieldId === undefined ? undefined : 'providerShieldId',
         );
         return;
       }

@@ -15,7 +15,11 @@ const BACKEND: Shape = {
     caCertPath: 'string',
   },
 };
-const MODEL: Shape = {
+/** What to write instead of a bare string where a struct goes now (the string form of earlier releases). */
+const instead = (field: string) => (v: unknown): string | undefined =>
+  typeof v === 'string' ? `write { ${field}: '${v.length > 60 ? `${v.slice(0, 60)}...` : v}' }` : undefined;
+
+const MODEL_FIELDS: Shape = {
   obj: {
     name: 'string',
     provider: 'string',
@@ -26,6 +30,9 @@ const MODEL: Shape = {
     metadata: { map: 'any' },
   },
 };
+/** A model; a bare model ID was accepted before the API took one form per prop (jsii languages). */
+const MODEL: Shape = { shape: MODEL_FIELDS, hint: instead('name') };
+const SHIELD: Shape = { shape: { obj: { id: 'string', provider: 'string', providerShieldId: 'string' } }, hint: instead('id') };
 
 const PROVIDER: Shape = {
   obj: {
@@ -35,7 +42,7 @@ const PROVIDER: Shape = {
     apiKey: SECRET_REF,
     secretRefs: { map: SECRET_REF },
     settings: { map: 'any' },
-    models: { arr: { oneOf: ['string', MODEL] } },
+    models: { arr: MODEL },
     // An IModelServer; the construct checks it (the engine never reads it).
     server: 'any',
   },
@@ -45,12 +52,17 @@ const PROVIDER: Shape = {
 export const CONFIG_SPEC_FIELDS: Record<string, Shape> = {
   distribution: { obj: { name: 'string', image: 'string', baseConfig: 'string' } },
   // API names are checked by the engine, which knows which exist and which were removed.
-  providers: { map: { oneOf: [PROVIDER, { arr: PROVIDER }] } },
+  providers: {
+    map: {
+      shape: { arr: PROVIDER },
+      hint: (v) => (typeof v === 'object' && v !== null ? 'wrap it in a list: [ { provider: ..., ... } ] (each API takes a list of providers)' : undefined),
+    },
+  },
   resources: {
     obj: {
-      models: { arr: { oneOf: ['string', MODEL] } },
+      models: { arr: MODEL },
       tools: { arr: 'string' },
-      shields: { arr: { oneOf: ['string', { obj: { id: 'string', provider: 'string', providerShieldId: 'string' } }] } },
+      shields: { arr: SHIELD },
     },
   },
   storage: { obj: { kv: BACKEND, sql: BACKEND } },
@@ -63,5 +75,18 @@ export const CONFIG_SPEC_FIELDS: Record<string, Shape> = {
       rerankerModel: { obj: { provider: 'string', model: 'string' } },
     },
   },
-  env: { map: { oneOf: ['string', SECRET_REF] } },
+  env: {
+    map: {
+      shape: 'string',
+      hint: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v)
+        ? 'a Secret reference goes in secretEnv: move it to secretEnv with the same name'
+        : typeof v === 'number' || typeof v === 'boolean' ? `quote it: '${String(v)}' (environment values are strings)` : undefined),
+    },
+  },
+  secretEnv: {
+    map: {
+      shape: SECRET_REF,
+      hint: (v) => (typeof v === 'string' ? 'a literal value goes in env: move it to env with the same name' : undefined),
+    },
+  },
 };

@@ -73,10 +73,11 @@ export interface ProviderSpec {
   readonly settings?: { [key: string]: any };
   /**
    * Models this provider serves, registered with the stack under this provider's ID (inference
-   * providers only). The same as listing them in `resources.models` with `provider` set to this ID.
+   * providers only). The same as listing them in `resources.models` with `provider` set to this ID
+   * (`provider` may be left out here). A model known by its ID alone is `{ name: '<id>' }`.
    * @default - none
    */
-  readonly models?: Array<string | ModelSpec>;
+  readonly models?: ModelSpec[];
   /**
    * The model server of this app the provider calls (a `VllmModel`, or any `IModelServer`), usually set by
    * `InferenceProvider.fromModelServer(server)` or `model.asInferenceProvider()`. The stack's egress then
@@ -89,51 +90,51 @@ export interface ProviderSpec {
 }
 
 /**
- * Providers per Llama Stack API. Each API takes one provider or a list. Entries are merged into the
+ * Providers per Llama Stack API. Each API takes a list of providers (one provider is a list of one). Entries are merged into the
  * distribution's base config by provider ID: the same ID replaces the base entry, new IDs are appended,
  * other base entries are kept.
  */
 export interface ProvidersSpec {
   /** @default - the base config's providers */
-  readonly inference?: ProviderSpec | ProviderSpec[];
+  readonly inference?: ProviderSpec[];
   /** @default - the base config's providers */
-  readonly safety?: ProviderSpec | ProviderSpec[];
+  readonly safety?: ProviderSpec[];
   /** @default - the base config's providers */
-  readonly vectorIo?: ProviderSpec | ProviderSpec[];
+  readonly vectorIo?: ProviderSpec[];
   /** @default - the base config's providers */
-  readonly toolRuntime?: ProviderSpec | ProviderSpec[];
+  readonly toolRuntime?: ProviderSpec[];
   /** @default - the base config's providers */
-  readonly files?: ProviderSpec | ProviderSpec[];
+  readonly files?: ProviderSpec[];
   /** @default - the base config's providers */
-  readonly fileProcessors?: ProviderSpec | ProviderSpec[];
+  readonly fileProcessors?: ProviderSpec[];
   /** @default - the base config's providers */
-  readonly responses?: ProviderSpec | ProviderSpec[];
+  readonly responses?: ProviderSpec[];
   /** @default - the base config's providers */
-  readonly batches?: ProviderSpec | ProviderSpec[];
+  readonly batches?: ProviderSpec[];
   /** @default - the base config's providers */
-  readonly datasetio?: ProviderSpec | ProviderSpec[];
+  readonly datasetio?: ProviderSpec[];
   /** @default - the base config's providers */
-  readonly scoring?: ProviderSpec | ProviderSpec[];
+  readonly scoring?: ProviderSpec[];
   /** @default - the base config's providers */
-  readonly eval?: ProviderSpec | ProviderSpec[];
+  readonly eval?: ProviderSpec[];
   /**
    * Removed in Llama Stack 0.4: giving it is an error.
    * @deprecated telemetry is configured through OpenTelemetry environment variables
    * @default - none
    */
-  readonly telemetry?: ProviderSpec | ProviderSpec[];
+  readonly telemetry?: ProviderSpec[];
   /**
    * Renamed to `responses` in Llama Stack 0.7: giving it is an error.
    * @deprecated use `responses`
    * @default - none
    */
-  readonly agents?: ProviderSpec | ProviderSpec[];
+  readonly agents?: ProviderSpec[];
   /**
    * Removed in Llama Stack 0.7: giving it is an error.
    * @deprecated no replacement in the server
    * @default - none
    */
-  readonly postTraining?: ProviderSpec | ProviderSpec[];
+  readonly postTraining?: ProviderSpec[];
 }
 
 /** A model to register with the stack. */
@@ -177,10 +178,10 @@ export interface ModelSpec {
 /** Resources registered at start-up. */
 export interface ResourcesSpec {
   /**
-   * Models: a model ID, or a full `ModelSpec`.
+   * Models to register. A model known by its ID alone is `{ name: '<id>' }`.
    * @default - the base config's models
    */
-  readonly models?: Array<string | ModelSpec>;
+  readonly models?: ModelSpec[];
   /**
    * Built-in tool groups (`builtin::websearch`, `builtin::file_search`, `builtin::wolfram_alpha`). Llama
    * Stack 0.7.1 registers them from the enabled tool-runtime providers, so each must be served by one.
@@ -188,11 +189,11 @@ export interface ResourcesSpec {
    */
   readonly tools?: string[];
   /**
-   * Shields to register: an ID (registered on the default safety provider, checking with the model of that
-   * name), or `{ id, provider, providerShieldId }`. The first becomes `safety.default_shield_id`.
+   * Shields to register. `{ id }` alone registers the shield on the default safety provider, checking with
+   * the model of that name. The first becomes `safety.default_shield_id`.
    * @default - the base config's shields
    */
-  readonly shields?: Array<string | ShieldSpec>;
+  readonly shields?: ShieldSpec[];
 }
 
 /** A model of an inference provider, by the provider's ID and the model's ID on it. */
@@ -351,9 +352,15 @@ export interface LlamaStackConfigSpec {
    */
   readonly vectorStores?: VectorStoresSpec;
   /**
-   * Extra container environment: plain values, or Secret references. Names used as `${env.X}` in the
-   * config (without a default) must be supplied here.
+   * Extra container environment, literal values. Names used as `${env.X}` in the config (without a
+   * default) must be supplied here or in `secretEnv`.
    * @default - none
    */
-  readonly env?: { [name: string]: string | SecretKeyRef };
+  readonly env?: { [name: string]: string };
+  /**
+   * Extra container environment taken from Secrets (`valueFrom.secretKeyRef`). A name may be in `env` or
+   * here, not both.
+   * @default - none
+   */
+  readonly secretEnv?: { [name: string]: SecretKeyRef };
 }

@@ -14,6 +14,8 @@ import { didYouMean, IssueCollector } from './errors';
  *   checked as plain data (which may hold cdk8s-plus `Quantity` and `IntOrString` values). At the root of a
  *   check, the other fields are the caller's own (the engine's input carries the construct's props) and are
  *   only read.
+ * - `{ shape, hint }`: `shape`, and when the value is of another kind (a string where an object goes...),
+ *   `hint(value)` says what to write instead: the forms a prop accepted before it took one form only.
  *
  * Whatever JavaScript hands in, the check itself never throws: prototype keys (`__proto__`, `constructor`,
  * `prototype`), cycles, nesting deeper than {@link MAX_DEPTH}, getters or Proxies that throw, Dates, Maps,
@@ -24,7 +26,8 @@ export type Shape =
   | { readonly obj: Record<string, Shape>; readonly open?: boolean }
   | { readonly arr: Shape }
   | { readonly map: Shape }
-  | { readonly oneOf: Shape[] };
+  | { readonly oneOf: Shape[] }
+  | { readonly shape: Shape; readonly hint: (value: unknown) => string | undefined };
 
 /** How deep objects and lists may nest, counted from the props. */
 export const MAX_DEPTH = 64;
@@ -86,6 +89,11 @@ class ShapeWalk {
         return;
       }
       if ('oneOf' in shape) return this.oneOf(issues, value, shape.oneOf, depth);
+      if ('hint' in shape) {
+        const expected = kindOf(shape.shape);
+        if (expected === 'oneOf' || expected === 'any' || expected === 'json' || expected === kindOfValue(value)) return this.check(issues, value, shape.shape, depth);
+        return issues.add(`expected ${name(shape.shape)}, got ${describe(value)}`, shape.hint(value) ?? fixFor(value));
+      }
       if ('arr' in shape) {
         if (!Array.isArray(value)) return issues.add(`expected a list, got ${describe(value)}`, fixFor(value));
         return this.enter(issues, value, depth, () => this.items(issues, value, (at, v) => this.check(at, v, shape.arr, depth + 1)));
@@ -255,6 +263,7 @@ function kindOf(shape: Shape): string {
   if (typeof shape === 'string') return shape;
   if ('arr' in shape) return 'list';
   if ('oneOf' in shape) return 'oneOf';
+  if ('hint' in shape) return kindOf(shape.shape);
   return 'object';
 }
 
@@ -270,6 +279,7 @@ function name(shape: Shape): string {
   if ('arr' in shape) return 'a list';
   if ('map' in shape) return 'a map';
   if ('oneOf' in shape) return shape.oneOf.map(name).join(' or ');
+  if ('hint' in shape) return name(shape.shape);
   return 'an object';
 }
 

@@ -4,10 +4,11 @@
  * Every field of a CR is either mapped or reported; nothing is dropped silently.
  */
 import { ExposeSpec, ExternalProvidersSpec, LlamaStackProps, LlamaStackWorkloadProps, WorkloadOverrides } from './props';
+import { pdbValues } from './workload';
+import { propEnv } from '../config/env';
 import { isObject } from '../config/schema';
 import { ModelSpec, ProviderSpec, SecretKeyRef } from '../config/types';
 import { didYouMean, IssueCollector } from '../core/errors';
-import { compareStrings } from '../core/order';
 import { parseYamlMapping } from '../core/yaml';
 import { ExternalProvider } from '../external-provider/external-provider';
 
@@ -99,8 +100,8 @@ function fromV1alpha1(spec: Reader, namespace: string | undefined): LlamaStackPr
   workload.replicas = spec.take('replicas');
   const network = spec.sub('network');
   if (network) {
-    const expose = network.take<boolean>('exposeRoute');
-    if (expose !== undefined) networking.expose = expose;
+    const expose = network.take('exposeRoute');
+    if (expose !== undefined) networking.expose = exposeOf(expose);
     const from = network.sub('allowedFrom');
     if (from) {
       networking.allowedFrom = prune({ namespaces: from.take('namespaces'), namespaceLabels: from.take('labels') });
@@ -176,7 +177,7 @@ function fromV1alpha2(spec: Reader, namespace: string | undefined): LlamaStackPr
       networking.expose = prune({ enabled: e.take('enabled'), hostname: e.take('hostname') }) ?? {}; // {} means enabled
       e.done();
     } else if (expose !== undefined) {
-      networking.expose = expose;
+      networking.expose = exposeOf(expose);
     }
     const from = n.sub('allowedFrom');
     if (from) {
@@ -248,7 +249,7 @@ function workloadCommon(r: Reader): Obj {
   }
   const pdb = r.sub('podDisruptionBudget');
   if (pdb) {
-    out.podDisruptionBudget = prune({ minAvailable: pdb.take('minAvailable'), maxUnavailable: pdb.take('maxUnavailable') }) ?? {};
+    out.podDisruptionBudget = prune({ ...budgetOf('minAvailable', pdb.take('minAvailable')), ...budgetOf('maxUnavailable', pdb.take('maxUnavailable')) }) ?? {};
     pdb.done();
   }
   out.topologySpreadConstraints = r.take('topologySpreadConstraints');
@@ -292,6 +293,20 @@ function quantity(v: unknown): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
+/** The CR's boolean (`exposeRoute`, or a v1alpha2 `expose: true`) as an ExposeSpec; anything else is left for validation. */
+function exposeOf(v: unknown): unknown {
+  if (v === true) return {};
+  if (v === false) return { enabled: false };
+  return v;
+}
+
+/** A PDB IntOrString: a count, or `'<n>%'` as the `...Percent` prop; anything else is left for validation to report. */
+function budgetOf(field: 'minAvailable' | 'maxUnavailable', v: unknown): Obj {
+  if (typeof v === 'string' && /^[0-9]+%$/.test(v)) return { [`${field}Percent`]: Number(v.slice(0, -1)) };
+  if (typeof v === 'string' && /^[0-9]+$/.test(v)) return { [field]: Number(v) };
+  return { [field]: v };
+}
+
 function secretRefOf(v: unknown): SecretKeyRef | undefined {
   if (!isObject(v)) return v as SecretKeyRef | undefined; // left for validation to report
   const inner = (isObject(v.secretKeyRef) ? v.secretKeyRef : v) as Obj;
@@ -306,8 +321,8 @@ function providersOf(spec: Reader): Obj | undefined {
     const v = p.take(api);
     if (v === undefined) continue;
     const list = Array.isArray(v) ? v : [v];
-    const mapped = list.map((entry, i) => providerOf(Array.isArray(v) ? p.at(api).at(i) : p.at(api), entry));
-    out[api] = Array.isArray(v) ? mapped : mapped[0];
+    // The CR takes one provider or a list; props take a list.
+    out[api] = list.map((entry, i) => providerOf(Array.isArray(v) ? p.at(api).at(i) : p.at(api), entry));
   }
   p.done();
   return out;
@@ -398,17 +413,21 @@ function resourcesSpecOf(spec: Reader): Obj | undefined {
   const r = spec.sub('resources');
   if (!r) return undefined;
   const models = r.take<unknown[]>('models');
+  const shields = r.take<unknown[]>('shields');
   const out = prune({
     models: Array.isArray(models) ? models.map((m, i) => modelOf(r.at('models').at(i), m)) : models,
     tools: r.take('tools'),
-    shields: r.take('shields'),
+    // The CR names a shield by its ID alone, or gives { id, provider, providerShieldId } as props do.
+    shields: Array.isArray(shields) ? shields.map((s) => (typeof s === 'string' ? { id: s } : s)) : shields,
   });
   r.done();
   return out;
 }
 
-function modelOf(issues: IssueCollector, m: unknown): string | ModelSpec {
-  if (!isObject(m)) return m as string;
+/** A CR model: its name alone (a string), or an object. */
+function modelOf(issues: IssueCollector, m: unknown): ModelSpec {
+  if (typeof m === 'string') return { name: m };
+  if (!isObject(m)) return m as ModelSpec; // left for validation to report
   const r = new Reader(m, issues);
   const quantization = r.take('quantization');
   const out = prune({
@@ -488,7 +507,7 @@ export function distributionFromProps(
   const generated = [props.providers, props.resources, props.storage, props.disabled, props.externalProviders].some((v) => v !== undefined);
   const needsV2 = apiVersion === V1ALPHA2 || generated
     || props.networking?.tls?.enabled !== undefined || props.networking?.tls?.secretName !== undefined
-    || (isObject(props.networking?.expose) && Object.keys(props.networking!.expose as Obj).some((k) => k === 'hostname' || k === 'enabled'));
+    || props.networking?.expose?.hostname !== undefined;
   const losses: string[] = [];
   const lose = (path: string, why: string) => losses.push(`${path}: ${why}`);
   const metadata = prune({ name, namespace });
@@ -507,8 +526,8 @@ export function distributionFromProps(
   const o: WorkloadOverrides = w.overrides ?? {};
   const allowed = needsV2 ? V1ALPHA2_OVERRIDES : V1ALPHA1_OVERRIDES;
   for (const k of Object.keys(o)) if ((o as Obj)[k] !== undefined && !allowed.includes(k)) lose(`workload.overrides.${k}`, 'the operator has no such pod override');
-  const env = [...(o.env ?? []), ...Object.entries(props.env ?? {}).sort(([a], [b]) => compareStrings(a, b)).map(([k, v]) => (
-    typeof v === 'string' ? { name: k, value: v } : { name: k, valueFrom: { secretKeyRef: { name: v.name, key: v.key } } }))];
+  const env = [...(o.env ?? []), ...propEnv(props).map((v) => (
+    v.secret ? { name: v.name, valueFrom: { secretKeyRef: { name: v.secret.name, key: v.secret.key } } } : { name: v.name, value: v.value }))];
   const autoscaling = w.autoscaling && prune({
     minReplicas: w.autoscaling.minReplicas,
     maxReplicas: w.autoscaling.maxReplicas,
@@ -535,7 +554,7 @@ export function distributionFromProps(
           volumes: o.volumes,
           volumeMounts: o.volumeMounts,
         }),
-        podDisruptionBudget: w.podDisruptionBudget,
+        podDisruptionBudget: w.podDisruptionBudget && (prune(pdbValues(w.podDisruptionBudget)) ?? {}),
         topologySpreadConstraints: w.topologySpreadConstraints,
         autoscaling,
         storage,
@@ -547,7 +566,7 @@ export function distributionFromProps(
   }
 
   const providers = props.providers && Object.fromEntries(Object.entries(props.providers).filter(([, v]) => v !== undefined).map(([api, v]) => [
-    api, Array.isArray(v) ? v.map(providerToCr) : providerToCr(v as ProviderSpec),
+    api, (v as ProviderSpec[]).map(providerToCr),
   ]));
   const models = [
     ...providerModelsToCr(props.providers, lose),
@@ -568,7 +587,7 @@ export function distributionFromProps(
     networking: prune({
       port: n.port,
       tls: n.tls && prune({ enabled: n.tls.enabled, secretName: n.tls.secretName, caBundle }),
-      expose: isObject(n.expose) ? prune({ enabled: n.expose.enabled, hostname: n.expose.hostname }) ?? {} : n.expose,
+      expose: n.expose && (prune({ enabled: n.expose.enabled, hostname: n.expose.hostname }) ?? {}),
       allowedFrom,
     }),
     workload: prune({
@@ -577,7 +596,7 @@ export function distributionFromProps(
       resources: w.resources,
       autoscaling,
       storage,
-      podDisruptionBudget: w.podDisruptionBudget,
+      podDisruptionBudget: w.podDisruptionBudget && (prune(pdbValues(w.podDisruptionBudget)) ?? {}),
       topologySpreadConstraints: w.topologySpreadConstraints,
       overrides: prune({
         serviceAccountName: o.serviceAccountName,
@@ -594,8 +613,8 @@ export function distributionFromProps(
   return { apiVersion: V1ALPHA2, manifest: { apiVersion: V1ALPHA2, kind: KIND, metadata, spec }, losses };
 }
 
-function exposeEnabled(expose: boolean | ExposeSpec | undefined): boolean | undefined {
-  if (expose === undefined || typeof expose === 'boolean') return expose;
+function exposeEnabled(expose: ExposeSpec | undefined): boolean | undefined {
+  if (expose === undefined) return undefined;
   return expose.enabled !== false;
 }
 
@@ -606,22 +625,21 @@ function providerToCr(p: ProviderSpec): Obj {
 }
 
 /** The CR has no per-provider models: they become resources.models naming their provider. */
-function providerModelsToCr(providers: LlamaStackProps['providers'], lose: (p: string, why: string) => void): Array<string | Obj> {
-  const out: Array<string | Obj> = [];
+function providerModelsToCr(providers: LlamaStackProps['providers'], lose: (p: string, why: string) => void): Obj[] {
+  const out: Obj[] = [];
   for (const [api, v] of Object.entries(providers ?? {})) {
-    const list: ProviderSpec[] = v === undefined ? [] : Array.isArray(v) ? v : [v];
+    const list: ProviderSpec[] = v ?? [];
     list.forEach((p, i) => (p.models ?? []).forEach((m, j) => {
       const provider = p.id ?? p.provider.split('::').pop()!;
-      const path = `providers.${api}${Array.isArray(v) ? `[${i}]` : ''}.models[${j}]`;
-      const model = modelToCr(typeof m === 'string' ? { name: m, provider } : { ...m, provider }, path, lose);
+      const path = `providers.${api}[${i}].models[${j}]`;
+      const model = modelToCr({ ...m, provider }, path, lose);
       out.push(model);
     }));
   }
   return out;
 }
 
-function modelToCr(m: string | ModelSpec, path: string, lose: (p: string, why: string) => void): string | Obj {
-  if (typeof m === 'string') return m;
+function modelToCr(m: ModelSpec, path: string, lose: (p: string, why: string) => void): Obj {
   const { quantization, ...rest } = m.metadata ?? {};
   if (m.providerModelId !== undefined) lose(`${path}.providerModelId`, 'v1alpha2 models have no provider model ID');
   if (m.embeddingDimension !== undefined) lose(`${path}.embeddingDimension`, 'v1alpha2 models have no embedding dimension');

@@ -7,7 +7,8 @@ import { CACHE_DIR, CONFIG_DIR, planStack, StackPlan, TLS_DIR } from './plan';
 import { LlamaStackProps } from './props';
 import { LLAMA_STACK_PROPS_SHAPE } from './shape';
 import { stackAlertRules } from './telemetry';
-import { DEFAULT_DATA_DIR, defaultSpread, hpaMetrics, intOrString, mergedResources } from './workload';
+import { DEFAULT_DATA_DIR, defaultSpread, hpaMetrics, intOrString, mergedResources, pdbValues } from './workload';
+import { propEnv } from '../config/env';
 import { GeneratedConfig } from '../config/generate';
 import { SecretKeyRef } from '../config/types';
 import { ClusterDns } from '../core/dns';
@@ -37,7 +38,7 @@ const GID = 0;
  * new LlamaStack(chart, 'stack', {
  *   distribution: { name: 'starter' },
  *   providers: {
- *     inference: { id: 'openai', provider: 'openai', apiKey: { name: 'openai', key: 'api-key' } },
+ *     inference: [{ id: 'openai', provider: 'openai', apiKey: { name: 'openai', key: 'api-key' } }],
  *   },
  *   networking: { allowInternetEgress: true },
  * });
@@ -51,12 +52,44 @@ export class LlamaStack extends Construct implements INetworkPeer {
 
   /**
    * A stack from a LlamaStackDistribution custom resource of the llama-stack-k8s-operator
-   * (`llamastack.io/v1alpha1` as shipped, or the `v1alpha2` design), given as YAML text or an object.
+   * (`llamastack.io/v1alpha1` as shipped, or the `v1alpha2` design), given as YAML text (or JSON).
    * Every field is mapped to props (see docs/migrating-from-the-operator.md); a field that cannot be is
    * an error naming it. The CR's name becomes the stack's name.
+   * @param manifest the CR as YAML text (one document)
    */
-  public static fromDistributionManifest(scope: Construct, id: string, manifest: any): LlamaStack {
-    const converted = LlamaStack.convert(manifest, Chart.of(scope).namespace, `${scope.node.path}/${id}`, true);
+  public static fromDistributionManifest(scope: Construct, id: string, manifest: string): LlamaStack {
+    return LlamaStack.fromConverted(scope, id, LlamaStack.convert(manifest, Chart.of(scope).namespace, `${scope.node.path}/${id}`, true));
+  }
+
+  /**
+   * Like `fromDistributionManifest`, from the CR as an object (parsed YAML or JSON, or what the Kubernetes
+   * API returned).
+   * @param manifest the CR object (`apiVersion`, `kind`, `metadata`, `spec`)
+   */
+  public static fromDistributionManifestObject(scope: Construct, id: string, manifest: { [key: string]: any }): LlamaStack {
+    return LlamaStack.fromConverted(scope, id, LlamaStack.convert(manifest, Chart.of(scope).namespace, `${scope.node.path}/${id}`, true));
+  }
+
+  /**
+   * The props a LlamaStackDistribution CR maps to, without creating a stack: to adjust them (say, add
+   * `networking.allowInternetEgress`) before `new LlamaStack(...)`. Unmappable fields throw a ValidationError.
+   * @param manifest the CR as YAML text (one document)
+   * @param namespace the namespace the stack will be in (for CR fields that name ConfigMap namespaces)
+   */
+  public static propsFromDistributionManifest(manifest: string, namespace?: string): LlamaStackProps {
+    return LlamaStack.convert(manifest, namespace, 'LlamaStackDistribution', namespace !== undefined).props;
+  }
+
+  /**
+   * Like `propsFromDistributionManifest`, from the CR as an object (parsed YAML or JSON).
+   * @param manifest the CR object (`apiVersion`, `kind`, `metadata`, `spec`)
+   * @param namespace the namespace the stack will be in (for CR fields that name ConfigMap namespaces)
+   */
+  public static propsFromDistributionManifestObject(manifest: { [key: string]: any }, namespace?: string): LlamaStackProps {
+    return LlamaStack.convert(manifest, namespace, 'LlamaStackDistribution', namespace !== undefined).props;
+  }
+
+  private static fromConverted(scope: Construct, id: string, converted: { props: LlamaStackProps; apiVersion: string }): LlamaStack {
     let stack: LlamaStack;
     try {
       stack = new LlamaStack(scope, id, converted.props);
@@ -67,16 +100,6 @@ export class LlamaStack extends Construct implements INetworkPeer {
     }
     stack.sourceApiVersion = converted.apiVersion;
     return stack;
-  }
-
-  /**
-   * The props a LlamaStackDistribution CR maps to, without creating a stack: to adjust them (say, add
-   * `networking.allowInternetEgress`) before `new LlamaStack(...)`. Unmappable fields throw a ValidationError.
-   * @param manifest the CR, as YAML text or an object
-   * @param namespace the namespace the stack will be in (for CR fields that name ConfigMap namespaces)
-   */
-  public static propsFromDistributionManifest(manifest: any, namespace?: string): LlamaStackProps {
-    return LlamaStack.convert(manifest, namespace, 'LlamaStackDistribution', namespace !== undefined).props;
   }
 
   private static convert(
@@ -177,7 +200,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
     // The model servers the stack holds admit its pods; a server of the app named by URL is an error at synth.
     for (const server of plan.servers) server.allowFrom(this);
     onSynth(this, (ctx) => plan.serviceEndpoints.flatMap((e) => namedByUrl(ctx, e, this, namespace,
-      'pass the server object: providers: { inference: model.asInferenceProvider() } (any IModelServer: InferenceProvider.fromModelServer(server)), and remove the URL') ?? []));
+      'pass the server object: providers: { inference: [model.asInferenceProvider()] } (any IModelServer: InferenceProvider.fromModelServer(server)), and remove the URL') ?? []));
     reportWarnings(this, this.warnings, props.strict === true, props.acknowledgedWarnings ?? []);
     const w = props.workload ?? {};
     const o = w.overrides ?? {};
@@ -205,7 +228,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
         serverImage: config.image,
         resolved: external,
         plan: config.externalProviders,
-        extraPythonPath: typeof props.env?.PYTHONPATH === 'string' ? props.env.PYTHONPATH : undefined,
+        extraPythonPath: props.env?.PYTHONPATH,
         baseConfig: { volume: 'config', dir: CONFIG_DIR, file: `${CONFIG_DIR}/config.yaml` },
       });
       kube(k8s.KubeConfigMap, this, 'ExternalProviderScripts', {
@@ -228,7 +251,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
     }
 
     const ca = tls?.caBundle ? caBundlePieces(tls.caBundle, config.image) : undefined;
-    const env = containerEnv(port, workload.dataDir, config, props.env);
+    const env = containerEnv(port, workload.dataDir, config, props);
     if (ca) env.push({ name: 'SSL_CERT_FILE', value: COMBINED_CA_FILE }, { name: 'REQUESTS_CA_BUNDLE', value: COMBINED_CA_FILE });
     if (providerPod) withExternalProviders(env, providerPod);
     if (plan.telemetry) env.push(...plan.telemetry.env);
@@ -336,7 +359,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
       });
     }
 
-    const given = w.podDisruptionBudget;
+    const given = w.podDisruptionBudget && pdbValues(w.podDisruptionBudget);
     const pdb = given && (given.minAvailable !== undefined || given.maxUnavailable !== undefined) ? given
       : given || workload.maxPods > 1 ? { maxUnavailable: 1 } : undefined;
     if (pdb) {
@@ -434,7 +457,7 @@ function healthProbe(port: number, scheme: string, o: { periodSeconds: number; f
   };
 }
 
-function containerEnv(port: number, dataDir: string, config: GeneratedConfig, env: LlamaStackProps['env']): k8s.EnvVar[] {
+function containerEnv(port: number, dataDir: string, config: GeneratedConfig, props: LlamaStackProps): k8s.EnvVar[] {
   const out: k8s.EnvVar[] = [
     { name: 'LLAMA_STACK_PORT', value: String(port) },
     { name: 'RUN_CONFIG_PATH', value: `${CONFIG_DIR}/config.yaml` },
@@ -446,10 +469,7 @@ function containerEnv(port: number, dataDir: string, config: GeneratedConfig, en
   ];
   for (const v of config.envVars) out.push(secretEnv(v.name, v.secretKeyRef));
   for (const v of config.plainEnv) out.push({ name: v.name, value: v.value });
-  for (const name of Object.keys(env ?? {}).sort()) {
-    const value = env![name];
-    out.push(typeof value === 'string' ? { name, value } : secretEnv(name, value));
-  }
+  for (const v of propEnv(props)) out.push(v.secret ? secretEnv(v.name, v.secret) : { name: v.name, value: v.value });
   return out;
 }
 

@@ -24,12 +24,10 @@ export function ingressPeers(
   return peers;
 }
 
-/** `expose: true | {}` -> enabled with defaults; `{ enabled: false }` or absent -> none. */
-export function exposeSpec(expose: boolean | ExposeSpec | undefined): (ExposeSpec & { controllerNamespace: string }) | undefined {
-  if (expose === undefined || expose === false) return undefined;
-  const spec = expose === true ? {} : expose;
-  if (spec.enabled === false) return undefined;
-  return { ...spec, controllerNamespace: spec.controllerNamespace ?? 'ingress-nginx' };
+/** `expose: {}` -> enabled with defaults; `{ enabled: false }` or absent -> none. */
+export function exposeSpec(expose: ExposeSpec | undefined): (ExposeSpec & { controllerNamespace: string }) | undefined {
+  if (expose === undefined || expose.enabled === false) return undefined;
+  return { ...expose, controllerNamespace: expose.controllerNamespace ?? 'ingress-nginx' };
 }
 
 export type Target = Omit<EgressTarget, 'peer'> & { peer?: k8s.NetworkPolicyPeer };
@@ -82,7 +80,7 @@ export function checkNetworking(issues: IssueCollector, props: LlamaStackProps):
     const v = (n as Record<string, unknown>)[field];
     if (v !== undefined && (typeof v !== kind || v === null)) at.add(`expected ${kind === 'object' ? 'an object' : 'a boolean'}`, undefined, field);
   }
-  if (n.expose !== undefined && typeof n.expose !== 'boolean' && (typeof n.expose !== 'object' || n.expose === null)) at.add('expected true, false or an object', undefined, 'expose');
+  if (n.expose !== undefined && (typeof n.expose !== 'object' || n.expose === null)) at.add('expected an object', 'write expose: {} for an Ingress with the defaults', 'expose');
   const from = typeof n.allowedFrom === 'object' && n.allowedFrom !== null ? n.allowedFrom : {};
   checkAllowedFrom(at.at('allowedFrom'), from);
   const tls = typeof n.tls === 'object' && n.tls !== null ? n.tls : undefined;
@@ -92,7 +90,7 @@ export function checkNetworking(issues: IssueCollector, props: LlamaStackProps):
     if (tls.secretName !== undefined && !isDnsSubdomain(tls.secretName)) at.add(`'${tls.secretName}' is not a valid Secret name`, 'use a DNS-1123 subdomain', 'tls.secretName');
     if (tls.caBundle) checkCaBundle(at.at('tls.caBundle'), tls.caBundle);
   }
-  const e = typeof n.expose === 'boolean' || (typeof n.expose === 'object' && n.expose !== null) ? exposeSpec(n.expose) : undefined;
+  const e = typeof n.expose === 'object' && n.expose !== null ? exposeSpec(n.expose) : undefined;
   if (e) {
     if (e.ingressClassName !== undefined && !isDnsSubdomain(e.ingressClassName)) at.add(`'${e.ingressClassName}' is not a valid IngressClass name`, 'use a DNS-1123 subdomain', 'expose.ingressClassName');
     if (e.tlsSecretName !== undefined && !isDnsSubdomain(e.tlsSecretName)) at.add(`'${e.tlsSecretName}' is not a valid Secret name`, 'use a DNS-1123 subdomain', 'expose.tlsSecretName');

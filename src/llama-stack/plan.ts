@@ -7,6 +7,7 @@ import { checkNetworking, egressTargets, exposeSpec } from './networking';
 import { LlamaStackProps } from './props';
 import { planTelemetry, TelemetryPlan } from './telemetry';
 import { checkWorkload, planWorkload, WorkloadPlan } from './workload';
+import { propEnv } from '../config/env';
 import { containerEnv, GeneratedConfig, generateInto } from '../config/generate';
 import { podState, PodState } from '../config/runtime';
 import { ProviderSpec } from '../config/types';
@@ -16,6 +17,7 @@ import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { endpointHostKey, IModelServer, isModelServer, serviceHostKeys } from '../core/model-server';
 import { classifyHost, egressRules, internetEgressRule, namespacePeer, peerOf } from '../core/network';
+import { isObject } from '../core/validate';
 import { Finding, WarningCode } from '../core/warnings';
 import { EXTERNAL_PROVIDERS_DIR, SCRIPTS_DIR_MOUNT } from '../external-provider/pod';
 import { resolveExternalProviders, ResolvedExternalProviders } from '../external-provider/resolve';
@@ -83,7 +85,7 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
   const external = resolveExternalProviders(issues.at('externalProviders'), props.externalProviders);
   const held = heldServers(issues, props, ctx.namespace);
   const extraEnv = overrideEnv(props);
-  const env = containerEnv({ env: props.env, extraEnv });
+  const env = containerEnv({ env: props.env, secretEnv: props.secretEnv, extraEnv });
 
   const generated = generateInto(issues, {
     ...props,
@@ -99,7 +101,7 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
     dataDir: workload.dataDir,
     external: external?.providers,
   });
-  checkEnvNames(issues, props.env);
+  checkEnvNames(issues, props);
   checkWorkload(issues, props, {
     env: RESERVED_ENV, volumes: OWN_VOLUMES, paths: [CONFIG_DIR, CACHE_DIR, '/tmp', TLS_DIR, COMBINED_CA_DIR, CUSTOM_CA_DIR, EXTERNAL_PROVIDERS_DIR, SCRIPTS_DIR_MOUNT],
   });
@@ -109,13 +111,16 @@ export function planStack(issues: IssueCollector, props: LlamaStackProps, ctx: S
   }
   checkNetworking(issues, props);
   const telemetry = planTelemetry(issues, props.telemetry, { name, namespace: ctx.namespace ?? 'default' }, [
-    ...Object.keys(props.env ?? {}).map((n) => ({ name: n, path: `env.${n}` })),
+    ...propEnv(props).map((v) => ({ name: v.name, path: v.path })),
     ...(props.workload?.overrides?.env ?? []).map((e, i) => ({ name: e?.name, path: `workload.overrides.env[${i}]` })),
   ]);
   checkDns(issues.at('networking.dns'), props.networking?.dns);
   if (generated?.config) checkPodState(issues, props, workload, podState(generated.config, env));
   for (const v of generated?.plainEnv ?? []) {
-    if (env.has(v.name)) issues.add(`${v.name} is set from ${v.source}`, `remove it from env (or workload.overrides.env) and keep ${v.source}`, `env.${v.name}`);
+    if (env.has(v.name)) {
+      const path = propEnv(props).find((p) => p.name === v.name)?.path ?? `env.${v.name}`;
+      issues.add(`${v.name} is set from ${v.source}`, `remove it from env, secretEnv or workload.overrides.env and keep ${v.source}`, path);
+    }
   }
 
   // Egress: a held server by its pods and container port; other endpoints by where their host is.
@@ -274,9 +279,8 @@ function checkStackName(issues: IssueCollector, name: unknown): void {
  * it; an override or Secret would replace it, so those are errors.
  */
 function checkPythonPath(issues: IssueCollector, props: LlamaStackProps): void {
-  const given = props.env?.PYTHONPATH;
-  if (given !== undefined && typeof given !== 'string') {
-    issues.add('PYTHONPATH must be a literal value when external providers are used', 'give the extra paths as a string; they follow the provider packages', 'env.PYTHONPATH');
+  if (isObject(props.secretEnv) && props.secretEnv.PYTHONPATH !== undefined) {
+    issues.add('PYTHONPATH must be a literal value when external providers are used', 'give the extra paths as a string in env.PYTHONPATH; they follow the provider packages', 'secretEnv.PYTHONPATH');
   }
   const list = props.workload?.overrides?.env;
   (Array.isArray(list) ? list : []).forEach((e, i) => {
@@ -290,9 +294,8 @@ function checkPythonPath(issues: IssueCollector, props: LlamaStackProps): void {
   });
 }
 
-function checkEnvNames(issues: IssueCollector, env: LlamaStackProps['env']): void {
-  if (env === undefined || env === null || typeof env !== 'object') return; // the engine reports a bad env
-  for (const name of Object.keys(env)) {
-    if (Object.prototype.hasOwnProperty.call(RESERVED_ENV, name)) issues.add(`${name} is set by the construct`, `remove it from env; ${RESERVED_ENV[name]}`, `env.${name}`);
+function checkEnvNames(issues: IssueCollector, props: LlamaStackProps): void {
+  for (const v of propEnv(props)) {
+    if (Object.prototype.hasOwnProperty.call(RESERVED_ENV, v.name)) issues.add(`${v.name} is set by the construct`, `remove ${v.path}; ${RESERVED_ENV[v.name]}`, v.path);
   }
 }

@@ -54,10 +54,10 @@ export interface TlsSpec {
   readonly caBundle?: CaBundleSpec;
 }
 
-/** An Ingress in front of the Service. */
+/** An Ingress in front of the Service. Giving it creates the Ingress (`expose: {}`) unless `enabled` is false. */
 export interface ExposeSpec {
   /**
-   * Whether to create the Ingress (`expose: {}` means yes).
+   * Whether to create the Ingress: `expose: {}` means yes; `{ enabled: false }` keeps the settings without one.
    * @default true
    */
   readonly enabled?: boolean;
@@ -121,10 +121,11 @@ export interface LlamaStackNetworkingProps {
    */
   readonly tls?: TlsSpec;
   /**
-   * An Ingress to the Service: `true`, or its settings.
+   * An Ingress to the Service: `{}` for one with the defaults, or its settings. Created unless
+   * `expose.enabled` is false.
    * @default - no Ingress
    */
-  readonly expose?: boolean | ExposeSpec;
+  readonly expose?: ExposeSpec;
   /**
    * The cluster DNS the pods may reach (the only egress on DNS ports).
    * @default - the app's `ClusterDns.CONTEXT_KEY` preset, else `ClusterDns.kubeDns()`
@@ -169,7 +170,8 @@ export interface LlamaStackWorkloadProps {
    */
   readonly storage?: PvcStorageSpec;
   /**
-   * A PodDisruptionBudget: exactly one of minAvailable and maxUnavailable.
+   * A PodDisruptionBudget: at most one of minAvailable, maxUnavailable, minAvailablePercent and
+   * maxUnavailablePercent (`{}` means the default).
    * @default - maxUnavailable 1 when more than one replica can run, else none
    */
   readonly podDisruptionBudget?: PodDisruptionBudgetSpec;
@@ -229,18 +231,31 @@ export interface PvcStorageSpec {
   readonly accessMode?: string;
 }
 
-/** PodDisruptionBudget settings: at most one field (`{}` means the default, maxUnavailable 1). */
+/**
+ * PodDisruptionBudget settings: at most one field (`{}` means the default, maxUnavailable 1). Counts are pods;
+ * the `...Percent` fields are percentages of the replicas (0-100), written as `'<n>%'`.
+ */
 export interface PodDisruptionBudgetSpec {
   /**
-   * A number of pods or a percentage such as '50%'.
+   * Pods that must stay available, a count.
    * @default - none
    */
-  readonly minAvailable?: number | string;
+  readonly minAvailable?: number;
   /**
-   * A number of pods or a percentage such as '50%'.
+   * Pods that may be unavailable, a count.
    * @default - none
    */
-  readonly maxUnavailable?: number | string;
+  readonly maxUnavailable?: number;
+  /**
+   * Pods that must stay available, in percent of the replicas (0-100; `50` is the PDB's `'50%'`).
+   * @default - none
+   */
+  readonly minAvailablePercent?: number;
+  /**
+   * Pods that may be unavailable, in percent of the replicas (0-100; `50` is the PDB's `'50%'`).
+   * @default - none
+   */
+  readonly maxUnavailablePercent?: number;
 }
 
 /**

@@ -8,6 +8,15 @@ import { Shape } from '../core/shape';
 const LABELS: Shape = { map: 'string' };
 /** Kubernetes objects passed through (checked by the API server's schema and our own rules). */
 
+/** A PodDisruptionBudget count; the string forms of earlier releases ('50%', '1') get what to write instead. */
+function podCount(field: string): Shape {
+  return {
+    shape: 'number',
+    hint: (v) => (typeof v === 'string' && /^[0-9]+%$/.test(v) ? `write ${field}Percent: ${v.slice(0, -1)}`
+      : typeof v === 'string' && /^[0-9]+$/.test(v) ? `write ${field}: ${v} (a number)` : undefined),
+  };
+}
+
 /** ExternalProvider instances are checked by the resolver (instanceof); removed APIs get its explanation. */
 const EXTERNAL_SECTIONS = [...PROVIDER_APIS.map(toCamelCase), 'agents', 'postTraining', 'telemetry'];
 
@@ -45,7 +54,7 @@ export const LLAMA_STACK_PROPS_SHAPE: Shape = {
         dns: 'any',
         tls: { obj: { enabled: 'boolean', secretName: 'string', caBundle: { obj: { configMapName: 'string', keys: { arr: 'string' } } } } },
         expose: {
-          oneOf: ['boolean', {
+          shape: {
             obj: {
               enabled: 'boolean',
               hostname: 'string',
@@ -54,7 +63,9 @@ export const LLAMA_STACK_PROPS_SHAPE: Shape = {
               annotations: LABELS,
               controllerNamespace: 'string',
             },
-          }],
+          },
+          hint: (v) => (v === true ? 'write expose: {} (an ExposeSpec creates the Ingress unless enabled is false)'
+            : v === false ? 'remove expose, or write expose: { enabled: false }' : undefined),
         },
       },
     },
@@ -65,7 +76,14 @@ export const LLAMA_STACK_PROPS_SHAPE: Shape = {
         resources: { obj: { requests: LABELS, limits: LABELS } },
         autoscaling: { obj: { minReplicas: 'number', maxReplicas: 'number', targetCpu: 'number', targetMemory: 'number' } },
         storage: { obj: { size: 'string', mountPath: 'string', storageClassName: 'string', accessMode: 'string' } },
-        podDisruptionBudget: { obj: { minAvailable: { oneOf: ['number', 'string'] }, maxUnavailable: { oneOf: ['number', 'string'] } } },
+        podDisruptionBudget: {
+          obj: {
+            minAvailable: podCount('minAvailable'),
+            maxUnavailable: podCount('maxUnavailable'),
+            minAvailablePercent: 'number',
+            maxUnavailablePercent: 'number',
+          },
+        },
         topologySpreadConstraints: { arr: TOPOLOGY_SPREAD_SHAPE },
         overrides: {
           obj: {

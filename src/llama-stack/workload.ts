@@ -1,4 +1,5 @@
 import { ContainerResourcesSpec, LlamaStackProps, PodDisruptionBudgetSpec, WorkloadOverrides } from './props';
+import { propEnv } from '../config/env';
 import { IssueCollector } from '../core/errors';
 import { k8s } from '../core/k8s';
 import { STANDARD_LABEL_KEYS } from '../core/labels';
@@ -13,7 +14,6 @@ export const DEFAULT_RESOURCES = {
   requests: { cpu: '250m', memory: '1Gi' } as Record<string, string>,
   limits: { cpu: '2', memory: '4Gi' } as Record<string, string>,
 };
-const PERCENT_OR_COUNT = /^([0-9]+%?)$/;
 
 /** What the workload props resolve to. */
 export interface WorkloadPlan {
@@ -84,29 +84,43 @@ export function checkWorkload(issues: IssueCollector, props: LlamaStackProps, re
   if (w.podDisruptionBudget !== undefined) checkPdb(at.at('podDisruptionBudget'), w.podDisruptionBudget);
   if (w.overrides !== undefined) {
     if (!isObject(w.overrides)) at.add('expected an object', undefined, 'overrides');
-    else checkOverrides(at.at('overrides'), w.overrides, reserved, Object.keys(props.env ?? {}), planWorkload(props).dataDir);
+    else checkOverrides(at.at('overrides'), w.overrides, reserved, propEnv(props).map((v) => v.name), planWorkload(props).dataDir);
   }
 }
+
+const PDB_FIELDS = ['minAvailable', 'maxUnavailable', 'minAvailablePercent', 'maxUnavailablePercent'] as const;
 
 function checkPdb(issues: IssueCollector, pdb: PodDisruptionBudgetSpec): void {
-  if (!isObject(pdb)) return issues.add('expected { minAvailable } or { maxUnavailable }', undefined);
-  const given = (['minAvailable', 'maxUnavailable'] as const).filter((f) => pdb[f] !== undefined);
+  if (!isObject(pdb)) return issues.add('expected { minAvailable } or { maxUnavailable } (or their ...Percent forms)', undefined);
+  const given = PDB_FIELDS.filter((f) => pdb[f] !== undefined);
   if (given.length === 0) return; // {} means the default budget (maxUnavailable 1), as in the operator
   if (given.length !== 1) {
-    issues.add('give exactly one of minAvailable and maxUnavailable', 'e.g. podDisruptionBudget: { maxUnavailable: 1 }');
+    issues.add(`give at most one of ${PDB_FIELDS.join(', ')}; got ${given.join(' and ')}`, 'e.g. podDisruptionBudget: { maxUnavailable: 1 }', given[1]);
     return;
   }
-  const v = pdb[given[0]]!;
-  const ok = typeof v === 'number' ? Number.isInteger(v) && v >= 0 && v <= INT32_MAX
-    : typeof v === 'string' && PERCENT_OR_COUNT.test(v) && (!v.endsWith('%') || Number(v.slice(0, -1)) <= 100);
-  if (!ok) issues.add(`'${v}' is not a pod count or percentage`, 'e.g. 1 or \'50%\'', given[0]);
+  const field = given[0];
+  const v = pdb[field]!;
+  if (field.endsWith('Percent')) {
+    if (!Number.isInteger(v) || v < 0 || v > 100) issues.add(`${v} is not a percentage`, 'give a whole number from 0 to 100 (50 means \'50%\' of the replicas)', field);
+  } else if (!Number.isInteger(v) || v < 0 || v > INT32_MAX) {
+    issues.add(`${v} is not a pod count`, `give a whole number of pods, e.g. 1 (or ${field}Percent for a percentage)`, field);
+  }
 }
 
-function checkOverrides(issues: IssueCollector, o: WorkloadOverrides, reserved: Reserved, propEnv: string[], dataDir: string): void {
+/** The PodDisruptionBudget's minAvailable/maxUnavailable values (a count, or `'<n>%'`) from checked props. */
+export function pdbValues(pdb: PodDisruptionBudgetSpec): { minAvailable?: number | string; maxUnavailable?: number | string } {
+  const pct = (n: number | undefined) => (n === undefined ? undefined : `${n}%`);
+  return {
+    minAvailable: pdb.minAvailable ?? pct(pdb.minAvailablePercent),
+    maxUnavailable: pdb.maxUnavailable ?? pct(pdb.maxUnavailablePercent),
+  };
+}
+
+function checkOverrides(issues: IssueCollector, o: WorkloadOverrides, reserved: Reserved, propEnvNames: string[], dataDir: string): void {
   if (o.serviceAccountName !== undefined && !isDnsSubdomain(o.serviceAccountName)) {
     issues.add(`'${o.serviceAccountName}' is not a valid ServiceAccount name`, 'use a DNS-1123 subdomain', 'serviceAccountName');
   }
-  const envNames = new Set(propEnv);
+  const envNames = new Set(propEnvNames);
   list(issues, o, 'env').forEach((e, i) => {
     const at = issues.at('env').at(i);
     if (!isObject(e) || typeof e.name !== 'string') return at.add('expected { name, value } or { name, valueFrom }', undefined);

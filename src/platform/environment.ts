@@ -121,7 +121,7 @@ export function stackPropsFor(name: string, props: PlatformStackProps, o: Enviro
   if (replicas !== undefined) out = { ...out, workload: { ...out.workload, replicas } };
   if (hostname !== undefined) {
     const expose = out.networking?.expose;
-    const spec: ExposeSpec = expose === undefined || typeof expose === 'boolean' ? {} : expose;
+    const spec: ExposeSpec = expose ?? {};
     out = { ...out, networking: { ...out.networking, expose: { ...spec, hostname } } };
   }
   return renameSecrets(out, o?.secretNames);

@@ -186,7 +186,7 @@ export class ModelPlatform extends Construct {
     // The rest is read here, then checked by LlamaStack.
     this.checkOptions(name, props, { models: { arr: 'string' } }, LLAMA_STACK_PROPS_SHAPE);
     const hostnameEnvs = this.envs.filter((e) => e.spec.overrides?.hostnames?.[name] !== undefined).map((e) => e.name);
-    if (hostnameEnvs.length > 0 && (props.networking?.expose === undefined || props.networking.expose === false)) {
+    if (hostnameEnvs.length > 0 && (props.networking?.expose === undefined || props.networking.expose.enabled === false)) {
       throw new ValidationError(`${this.node.path}/${name}`, hostnameEnvs.map((env) => ({
         path: `environments.${env}.overrides.hostnames.${name}`,
         message: 'the stack has no Ingress for a host name to go to',

@@ -1,3 +1,9 @@
+/**
+ * The router-side helper of the model registry (docs/model-registry.md §6). A plain TypeScript entry point,
+ * not part of the jsii API (its `resolve` is async, which jsii cannot call from every language):
+ * `import { ModelRouter } from 'cdk8s-llama-stack/lib/registry/router'`. Routers in other languages run
+ * `LOOKUP_SQL` and `STATUS_SQL` themselves and follow the table of docs/model-registry.md §6.
+ */
 import { ROUTE_LOOKUP, ROUTE_STATUS } from './statements';
 
 /**

@@ -45,7 +45,7 @@ import { InferenceProvider, InferenceProviderOptions } from '../llama-stack/infe
  *   environment: 'production',
  *   hfToken: { name: 'hf-token', key: 'token' },
  * });
- * new LlamaStack(chart, 'stack', { distribution: { name: 'starter' }, providers: { inference: llama.asInferenceProvider() } });
+ * new LlamaStack(chart, 'stack', { distribution: { name: 'starter' }, providers: { inference: [llama.asInferenceProvider()] } });
  */
 export class VllmModel extends Construct implements IModelServer {
   /** The image used when `image` is not given. */

@@ -35,7 +35,8 @@ import { Manifest } from '../support/manifests';
 const starter = { name: 'starter' };
 const vllm = { provider: 'vllm', endpoint: 'http://v.models.svc:8000/v1' };
 /** A variable from a Secret, and one with a plain value. */
-const env = { OPENAI_KEY: { name: 'openai', key: 'k' }, TEAM: 'ml' };
+const env = { TEAM: 'ml' };
+const secretEnv = { OPENAI_KEY: { name: 'openai', key: 'k' } };
 const SUBSTITUTED = 'a value with ${env.X} would be substituted by the server and shown to clients';
 
 /** The engine's issues as `<path>: <message> (<hint>)`. */
@@ -53,17 +54,16 @@ describe('places that take no variables', () => {
   const token = '${env.LLSD_VLLM_API_TOKEN}';
   const withKey = { ...vllm, apiKey: { name: 'vllm', key: 'token' } };
   test.each<[string, Omit<ConfigInput, 'distribution'>, string]>([
-    ['a model given as a string', { resources: { models: [token] } }, 'resources.models[0]'],
     ['a model name', { resources: { models: [{ name: `m-${token}` }] } }, 'resources.models[0].name'],
     ['providerModelId', { resources: { models: [{ name: 'm', providerModelId: token }] } }, 'resources.models[0].providerModelId'],
     ['a model\'s provider', { resources: { models: [{ name: 'm', provider: token }] } }, 'resources.models[0].provider'],
     ['modelType', { resources: { models: [{ name: 'm', modelType: token }] } }, 'resources.models[0].modelType'],
     ['metadata', { resources: { models: [{ name: 'm', metadata: { description: `see ${token}` } }] } }, 'resources.models[0].metadata.description'],
     ['nested metadata', { resources: { models: [{ name: 'm', metadata: { a: { b: ['x', token] } } }] } }, 'resources.models[0].metadata.a.b[1]'],
-    ['a model declared on its provider', { providers: { inference: { ...withKey, models: [{ name: 'm', metadata: { k: token } }] } } }, 'providers.inference.models[0].metadata.k'],
-    ['a shield ID', { providers: { safety: { provider: 'code-scanner' } }, resources: { shields: [token] } }, 'resources.shields[0]'],
-    ['a shield\'s provider', { providers: { safety: { provider: 'code-scanner' } }, resources: { shields: [{ id: 's', provider: token }] } }, 'resources.shields[0].provider'],
-    ['providerShieldId', { providers: { safety: { provider: 'code-scanner' } }, resources: { shields: [{ id: 's', providerShieldId: token }] } }, 'resources.shields[0].providerShieldId'],
+    ['a model declared on its provider', { providers: { inference: [{ ...withKey, models: [{ name: 'm', metadata: { k: token } }] }] } }, 'providers.inference[0].models[0].metadata.k'],
+    ['a shield ID', { providers: { safety: [{ provider: 'code-scanner' }] }, resources: { shields: [{ id: token }] } }, 'resources.shields[0].id'],
+    ['a shield\'s provider', { providers: { safety: [{ provider: 'code-scanner' }] }, resources: { shields: [{ id: 's', provider: token }] } }, 'resources.shields[0].provider'],
+    ['providerShieldId', { providers: { safety: [{ provider: 'code-scanner' }] }, resources: { shields: [{ id: 's', providerShieldId: token }] } }, 'resources.shields[0].providerShieldId'],
     ['a storage host', { storage: { sql: { type: 'postgres', host: token, user: 'u' } } }, 'storage.sql.host'],
     ['a storage user', { storage: { sql: { type: 'postgres', host: 'pg.db.svc', user: token } } }, 'storage.sql.user'],
     ['a storage db', { storage: { kv: { type: 'postgres', host: 'pg.db.svc', user: 'u', db: token } } }, 'storage.kv.db'],
@@ -74,12 +74,12 @@ describe('places that take no variables', () => {
     ['the embedding model', { vectorStores: { embeddingModel: { provider: 'sentence-transformers', model: token } } }, 'vectorStores.embeddingModel.model'],
     ['the reranker\'s provider', { vectorStores: { rerankerModel: { provider: token, model: 'r' } } }, 'vectorStores.rerankerModel.provider'],
   ])('%s', (_what, spec, at) => {
-    const lines = issues({ distribution: starter, providers: { inference: withKey }, ...spec });
+    const lines = issues({ distribution: starter, providers: { inference: [withKey] }, ...spec });
     expect(lines).toEqual([expect.stringMatching(new RegExp(`^${at.replace(/[.[\]]/g, '\\$&')}: ${SUBSTITUTED.replace(/[${}.]/g, '\\$&')}: this one names \\$\\{env\\.LLSD_VLLM_API_TOKEN\\} \\(`))]);
   });
 
   test('the message names the variables, and the fix; a plain variable is refused too', () => {
-    expect(issues({ distribution: starter, providers: { inference: vllm }, env, resources: { models: [{ name: 'm', metadata: { owner: '${env.TEAM} ${env.lower:=x}' } }] } })).toEqual([
+    expect(issues({ distribution: starter, providers: { inference: [vllm] }, env, secretEnv, resources: { models: [{ name: 'm', metadata: { owner: '${env.TEAM} ${env.lower:=x}' } }] } })).toEqual([
       `resources.models[0].metadata.owner: ${SUBSTITUTED}: this one names \${env.TEAM}, \${env.lower} (write the metadata value itself: /v1/models returns metadata to every client; Llama Stack 0.7.1 has no escape for \${env.)`,
     ]);
   });
@@ -87,7 +87,7 @@ describe('places that take no variables', () => {
   test('without ${env. the same values are written as they are', () => {
     const out = generateConfig({
       distribution: starter,
-      providers: { inference: vllm, safety: { provider: 'code-scanner' } },
+      providers: { inference: [vllm], safety: [{ provider: 'code-scanner' }] },
       resources: { models: [{ name: 'm', providerModelId: '$HOME {env.X}', metadata: { note: '${ENV.X} $env.X {env.X}' } }], shields: [{ id: 's', providerShieldId: '${envX}' }] },
     });
     const doc = yaml.load(out.yaml!) as any;
@@ -98,28 +98,28 @@ describe('places that take no variables', () => {
 
 describe('places that take variables that are not from Secrets', () => {
   test('settings: a plain variable is kept; a Secret-backed one is refused with the fix', () => {
-    const out = generateConfig({ distribution: starter, env, providers: { inference: { ...vllm, settings: { network: { headers: { 'X-Team': '${env.TEAM}' }, timeout: { connect: '${env.T:=3}' } } } } } });
+    const out = generateConfig({ distribution: starter, env, secretEnv, providers: { inference: [{ ...vllm, settings: { network: { headers: { 'X-Team': '${env.TEAM}' }, timeout: { connect: '${env.T:=3}' } } } }] } });
     expect((yaml.load(out.yaml!) as any).providers.inference.find((p: any) => p.provider_id === 'vllm').config.network).toEqual({ headers: { 'X-Team': '${env.TEAM}' }, timeout: { connect: '${env.T:=3}' } });
-    expect(issues({ distribution: starter, env, providers: { inference: { ...vllm, settings: { allowed_models: ['${env.OPENAI_KEY}'] } } } })).toEqual([
-      `providers.inference.settings.allowed_models[0]: ${SUBSTITUTED}: \${env.OPENAI_KEY} comes from a Secret (env.OPENAI_KEY is a Secret reference) `
+    expect(issues({ distribution: starter, env, secretEnv, providers: { inference: [{ ...vllm, settings: { allowed_models: ['${env.OPENAI_KEY}'] } }] } })).toEqual([
+      `providers.inference[0].settings.allowed_models[0]: ${SUBSTITUTED}: \${env.OPENAI_KEY} comes from a Secret (secretEnv.OPENAI_KEY is a Secret reference) `
       + '(give a secret through apiKey, or secretRefs: { api_token: ... }, which /v1/providers redacts; use a variable that is not from a Secret here)',
     ]);
   });
 
   test('headers: a credential from a Secret is refused (/v1/providers shows headers), a plain variable is kept', () => {
-    expect(issues({ distribution: starter, env, providers: { inference: { ...vllm, settings: { network: { headers: { Authorization: 'Bearer ${env.OPENAI_KEY}' } } } } } })).toEqual([
-      `providers.inference.settings.network.headers.Authorization: ${SUBSTITUTED}: \${env.OPENAI_KEY} comes from a Secret (env.OPENAI_KEY is a Secret reference) `
+    expect(issues({ distribution: starter, env, secretEnv, providers: { inference: [{ ...vllm, settings: { network: { headers: { Authorization: 'Bearer ${env.OPENAI_KEY}' } } } }] } })).toEqual([
+      `providers.inference[0].settings.network.headers.Authorization: ${SUBSTITUTED}: \${env.OPENAI_KEY} comes from a Secret (secretEnv.OPENAI_KEY is a Secret reference) `
       + '(pass the credential with apiKey, which the provider sends as its bearer token: /v1/providers shows headers unredacted)',
     ]);
-    expect(issues({ distribution: starter, env, providers: { inference: { ...vllm, settings: { network: { headers: { 'X-Team': 'team ${env.TEAM}' } } } } } })).toEqual([]);
+    expect(issues({ distribution: starter, env, secretEnv, providers: { inference: [{ ...vllm, settings: { network: { headers: { 'X-Team': 'team ${env.TEAM}' } } } }] } })).toEqual([]);
   });
 
   test('endpoints', () => {
-    expect(issues({ distribution: starter, env: { VLLM_HOST: { name: 'v', key: 'url' } }, providers: { inference: { provider: 'vllm', endpoint: '${env.VLLM_HOST}' } } })).toEqual([
-      `providers.inference.endpoint: ${SUBSTITUTED}: \${env.VLLM_HOST} comes from a Secret (env.VLLM_HOST is a Secret reference) `
+    expect(issues({ distribution: starter, secretEnv: { VLLM_HOST: { name: 'v', key: 'url' } }, providers: { inference: [{ provider: 'vllm', endpoint: '${env.VLLM_HOST}' }] } })).toEqual([
+      `providers.inference[0].endpoint: ${SUBSTITUTED}: \${env.VLLM_HOST} comes from a Secret (secretEnv.VLLM_HOST is a Secret reference) `
       + '(give the URL itself, or a variable that is not from a Secret: /v1/providers shows the provider\'s URL field unredacted)',
     ]);
-    expect(issues({ distribution: starter, env: { VLLM_HOST: 'http://v.models.svc:8000/v1' }, providers: { inference: { provider: 'vllm', endpoint: '${env.VLLM_HOST}' } } })).toEqual([]);
+    expect(issues({ distribution: starter, env: { VLLM_HOST: 'http://v.models.svc:8000/v1' }, providers: { inference: [{ provider: 'vllm', endpoint: '${env.VLLM_HOST}' }] } })).toEqual([]);
   });
 
   test('LLSD_ variables are Secrets even when another provider made them', () => {
@@ -133,7 +133,7 @@ describe('places that take variables that are not from Secrets', () => {
   });
 
   test('a Secret-backed variable mentioned inside another placeholder\'s default is refused too', () => {
-    expect(issues({ distribution: starter, env, providers: { inference: { ...vllm, settings: { network: { headers: { 'X-A': '${env.NOPE:=${env.OPENAI_KEY}}' } } } } } })[0])
+    expect(issues({ distribution: starter, env, secretEnv, providers: { inference: [{ ...vllm, settings: { network: { headers: { 'X-A': '${env.NOPE:=${env.OPENAI_KEY}}' } } } }] } })[0])
       .toMatch(/settings\.network\.headers\.X-A: .*\$\{env\.OPENAI_KEY\} comes from a Secret/);
   });
 
@@ -142,11 +142,11 @@ describe('places that take variables that are not from Secrets', () => {
     const external = (config: Record<string, unknown>, secretRefs?: any) => [
       { path: 'externalProviders.inference[0]', api: 'inference', id: 'acme', image: 'quay.io/acme/p:1.0', declared, config, secretRefs },
     ];
-    expect(issues({ distribution: starter, env, external: external({ region: '${env.OPENAI_KEY}' }) })).toEqual([
-      `externalProviders.inference[0].config.region: ${SUBSTITUTED}: \${env.OPENAI_KEY} comes from a Secret (env.OPENAI_KEY is a Secret reference) `
+    expect(issues({ distribution: starter, env, secretEnv, external: external({ region: '${env.OPENAI_KEY}' }) })).toEqual([
+      `externalProviders.inference[0].config.region: ${SUBSTITUTED}: \${env.OPENAI_KEY} comes from a Secret (secretEnv.OPENAI_KEY is a Secret reference) `
       + '(0.7.1\'s /v1/providers redacts only keys containing api_key, api_token, password, secret or token, so \'region\' would be shown: give the secret through secretRefs under such a key, or use a variable that is not from a Secret here)',
     ]);
-    expect(issues({ distribution: starter, env, external: external({ region: '${env.TEAM}', api_key: '${env.OPENAI_KEY}' }) })).toEqual([]);
+    expect(issues({ distribution: starter, env, secretEnv, external: external({ region: '${env.TEAM}', api_key: '${env.OPENAI_KEY}' }) })).toEqual([]);
     // secretRefs writes ${env.LLSD_*}: under a key the server shows, that is the same leak.
     expect(issues({ distribution: starter, external: external({}, { credential: { name: 'a', key: 'b' } }) })).toEqual([
       expect.stringMatching(/^externalProviders\.inference\[0\]\.secretRefs\.credential: .*\$\{env\.LLSD_ACME_CREDENTIAL\} comes from a Secret/),
@@ -156,19 +156,19 @@ describe('places that take variables that are not from Secrets', () => {
 
 describe('secret fields: only where /v1/providers redacts', () => {
   test('a Secret-backed variable in a secret field is what it is for', () => {
-    const out = generateConfig({ distribution: starter, env, providers: { inference: { provider: 'openai', id: 'oai', settings: { api_key: '${env.OPENAI_KEY}' } } } });
+    const out = generateConfig({ distribution: starter, env, secretEnv, providers: { inference: [{ provider: 'openai', id: 'oai', settings: { api_key: '${env.OPENAI_KEY}' } }] } });
     expect((yaml.load(out.yaml!) as any).providers.inference.find((p: any) => p.provider_id === 'oai').config.api_key).toBe('${env.OPENAI_KEY}');
   });
 
   test('a secret field may not hold a literal through ${env.X:+value} either (the server writes the value when X is set)', () => {
-    expect(issues({ distribution: starter, env, providers: { inference: { ...vllm, settings: { api_token: '${env.OPENAI_KEY:+sk-live-123}' } } } })).toEqual([
-      'providers.inference.settings.api_token: \'api_token\' is a secret field; a literal value would be written to the ConfigMap (use secretRefs: { api_token: { name: \'<secret>\', key: \'<key>\' } } or apiKey)',
+    expect(issues({ distribution: starter, env, secretEnv, providers: { inference: [{ ...vllm, settings: { api_token: '${env.OPENAI_KEY:+sk-live-123}' } }] } })).toEqual([
+      'providers.inference[0].settings.api_token: \'api_token\' is a secret field; a literal value would be written to the ConfigMap (use secretRefs: { api_token: { name: \'<secret>\', key: \'<key>\' } } or apiKey)',
     ]);
   });
 
   test('a secret field under a name the server shows (vertexai auth_credential = access_token) is refused, with the name it redacts', () => {
-    expect(issues({ distribution: starter, env, providers: { inference: { provider: 'vertexai', settings: { project: 'p', auth_credential: '${env.OPENAI_KEY}' } } } })).toEqual([
-      `providers.inference.settings.auth_credential: ${SUBSTITUTED}: \${env.OPENAI_KEY} comes from a Secret (env.OPENAI_KEY is a Secret reference) `
+    expect(issues({ distribution: starter, env, secretEnv, providers: { inference: [{ provider: 'vertexai', settings: { project: 'p', auth_credential: '${env.OPENAI_KEY}' } }] } })).toEqual([
+      `providers.inference[0].settings.auth_credential: ${SUBSTITUTED}: \${env.OPENAI_KEY} comes from a Secret (secretEnv.OPENAI_KEY is a Secret reference) `
       + '(0.7.1\'s /v1/providers redacts only keys containing api_key, api_token, password, secret or token, so \'auth_credential\' would be shown; write it as access_token (apiKey))',
     ]);
   });
@@ -177,22 +177,22 @@ describe('secret fields: only where /v1/providers redacts', () => {
     const ollama = { provider: 'ollama', endpoint: 'http://ollama.llm.svc:11434/v1' };
     const fix = '0.7.1\'s /v1/providers redacts only keys containing api_key, api_token, password, secret or token, so \'auth_credential\' would be shown; '
       + 'remote::ollama cannot hold this credential without showing it in 0.7.1, so reach the service without one (e.g. through an authenticating proxy)';
-    expect(issues({ distribution: starter, env, providers: { inference: { ...ollama, settings: { auth_credential: '${env.OPENAI_KEY}' } } } })).toEqual([
-      `providers.inference.settings.auth_credential: ${SUBSTITUTED}: \${env.OPENAI_KEY} comes from a Secret (env.OPENAI_KEY is a Secret reference) (${fix})`,
+    expect(issues({ distribution: starter, env, secretEnv, providers: { inference: [{ ...ollama, settings: { auth_credential: '${env.OPENAI_KEY}' } }] } })).toEqual([
+      `providers.inference[0].settings.auth_credential: ${SUBSTITUTED}: \${env.OPENAI_KEY} comes from a Secret (secretEnv.OPENAI_KEY is a Secret reference) (${fix})`,
     ]);
-    expect(issues({ distribution: starter, providers: { inference: { ...ollama, secretRefs: { auth_credential: { name: 'o', key: 't' } } } } })).toEqual([
-      `providers.inference.secretRefs.auth_credential: ${SUBSTITUTED}: \${env.LLSD_OLLAMA_AUTH_CREDENTIAL} comes from a Secret (LLSD_ variables hold the Secrets of apiKey, secretRefs and storage passwords) (${fix})`,
+    expect(issues({ distribution: starter, providers: { inference: [{ ...ollama, secretRefs: { auth_credential: { name: 'o', key: 't' } } }] } })).toEqual([
+      `providers.inference[0].secretRefs.auth_credential: ${SUBSTITUTED}: \${env.LLSD_OLLAMA_AUTH_CREDENTIAL} comes from a Secret (LLSD_ variables hold the Secrets of apiKey, secretRefs and storage passwords) (${fix})`,
     ]);
   });
 
   test('secretRefs to a key the server shows is refused; an AWS access key ID is an identifier and may come from a Secret', () => {
-    expect(issues({ distribution: starter, providers: { vectorIo: { provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', secretRefs: { user: { name: 'pg', key: 'user' } } } } })).toEqual([
-      `providers.vectorIo.secretRefs.user: ${SUBSTITUTED}: \${env.LLSD_PGVECTOR_USER} comes from a Secret (LLSD_ variables hold the Secrets of apiKey, secretRefs and storage passwords) `
+    expect(issues({ distribution: starter, providers: { vectorIo: [{ provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', secretRefs: { user: { name: 'pg', key: 'user' } } }] } })).toEqual([
+      `providers.vectorIo[0].secretRefs.user: ${SUBSTITUTED}: \${env.LLSD_PGVECTOR_USER} comes from a Secret (LLSD_ variables hold the Secrets of apiKey, secretRefs and storage passwords) `
       + '(0.7.1\'s /v1/providers redacts only keys containing api_key, api_token, password, secret or token, so \'user\' would be shown; give user in settings, since the server shows it to clients anyway)',
     ]);
     const s3 = { provider: 's3', endpoint: 'http://minio.storage.svc:9000', settings: { bucket_name: 'b' } };
     const secretRefs = { aws_access_key_id: { name: 's3', key: 'id' }, aws_secret_access_key: { name: 's3', key: 'secret' } };
-    expect(issues({ distribution: starter, providers: { files: { ...s3, secretRefs } } })).toEqual([]);
+    expect(issues({ distribution: starter, providers: { files: [{ ...s3, secretRefs }] } })).toEqual([]);
   });
 
   test('every apiKey field of the catalog is one the server redacts', () => {
@@ -204,7 +204,7 @@ describe('secret fields: only where /v1/providers redacts', () => {
 });
 
 describe('which variables come from Secrets', () => {
-  const header = (value: string) => ({ inference: { ...vllm, settings: { network: { headers: { 'X-A': value } } } } });
+  const header = (value: string) => ({ inference: [{ ...vllm, settings: { network: { headers: { 'X-A': value } } } }] });
 
   test('workload.overrides.env with valueFrom.secretKeyRef', () => {
     const workload = { overrides: { env: [{ name: 'FROM_CM', valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } }, { name: 'FROM_SECRET', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] } };
@@ -250,7 +250,7 @@ describe('through the construct, and from a LlamaStackDistribution CR', () => {
         },
       },
     };
-    expect(attempt((chart) => LlamaStack.fromDistributionManifest(chart, 's', cr))).toEqual([
+    expect(attempt((chart) => LlamaStack.fromDistributionManifestObject(chart, 's', cr))).toEqual([
       `externalProviders.inference[0].config.region: ${SUBSTITUTED}: \${env.ACME_TOKEN} comes from a Secret (workload.overrides.env[0] takes it from a Secret)`,
     ]);
   });
@@ -263,16 +263,16 @@ describe('through the construct, and from a LlamaStackDistribution CR', () => {
       spec: {
         distribution: { name: 'starter' },
         providers: {
-          inference: { provider: 'vllm', endpoint: 'http://v.models.svc:8000/v1', apiKey: { name: 'vllm', key: 'token' }, settings: { network: { headers: { 'X-Key': '${env.LLSD_VLLM_API_TOKEN}' } } } },
-          safety: { provider: 'code-scanner' },
+          inference: [{ provider: 'vllm', endpoint: 'http://v.models.svc:8000/v1', apiKey: { name: 'vllm', key: 'token' }, settings: { network: { headers: { 'X-Key': '${env.LLSD_VLLM_API_TOKEN}' } } } }],
+          safety: [{ provider: 'code-scanner' }],
         },
-        resources: { models: [{ name: 'm', quantization: '${env.LLSD_VLLM_API_TOKEN}' }], shields: ['${env.LLSD_VLLM_API_TOKEN}'] },
+        resources: { models: [{ name: 'm', quantization: '${env.LLSD_VLLM_API_TOKEN}' }], shields: [{ id: '${env.LLSD_VLLM_API_TOKEN}' }] },
       },
     };
-    expect(attempt((chart) => LlamaStack.fromDistributionManifest(chart, 's', cr))).toEqual([
-      `providers.inference.settings.network.headers.X-Key: ${SUBSTITUTED}: \${env.LLSD_VLLM_API_TOKEN} comes from a Secret (LLSD_ variables hold the Secrets of apiKey, secretRefs and storage passwords)`,
+    expect(attempt((chart) => LlamaStack.fromDistributionManifestObject(chart, 's', cr))).toEqual([
+      `providers.inference[0].settings.network.headers.X-Key: ${SUBSTITUTED}: \${env.LLSD_VLLM_API_TOKEN} comes from a Secret (LLSD_ variables hold the Secrets of apiKey, secretRefs and storage passwords)`,
       `resources.models[0].metadata.quantization: ${SUBSTITUTED}: this one names \${env.LLSD_VLLM_API_TOKEN}`,
-      `resources.shields[0]: ${SUBSTITUTED}: this one names \${env.LLSD_VLLM_API_TOKEN}`,
+      `resources.shields[0].id: ${SUBSTITUTED}: this one names \${env.LLSD_VLLM_API_TOKEN}`,
     ]);
   });
 
@@ -339,10 +339,11 @@ const PLACES: Array<[string, (p: Spec, s: string) => void]> = [
 function build(chart: Chart, injections: Array<[number, string]>): LlamaStack {
   const p: Spec = {
     distribution: starter,
-    providers: { inference: { ...vllm, apiKey: { name: 'sec-api', key: 'k-api' } }, safety: { provider: 'code-scanner' } },
-    resources: { models: ['m0'] },
+    providers: { inference: [{ ...vllm, apiKey: { name: 'sec-api', key: 'k-api' } }], safety: [{ provider: 'code-scanner' }] },
+    resources: { models: [{ name: 'm0' }] },
     storage: { kv: { type: 'postgres', host: 'pg.db.svc', user: 'llama', password: { name: 'sec-pg', key: 'k-pg' } } },
-    env: { SECRET_ENV: { name: 'sec-env', key: 'k-env' }, PLAIN_VAR: 'plain' },
+    env: { PLAIN_VAR: 'plain' },
+    secretEnv: { SECRET_ENV: { name: 'sec-env', key: 'k-env' } },
     workload: { overrides: { env: [{ name: 'OVR_SECRET', valueFrom: { secretKeyRef: { name: 'sec-ovr', key: 'k-ovr' } } }, { name: 'OVR_PLAIN', value: 'p' }] } },
     external: { config: {} },
   };

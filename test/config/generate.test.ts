@@ -90,7 +90,7 @@ describe('distribution', () => {
 
   test('an image with a base config is generated from that config', () => {
     const baseConfig = 'version: 2\ndistro_name: acme\napis: [inference]\nproviders:\n  inference:\n  - provider_id: vllm\n    provider_type: remote::vllm\n    config: {base_url: "http://a.b.svc:8000/v1"}\n';
-    const { doc } = gen({ distribution: { image: 'quay.io/acme/stack:1.0', baseConfig }, resources: { models: ['m'] } });
+    const { doc } = gen({ distribution: { image: 'quay.io/acme/stack:1.0', baseConfig }, resources: { models: [{ name: 'm' }] } });
     expect(doc.distro_name).toBe('acme');
     expect(doc.registered_resources.models).toEqual([{ model_id: 'm', provider_id: 'vllm', model_type: 'llm', metadata: {} }]);
   });
@@ -127,8 +127,8 @@ describe('providers', () => {
       distribution: starter,
       providers: {
         inference: [{ id: 'a', ...vllm }, { id: 'st', provider: 'inline::sentence-transformers' }],
-        safety: { provider: 'llama-guard' },
-        vectorIo: { provider: 'faiss', id: 'faiss2' },
+        safety: [{ provider: 'llama-guard' }],
+        vectorIo: [{ provider: 'faiss', id: 'faiss2' }],
       },
     });
     expect(providers(doc, 'inference').find((p) => p.provider_id === 'a').provider_type).toBe('remote::vllm');
@@ -138,7 +138,7 @@ describe('providers', () => {
   });
 
   test('the id defaults to the text after the last ::', () => {
-    const { doc } = gen({ distribution: starter, providers: { toolRuntime: { provider: 'remote::tavily-search', apiKey: { name: 't', key: 'k' } } } });
+    const { doc } = gen({ distribution: starter, providers: { toolRuntime: [{ provider: 'remote::tavily-search', apiKey: { name: 't', key: 'k' } }] } });
     expect(providers(doc, 'tool_runtime').filter((p) => p.provider_id === 'tavily-search')).toHaveLength(1);
   });
 
@@ -168,16 +168,16 @@ describe('providers', () => {
   test('endpoint goes to host/port where the provider has those (pgvector)', () => {
     const { doc } = gen({
       distribution: starter,
-      providers: { vectorIo: { provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5433', settings: { db: 'vec', user: 'u' }, secretRefs: { password: { name: 'pg', key: 'pw' } } } },
+      providers: { vectorIo: [{ provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5433', settings: { db: 'vec', user: 'u' }, secretRefs: { password: { name: 'pg', key: 'pw' } } }] },
     });
     const pg = providers(doc, 'vector_io').find((p: any) => p.provider_id === 'pgvector');
     expect(pg.config).toMatchObject({ host: 'pg.db.svc', port: 5433, db: 'vec', user: 'u', password: '${env.LLSD_PGVECTOR_PASSWORD}' });
   });
 
   test('a provider without such fields given endpoint or apiKey is an error', () => {
-    expect(errors({ distribution: starter, providers: { safety: { provider: 'llama-guard', endpoint: 'http://x.y.svc:1', apiKey: { name: 'a', key: 'b' } } } })).toEqual([
-      'providers.safety.endpoint: inline::llama-guard has no endpoint field (remove endpoint; this provider runs in the server or takes its location from settings)',
-      'providers.safety.apiKey: inline::llama-guard has no API key field (remove apiKey; use secretRefs for other secret config keys)',
+    expect(errors({ distribution: starter, providers: { safety: [{ provider: 'llama-guard', endpoint: 'http://x.y.svc:1', apiKey: { name: 'a', key: 'b' } }] } })).toEqual([
+      'providers.safety[0].endpoint: inline::llama-guard has no endpoint field (remove endpoint; this provider runs in the server or takes its location from settings)',
+      'providers.safety[0].apiKey: inline::llama-guard has no API key field (remove apiKey; use secretRefs for other secret config keys)',
     ]);
   });
 
@@ -188,8 +188,8 @@ describe('providers', () => {
   });
 
   test('ids are unique across APIs, and env names must not collide', () => {
-    expect(errors({ distribution: starter, providers: { inference: { id: 'x', ...vllm }, safety: { id: 'x', provider: 'llama-guard' } } })).toEqual([
-      'providers.safety.id: provider ID "x" conflicts with provider in "inference"; all provider IDs must be unique across all API types (give each provider its own id)',
+    expect(errors({ distribution: starter, providers: { inference: [{ id: 'x', ...vllm }], safety: [{ id: 'x', provider: 'llama-guard' }] } })).toEqual([
+      'providers.safety[0].id: provider ID "x" conflicts with provider in "inference"; all provider IDs must be unique across all API types (give each provider its own id)',
     ]);
     const lines = errors({
       distribution: starter,
@@ -201,69 +201,69 @@ describe('providers', () => {
   });
 
   test('unknown provider names get a did-you-mean, or the API they belong to', () => {
-    expect(errors({ distribution: starter, providers: { inference: { provider: 'vlm' } } })).toEqual([
-      "providers.inference.provider: unknown inference provider 'vlm' in Llama Stack 0.7.1 (did you mean 'vllm'?)",
+    expect(errors({ distribution: starter, providers: { inference: [{ provider: 'vlm' }] } })).toEqual([
+      "providers.inference[0].provider: unknown inference provider 'vlm' in Llama Stack 0.7.1 (did you mean 'vllm'?)",
     ]);
-    expect(errors({ distribution: starter, providers: { inference: { provider: 'faiss' } } })[0]).toMatch(/'faiss' is a provider of vectorIo; move it there/);
+    expect(errors({ distribution: starter, providers: { inference: [{ provider: 'faiss' }] } })[0]).toMatch(/'faiss' is a provider of vectorIo; move it there/);
   });
 
   test('APIs that 0.7.1 no longer has say what replaced them', () => {
-    const lines = errors({ distribution: starter, providers: { telemetry: vllm, agents: vllm, postTraining: vllm } as any });
+    const lines = errors({ distribution: starter, providers: { telemetry: [vllm], agents: [vllm], postTraining: [vllm] } as any });
     expect(lines).toEqual([
       expect.stringMatching(/^providers.telemetry: telemetry is not an API of Llama Stack 0.7.1: telemetry was removed in Llama Stack 0.4; .*OpenTelemetry/),
       expect.stringMatching(/^providers.agents: agents is not an API of Llama Stack 0.7.1: agents was renamed to responses/),
       expect.stringMatching(/^providers.postTraining: postTraining is not an API of Llama Stack 0.7.1: post_training was removed/),
     ]);
-    expect(errors({ distribution: starter, providers: { infrence: vllm } as any })[0]).toMatch(/unknown API 'infrence' \(did you mean 'inference'\?\)/);
+    expect(errors({ distribution: starter, providers: { infrence: [vllm] } as any })[0]).toMatch(/unknown API 'infrence' \(did you mean 'inference'\?\)/);
   });
 
   test('settings merge into config; structured fields win with a warning', () => {
-    const out = gen({ distribution: starter, providers: { inference: { ...vllm, settings: { max_tokens: 2048, base_url: 'http://other:1/v1' } } } });
+    const out = gen({ distribution: starter, providers: { inference: [{ ...vllm, settings: { max_tokens: 2048, base_url: 'http://other:1/v1' } }] } });
     const v = providers(out.doc, 'inference').find((p: any) => p.provider_id === 'vllm');
     expect(v.config).toEqual({ base_url: 'http://llama-8b.models.svc:8000/v1', max_tokens: 2048 });
-    expect(warningLines(out.warnings)).toContain('providers.inference.endpoint: overrides settings.base_url');
+    expect(warningLines(out.warnings)).toContain('providers.inference[0].endpoint: overrides settings.base_url');
   });
 
   test('unknown config keys are rejected, nested ones too, with did-you-mean', () => {
     const settings = { max_tokns: 1, network: { tls: { verfy: false }, timeout: { conect: 3 } } };
-    expect(errors({ distribution: starter, providers: { inference: { ...vllm, settings } } })).toEqual([
-      "providers.inference.settings.max_tokns: unknown config key 'max_tokns' for remote::vllm (did you mean 'max_tokens'?)",
-      "providers.inference.settings.network.timeout.conect: unknown config key 'conect' (did you mean 'connect'?)",
-      "providers.inference.settings.network.tls.verfy: unknown config key 'verfy' (did you mean 'verify'?)",
+    expect(errors({ distribution: starter, providers: { inference: [{ ...vllm, settings }] } })).toEqual([
+      "providers.inference[0].settings.max_tokns: unknown config key 'max_tokns' for remote::vllm (did you mean 'max_tokens'?)",
+      "providers.inference[0].settings.network.timeout.conect: unknown config key 'conect' (did you mean 'connect'?)",
+      "providers.inference[0].settings.network.tls.verfy: unknown config key 'verfy' (did you mean 'verify'?)",
     ]);
   });
 
   test('literal values are type-checked as pydantic (lax) would; placeholders are not', () => {
     const settings = { max_tokens: 'lots', refresh_models: 'yes', network: { tls: { min_version: 'TLSv1.1' }, timeout: { connect: '${env.T:=3}' } } };
-    expect(errors({ distribution: starter, providers: { inference: { ...vllm, settings } } })).toEqual([
-      "providers.inference.settings.max_tokens: 'lots' is not an integer (give a value of that type)",
-      'providers.inference.settings.network.tls.min_version: \'TLSv1.1\' is not one of "TLSv1.2", "TLSv1.3" or null (give a value of that type)',
+    expect(errors({ distribution: starter, providers: { inference: [{ ...vllm, settings }] } })).toEqual([
+      "providers.inference[0].settings.max_tokens: 'lots' is not an integer (give a value of that type)",
+      'providers.inference[0].settings.network.tls.min_version: \'TLSv1.1\' is not one of "TLSv1.2", "TLSv1.3" or null (give a value of that type)',
     ]);
-    expect(() => generateConfig({ distribution: starter, providers: { inference: { ...vllm, settings: { max_tokens: '4096' } } } })).not.toThrow();
-    expect(errors({ distribution: starter, providers: { vectorIo: { provider: 'remote::chromadb', endpoint: 'http://c.db.svc:8000', settings: { persistence: null } } } })).toEqual([
-      'providers.vectorIo.settings.persistence: null is not an object (give a value of that type)',
+    expect(() => generateConfig({ distribution: starter, providers: { inference: [{ ...vllm, settings: { max_tokens: '4096' } }] } })).not.toThrow();
+    expect(errors({ distribution: starter, providers: { vectorIo: [{ provider: 'remote::chromadb', endpoint: 'http://c.db.svc:8000', settings: { persistence: null } }] } })).toEqual([
+      'providers.vectorIo[0].settings.persistence: null is not an object (give a value of that type)',
     ]);
   });
 
   test('extraKeys: allow providers accept any key (remote::milvus)', () => {
     const { doc } = gen({
       distribution: starter,
-      providers: { vectorIo: { provider: 'remote::milvus', endpoint: 'http://milvus.db.svc:19530', secretRefs: { token: { name: 'm', key: 't' } }, settings: { anything_goes: 1 } } },
+      providers: { vectorIo: [{ provider: 'remote::milvus', endpoint: 'http://milvus.db.svc:19530', secretRefs: { token: { name: 'm', key: 't' } }, settings: { anything_goes: 1 } }] },
     });
     expect(providers(doc, 'vector_io').find((p: any) => p.provider_id === 'milvus').config.anything_goes).toBe(1);
   });
 
   test('secret fields given as literal settings are refused', () => {
-    expect(errors({ distribution: starter, providers: { inference: { ...vllm, settings: { api_token: 'sk-123' } } } })).toEqual([
-      "providers.inference.settings.api_token: 'api_token' is a secret field; a literal value would be written to the ConfigMap (use secretRefs: { api_token: { name: '<secret>', key: '<key>' } } or apiKey)",
+    expect(errors({ distribution: starter, providers: { inference: [{ ...vllm, settings: { api_token: 'sk-123' } }] } })).toEqual([
+      "providers.inference[0].settings.api_token: 'api_token' is a secret field; a literal value would be written to the ConfigMap (use secretRefs: { api_token: { name: '<secret>', key: '<key>' } } or apiKey)",
     ]);
   });
 
   test('missing required fields are filled from the catalog sample when it needs no variables, else errors', () => {
-    const { doc } = gen({ distribution: starter, providers: { vectorIo: { id: 'f2', provider: 'faiss' } } });
+    const { doc } = gen({ distribution: starter, providers: { vectorIo: [{ id: 'f2', provider: 'faiss' }] } });
     expect(providers(doc, 'vector_io').find((p: any) => p.provider_id === 'f2').config).toEqual({ persistence: { backend: 'kv_default', namespace: 'vector_io::faiss' } });
-    expect(errors({ distribution: starter, providers: { inference: { provider: 'vertexai' } } })).toEqual([
-      "providers.inference.settings.project: 'project' is required by remote::vertexai (set settings.project)",
+    expect(errors({ distribution: starter, providers: { inference: [{ provider: 'vertexai' }] } })).toEqual([
+      "providers.inference[0].settings.project: 'project' is required by remote::vertexai (set settings.project)",
     ]);
   });
 
@@ -279,7 +279,7 @@ describe('providers', () => {
 
   test('a provider for an API the base lacks adds the API', () => {
     const baseConfig = 'version: 2\ndistro_name: x\napis: [inference]\nproviders:\n  inference:\n  - {provider_id: v, provider_type: "remote::vllm", config: {base_url: "http://v.models.svc:8000/v1"}}\n';
-    const { doc } = gen({ distribution: { image: 'a/b:1', baseConfig }, providers: { safety: { provider: 'llama-guard' } } });
+    const { doc } = gen({ distribution: { image: 'a/b:1', baseConfig }, providers: { safety: [{ provider: 'llama-guard' }] } });
     expect(doc.apis).toEqual(['inference', 'safety']);
   });
 });
@@ -297,14 +297,14 @@ describe('destinations (for NetworkPolicy egress)', () => {
           { id: 'o', provider: 'openai', apiKey: { name: 'o', key: 'k' } },
           { id: 'c', provider: 'anthropic', apiKey: { name: 'c', key: 'k' } },
         ],
-        vectorIo: { provider: 'pgvector', endpoint: 'postgresql://pg.db.svc', settings: { db: 'd', user: 'u' } },
+        vectorIo: [{ provider: 'pgvector', endpoint: 'postgresql://pg.db.svc', settings: { db: 'd', user: 'u' } }],
       },
     })).toEqual([
       { host: 'llama-8b.models.svc', port: 8000, source: 'providers.inference[0].endpoint' },
       { host: 'b.models.svc.cluster.local', port: 80, source: 'providers.inference[1].settings.base_url' },
       { host: 'api.openai.com', port: 443, source: 'providers.inference[2]' },
       { source: 'providers.inference[3]', note: 'remote::anthropic calls a hosted service outside the cluster' },
-      { host: 'pg.db.svc', port: 5432, source: 'providers.vectorIo.endpoint' },
+      { host: 'pg.db.svc', port: 5432, source: 'providers.vectorIo[0].endpoint' },
     ]);
   });
 
@@ -318,7 +318,8 @@ describe('destinations (for NetworkPolicy egress)', () => {
   test('base providers switched on or pointed by env get rules too; hosted ones need the opt-in', () => {
     const out = generateConfig({
       distribution: starter,
-      env: { OLLAMA_URL: 'http://ollama.llm-infra.svc:11434/v1', OPENAI_API_KEY: { name: 'oai', key: 'k' }, VLLM_URL: '${env.OTHER}' },
+      env: { OLLAMA_URL: 'http://ollama.llm-infra.svc:11434/v1', VLLM_URL: '${env.OTHER}' },
+      secretEnv: { OPENAI_API_KEY: { name: 'oai', key: 'k' } },
     });
     expect(out.endpoints).toEqual([
       { host: 'ollama.llm-infra.svc', port: 11434, source: "env.OLLAMA_URL (providers.inference[1] 'ollama' of the base config)" },
@@ -330,20 +331,20 @@ describe('destinations (for NetworkPolicy egress)', () => {
     // VERTEX_AI_PROJECT is unset, so the starter's vertexai provider (id ${env.VERTEX_AI_PROJECT:+vertexai}) is off.
     expect(generateConfig({ distribution: starter, env: { VERTEX_AI_LOCATION: 'europe-west4' } }).endpoints).toEqual([]);
     expect(generateConfig({ distribution: starter, env: { NVIDIA_BASE_URL: 'https://nim.example.com/v1' } }).endpoints).toEqual([]);
-    const pg = generateConfig({ distribution: starter, env: { PGVECTOR_DB: 'v', PGVECTOR_HOST: 'pg.db.svc', PGVECTOR_PASSWORD: { name: 's', key: 'k' } } });
+    const pg = generateConfig({ distribution: starter, env: { PGVECTOR_DB: 'v', PGVECTOR_HOST: 'pg.db.svc' }, secretEnv: { PGVECTOR_PASSWORD: { name: 's', key: 'k' } } });
     expect(pg.endpoints).toEqual([{ host: 'pg.db.svc', port: 5432, source: "env.PGVECTOR_DB (providers.vector_io[4] 'pgvector' of the base config)" }]);
     const qdrant = generateConfig({ distribution: starter, env: { QDRANT_URL: 'http://q.db.svc:6333' } });
     expect(warningLines(qdrant.warnings)).toContain("env.QDRANT_URL (providers.vector_io[5] 'qdrant' of the base config): the base config gives no endpoint for it, so the NetworkPolicy has no egress rule for it");
   });
 
   test('endpoints need a scheme and a host', () => {
-    expect(errors({ distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'vllm:8000' } } })).toEqual([
-      "providers.inference.endpoint: 'vllm:8000' is not an absolute URL with a scheme and host (write it with a scheme, e.g. http://vllm.models.svc:8000/v1)",
+    expect(errors({ distribution: starter, providers: { inference: [{ provider: 'vllm', endpoint: 'vllm:8000' }] } })).toEqual([
+      "providers.inference[0].endpoint: 'vllm:8000' is not an absolute URL with a scheme and host (write it with a scheme, e.g. http://vllm.models.svc:8000/v1)",
     ]);
   });
 
   test('both spellings of one API are an error', () => {
-    expect(errors({ distribution: starter, providers: { vectorIo: { provider: 'faiss' }, vector_io: { provider: 'faiss' } } as any })).toEqual([
+    expect(errors({ distribution: starter, providers: { vectorIo: [{ provider: 'faiss' }], vector_io: [{ provider: 'faiss' }] } as any })).toEqual([
       'providers.vector_io: both vectorIo and vector_io are given (merge them into providers.vectorIo)',
     ]);
   });
@@ -353,10 +354,10 @@ describe('resources', () => {
   test('models: string or object, defaults, metadata mapping, default provider', () => {
     const { doc } = gen({
       distribution: starter,
-      providers: { inference: { id: 'main', ...vllm } },
+      providers: { inference: [{ id: 'main', ...vllm }] },
       resources: {
         models: [
-          'meta-llama/Llama-3.1-8B-Instruct',
+          { name: 'meta-llama/Llama-3.1-8B-Instruct' },
           { name: 'embed', modelType: 'embedding', embeddingDimension: 768, provider: 'sentence-transformers', providerModelId: 'nomic-ai/nomic-embed-text-v1.5' },
           { name: 'long', contextLength: 131072, metadata: { b: 1, a: 2 } },
         ],
@@ -370,7 +371,7 @@ describe('resources', () => {
   });
 
   test('without a user inference provider, models go to the first fixed-ID base provider', () => {
-    const { doc } = gen({ distribution: starter, resources: { models: ['m'] } });
+    const { doc } = gen({ distribution: starter, resources: { models: [{ name: 'm' }] } });
     expect(doc.registered_resources.models[0].provider_id).toBe('fireworks');
   });
 
@@ -383,7 +384,7 @@ describe('resources', () => {
     expect(lines).toContain('resources.models[1].embeddingDimension: an embedding model needs embeddingDimension (set embeddingDimension, e.g. 768)');
     expect(lines).toContain("resources.models[2].modelType: unknown modelType 'chat' (use one of: llm, embedding, rerank)");
     const baseConfig = 'version: 2\ndistro_name: x\nproviders: {}\n';
-    expect(errors({ distribution: { image: 'a/b:1', baseConfig }, resources: { models: ['m'] } })).toEqual([
+    expect(errors({ distribution: { image: 'a/b:1', baseConfig }, resources: { models: [{ name: 'm' }] } })).toEqual([
       'resources.models[0]: no provider given for model "m" and no inference provider is configured (add providers.inference, or set provider to an inference provider ID)',
     ]);
   });
@@ -391,8 +392,8 @@ describe('resources', () => {
   test('models listed on a provider register under its ID, before resources.models', () => {
     const { doc } = gen({
       distribution: starter,
-      providers: { inference: [{ id: 'a', ...vllm, models: ['m1', { name: 'm2', providerModelId: 'served' }] }, { id: 'b', ...vllm, models: ['m1'] }] },
-      resources: { models: ['m3'] },
+      providers: { inference: [{ id: 'a', ...vllm, models: [{ name: 'm1' }, { name: 'm2', providerModelId: 'served' }] }, { id: 'b', ...vllm, models: [{ name: 'm1' }] }] },
+      resources: { models: [{ name: 'm3' }] },
     });
     expect(doc.registered_resources.models).toEqual([
       { model_id: 'm1', provider_id: 'a', model_type: 'llm', metadata: {} },
@@ -406,13 +407,13 @@ describe('resources', () => {
     expect(errors({
       distribution: starter,
       providers: {
-        inference: { id: 'a', ...vllm, models: [{ name: 'x', provider: 'b' }, 'dup'] },
-        safety: { id: 'guard', provider: 'llama-guard', models: ['y'] },
+        inference: [{ id: 'a', ...vllm, models: [{ name: 'x', provider: 'b' }, { name: 'dup' }] }],
+        safety: [{ id: 'guard', provider: 'llama-guard', models: [{ name: 'y' }] }],
       },
       resources: { models: [{ name: 'dup', provider: 'a' }] },
     })).toEqual([
-      'providers.safety.models: only inference providers serve models; this is a safety provider (list the models on an inference provider, or in resources.models)',
-      'providers.inference.models[0].provider: provider "b" differs from the provider the model is listed on ("a") (remove provider, or move the model to resources.models)',
+      'providers.safety[0].models: only inference providers serve models; this is a safety provider (list the models on an inference provider, or in resources.models)',
+      'providers.inference[0].models[0].provider: provider "b" differs from the provider the model is listed on ("a") (remove provider, or move the model to resources.models)',
       'resources.models[0]: model "dup" on provider "a" is listed twice (remove the duplicate)',
     ]);
   });
@@ -429,8 +430,8 @@ describe('resources', () => {
   test('shields go to the safety provider you declared, check with a registered guard model, and set default_shield_id', () => {
     const { doc } = gen({
       distribution: starter,
-      providers: { safety: { id: 'guard', provider: 'llama-guard' }, inference: { id: 'lg', provider: 'vllm', endpoint: 'http://lg.m.svc:8000/v1', models: ['meta-llama/Llama-Guard-3-8B'] } },
-      resources: { shields: ['meta-llama/Llama-Guard-3-8B', { id: 'strict', providerShieldId: 'lg/meta-llama/Llama-Guard-3-8B' }, { id: 'code', provider: 'code-scanner' }] },
+      providers: { safety: [{ id: 'guard', provider: 'llama-guard' }], inference: [{ id: 'lg', provider: 'vllm', endpoint: 'http://lg.m.svc:8000/v1', models: [{ name: 'meta-llama/Llama-Guard-3-8B' }] }] },
+      resources: { shields: [{ id: 'meta-llama/Llama-Guard-3-8B' }, { id: 'strict', providerShieldId: 'lg/meta-llama/Llama-Guard-3-8B' }, { id: 'code', provider: 'code-scanner' }] },
     });
     expect(doc.registered_resources.shields.slice(-3)).toEqual([
       // The guard model's name becomes the identifier the inference router resolves.
@@ -446,14 +447,14 @@ describe('resources', () => {
     // `model` to inference_api.openai_chat_completion; core/routers/inference.py _get_model_provider looks it up
     // by identifier (`<provider_id>/<provider_model_id>`, routing_tables/models.py register_model), and its
     // fallback splits '<provider>/<resource>' and raises ModelNotFoundError when no such provider exists.
-    expect(errors({ distribution: starter, providers: { safety: { id: 'guard', provider: 'llama-guard' } }, resources: { shields: ['meta-llama/Llama-Guard-3-8B'] } })).toEqual([
+    expect(errors({ distribution: starter, providers: { safety: [{ id: 'guard', provider: 'llama-guard' }] }, resources: { shields: [{ id: 'meta-llama/Llama-Guard-3-8B' }] } })).toEqual([
       "resources.shields[0]: the guard model 'meta-llama/Llama-Guard-3-8B' of llama-guard shield \"meta-llama/Llama-Guard-3-8B\" is not registered on any inference provider of the stack, so every safety check would fail with \"model not found\" (Llama Guard sends it to the inference API) (register it (resources.models, or a VllmModel serving it through asInferenceProvider()), or set providerShieldId to one of: (no models are registered))",
     ]);
   });
 
   test('with several safety providers declared, a shield must name its provider', () => {
     const external = { safety: [{ id: 'acme-guard', provider: 'llama-guard' }, { id: 'other', provider: 'llama-guard' }] };
-    expect(errors({ distribution: starter, providers: external, resources: { shields: ['acme-guard-default'] } })).toEqual([
+    expect(errors({ distribution: starter, providers: external, resources: { shields: [{ id: 'acme-guard-default' }] } })).toEqual([
       "resources.shields[0]: several safety providers could run shield \"acme-guard-default\" (acme-guard, other) (give { id: 'acme-guard-default', provider: '<one of them>' })",
     ]);
     expect(errors({ distribution: starter, providers: external, resources: { shields: [{ id: 'x', provider: 'nope' }] } })).toEqual([
@@ -462,7 +463,7 @@ describe('resources', () => {
   });
 
   test('shields without any safety provider fail with the seed message', () => {
-    expect(errors({ distribution: starter, disabled: ['safety'], resources: { shields: ['x'] } })).toEqual([
+    expect(errors({ distribution: starter, disabled: ['safety'], resources: { shields: [{ id: 'x' }] } })).toEqual([
       "resources.shields: resources.shields requires at least one safety provider to be configured (add providers.safety, e.g. { provider: 'llama-guard' })",
     ]);
   });
@@ -470,13 +471,13 @@ describe('resources', () => {
 
 describe('required variables', () => {
   test('a base placeholder without default must be supplied, replaced or removed', () => {
-    const files = { files: { provider: 'localfs' } };
+    const files = { files: [{ provider: 'localfs' }] };
     expect(errors({ distribution: { name: 'postgres-demo' }, providers: files, env: { VLLM_URL: VLLM_URL } })).toEqual([
       'env.INFERENCE_MODEL: the config uses ${env.INFERENCE_MODEL} with no default (at registered_resources.models[0].model_id), so the server would not start without INFERENCE_MODEL (set env.INFERENCE_MODEL, or replace or remove the entry that uses it)',
     ]);
     const supplied = gen({ distribution: { name: 'postgres-demo' }, providers: files, env: { INFERENCE_MODEL: 'meta-llama/Llama-3.1-8B-Instruct', VLLM_URL } });
     expect(supplied.requiredEnv).toEqual(['INFERENCE_MODEL']);
-    const replaced = gen({ distribution: { name: 'postgres-demo' }, providers: files, resources: { models: ['my-model'] }, env: { VLLM_URL } });
+    const replaced = gen({ distribution: { name: 'postgres-demo' }, providers: files, resources: { models: [{ name: 'my-model' }] }, env: { VLLM_URL } });
     expect(replaced.doc.registered_resources.models.map((m: any) => m.model_id)).toEqual(['nomic-embed-text-v1.5', 'Qwen/Qwen3-Reranker-0.6B', 'my-model']);
     expect(replaced.requiredEnv).toEqual([]);
   });
@@ -484,8 +485,8 @@ describe('required variables', () => {
   test('env values: valid names, secret-looking literals refused', () => {
     expect(errors({ distribution: starter, env: { 'BAD-NAME': 'x', 'OPENAI_API_KEY': 'sk-live', 'LLSD_X': 'y' } })).toEqual([
       "env.BAD-NAME: 'BAD-NAME' is not a valid environment variable name (use letters, digits and '_', not starting with a digit)",
-      "env.OPENAI_API_KEY: looks like a secret but is a literal value (use a Secret reference: env: { OPENAI_API_KEY: { name: '<secret>', key: '<key>' } })",
       'env.LLSD_X: names starting with LLSD_ are reserved for generated secret variables (use another name)',
+      "env.OPENAI_API_KEY: looks like a secret but is a literal value (take it from a Secret: move it to secretEnv: { OPENAI_API_KEY: { name: '<secret>', key: '<key>' } })",
     ]);
   });
 });
@@ -559,7 +560,7 @@ describe('disabled', () => {
   });
 
   test('configured and disabled is an error; a dependency of a remaining provider cannot be disabled', () => {
-    expect(errors({ distribution: starter, providers: { safety: { provider: 'llama-guard' } }, disabled: ['safety'] })).toEqual([
+    expect(errors({ distribution: starter, providers: { safety: [{ provider: 'llama-guard' }] }, disabled: ['safety'] })).toEqual([
       'disabled[0]: safety cannot be both in providers and disabled (remove providers.safety or remove it from disabled)',
     ]);
     expect(errors({ distribution: starter, disabled: ['files'] })).toEqual([
@@ -568,7 +569,7 @@ describe('disabled', () => {
   });
 
   test('disabling an API the base does not have is a warning', () => {
-    const out = gen({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, disabled: ['scoring'], env: { INFERENCE_MODEL: 'm', VLLM_URL } });
+    const out = gen({ distribution: { name: 'postgres-demo' }, providers: { files: [{ provider: 'localfs' }] }, disabled: ['scoring'], env: { INFERENCE_MODEL: 'm', VLLM_URL } });
     expect(warningLines(out.warnings)).toContain('disabled[0]: the base config has no scoring API; nothing to disable');
   });
 
@@ -577,7 +578,7 @@ describe('disabled', () => {
       "providers: the files API is needed by responses provider 'builtin' (inline::builtin), tool_runtime provider 'file-search' (inline::file-search), but this config has no files provider (Llama Stack would fail to start) (add providers.files, e.g. { provider: 'localfs' }, or disable the APIs that need it)",
       expect.stringMatching(/^distribution \(providers.inference\[0\] 'vllm-inference' of the base config\): remote::vllm provider 'vllm-inference' is enabled but has no URL/),
     ]);
-    const fixed = gen({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, env: { INFERENCE_MODEL: 'm', VLLM_URL } });
+    const fixed = gen({ distribution: { name: 'postgres-demo' }, providers: { files: [{ provider: 'localfs' }] }, env: { INFERENCE_MODEL: 'm', VLLM_URL } });
     expect(fixed.doc.apis).toContain('files');
     expect(providers(fixed.doc, 'files')[0].config).toEqual({
       metadata_store: { backend: 'sql_default', table_name: 'files_metadata' },
@@ -607,15 +608,15 @@ describe('server and override', () => {
 
 describe('output', () => {
   test('deterministic: same input, same bytes; settings key order does not matter', () => {
-    const a = generateConfig({ distribution: starter, providers: { inference: { ...vllm, settings: { max_tokens: 1, refresh_models: true } } } });
-    const b = generateConfig({ distribution: starter, providers: { inference: { ...vllm, settings: { refresh_models: true, max_tokens: 1 } } } });
+    const a = generateConfig({ distribution: starter, providers: { inference: [{ ...vllm, settings: { max_tokens: 1, refresh_models: true } }] } });
+    const b = generateConfig({ distribution: starter, providers: { inference: [{ ...vllm, settings: { refresh_models: true, max_tokens: 1 } }] } });
     expect(a.yaml).toBe(b.yaml);
     expect(a.hash).toBe(b.hash);
     expect(a.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test('counts providers and resources', () => {
-    const out = gen({ distribution: starter, resources: { models: ['a', 'b'] } });
+    const out = gen({ distribution: starter, resources: { models: [{ name: 'a' }, { name: 'b' }] } });
     expect(out.providerCount).toBe(Object.values(out.doc.providers).flat().length);
     expect(out.resourceCount).toBe(4); // 2 models + the starter's 2 shields
   });

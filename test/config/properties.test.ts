@@ -22,11 +22,11 @@ const provider = fc.record({
 }, { requiredKeys: ['provider'] });
 const input: fc.Arbitrary<ConfigInput> = fc.record({
   distribution: fc.constantFrom({ name: 'starter' }, { name: 'postgres-demo' }, { name: 'nope' }, { image: 'a/b:1' }),
-  providers: fc.option(fc.dictionary(fc.constantFrom(...apis), fc.oneof(provider, fc.array(provider, { maxLength: 3 }))), { nil: undefined }),
+  providers: fc.option(fc.dictionary(fc.constantFrom(...apis), fc.array(provider, { maxLength: 3 })), { nil: undefined }),
   resources: fc.option(fc.record({
-    models: fc.option(fc.array(fc.oneof(fc.constantFrom('m1', 'm2', ''), fc.record({ name: fc.constantFrom('m', 'e'), modelType: fc.constantFrom('llm', 'embedding', 'x'), provider: fc.option(fc.constantFrom('vllm', 'a', 'nope'), { nil: undefined }) })), { maxLength: 4 }), { nil: undefined }),
+    models: fc.option(fc.array(fc.oneof(fc.record({ name: fc.constantFrom('m1', 'm2', '') }), fc.record({ name: fc.constantFrom('m', 'e'), modelType: fc.constantFrom('llm', 'embedding', 'x'), provider: fc.option(fc.constantFrom('vllm', 'a', 'nope'), { nil: undefined }) })), { maxLength: 4 }), { nil: undefined }),
     tools: fc.option(fc.array(fc.constantFrom('builtin::websearch', 'builtin::wolfram_alpha', 'x'), { maxLength: 2 }), { nil: undefined }),
-    shields: fc.option(fc.array(fc.constantFrom('g', 'h'), { maxLength: 2 }), { nil: undefined }),
+    shields: fc.option(fc.array(fc.record({ id: fc.constantFrom('g', 'h') }), { maxLength: 2 }), { nil: undefined }),
   }), { nil: undefined }),
   storage: fc.option(fc.record({
     kv: fc.option(fc.record({ type: fc.constantFrom('sqlite', 'redis', 'postgres', 'x'), host: fc.option(fc.constantFrom('r.db.svc'), { nil: undefined }) }), { nil: undefined }),
@@ -40,10 +40,10 @@ const input: fc.Arbitrary<ConfigInput> = fc.record({
 const validish: fc.Arbitrary<ConfigInput> = fc.record({
   distribution: fc.constant({ name: 'starter' }),
   providers: fc.record({
-    inference: fc.record({ provider: fc.constantFrom('vllm', 'ollama', 'llama-cpp-server'), endpoint: fc.constantFrom('http://v.models.svc:8000/v1', 'http://10.0.0.5:8000/v1'), settings: fc.option(fc.constantFrom({ max_tokens: 10 }, { refresh_models: true }), { nil: undefined }) }, { requiredKeys: ['provider', 'endpoint'] }),
-    safety: fc.option(fc.constant({ provider: 'llama-guard' }), { nil: undefined }),
+    inference: fc.record({ provider: fc.constantFrom('vllm', 'ollama', 'llama-cpp-server'), endpoint: fc.constantFrom('http://v.models.svc:8000/v1', 'http://10.0.0.5:8000/v1'), settings: fc.option(fc.constantFrom({ max_tokens: 10 }, { refresh_models: true }), { nil: undefined }) }, { requiredKeys: ['provider', 'endpoint'] }).map((p) => [p]),
+    safety: fc.option(fc.constant([{ provider: 'llama-guard' }]), { nil: undefined }),
   }, { requiredKeys: ['inference'] }),
-  resources: fc.option(fc.record({ models: fc.array(fc.constantFrom('m1', 'm2', 'm3'), { maxLength: 3 }).map((a) => [...new Set(a)]) }), { nil: undefined }),
+  resources: fc.option(fc.record({ models: fc.array(fc.constantFrom('m1', 'm2', 'm3'), { maxLength: 3 }).map((a) => [...new Set(a)].map((name) => ({ name }))) }), { nil: undefined }),
   disabled: fc.option(fc.subarray(['eval', 'scoring']), { nil: undefined }),
 }, { requiredKeys: ['distribution', 'providers'] }) as fc.Arbitrary<ConfigInput>;
 

@@ -48,7 +48,7 @@ test('the stack: env set, egress to the CIDR on 5432; without cidr an outside ho
     "storage.sql: 'llama.abc123.eu-west-1.rds.amazonaws.com' is outside the cluster, and egress there is blocked by the stack's NetworkPolicy",
   );
   expect(() => new LlamaStack(chart, 'third', { distribution: starter, storage: { sql: { ...rds, cidr: '10.40.0.0/16', sslMode: 'require' } }, env: { PGSSLMODE: 'disable' } })).toThrow(
-    'env.PGSSLMODE: PGSSLMODE is set from storage.sql.sslMode (remove it from env (or workload.overrides.env) and keep storage.sql.sslMode)',
+    'env.PGSSLMODE: PGSSLMODE is set from storage.sql.sslMode (remove it from env, secretEnv or workload.overrides.env and keep storage.sql.sslMode)',
   );
 });
 

@@ -12,7 +12,7 @@ import { generateConfig } from '../../src/config/generate';
 import { configIssues } from '../support/config';
 
 const starter = { name: 'starter' };
-const embedder = { inference: { id: 'embed', provider: 'vllm', endpoint: 'http://embed.models.svc:8000/v1' } };
+const embedder = { inference: [{ id: 'embed', provider: 'vllm', endpoint: 'http://embed.models.svc:8000/v1' }] };
 
 const errors = configIssues;
 
@@ -21,7 +21,7 @@ test('defaults of a registered vLLM embedding model and a pgvector store', () =>
     distribution: starter,
     providers: {
       ...embedder,
-      vectorIo: { id: 'rag', provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', settings: { db: 'v', user: 'u' } },
+      vectorIo: [{ id: 'rag', provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', settings: { db: 'v', user: 'u' } }],
     },
     resources: { models: [{ name: 'bge', provider: 'embed', providerModelId: 'BAAI/bge-m3', modelType: 'embedding', embeddingDimension: 1024 }] },
     vectorStores: { defaultProvider: 'rag', embeddingModel: { provider: 'embed', model: 'BAAI/bge-m3' } },
@@ -53,7 +53,7 @@ test('a VllmModel serving embeddings is registered as an embedding model and can
   const bge = new VllmModel(chart, 'bge', { model: 'BAAI/bge-m3', parameters: '568M', environment: 'prod' });
   const stack = new LlamaStack(chart, 'stack', {
     distribution: starter,
-    providers: { inference: bge.asInferenceProvider({ modelType: 'embedding', embeddingDimension: 1024 }) },
+    providers: { inference: [bge.asInferenceProvider({ modelType: 'embedding', embeddingDimension: 1024 })] },
     vectorStores: { embeddingModel: { provider: 'bge', model: 'BAAI/bge-m3' } },
   });
   const config = yaml.load(stack.configYaml!) as any;

@@ -88,4 +88,19 @@ describe('shape', () => {
     expect(check({ port: null, ref: 5 })).toEqual(['props.port: expected a number, got null', 'props.ref: expected a string or an object, got 5']);
     expect(check({ port: 1, tags: ['a'], ref: 'x' })).toEqual([]);
   });
+
+  test('a hinted shape says what to write instead when the value is of another kind, and checks it as usual otherwise', () => {
+    const hinted: Shape = { obj: { models: { arr: { shape: { obj: { name: 'string' } }, hint: (v) => (typeof v === 'string' ? `write { name: '${v}' }` : undefined) } } } };
+    const run = (v: unknown) => {
+      const issues = new IssueCollector('props');
+      checkShape(issues, v, hinted);
+      return issues.issues.map((i) => `${i.path}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`);
+    };
+    expect(run({ models: ['m', { name: 'n' }, { nme: 'o' }, 5] })).toEqual([
+      "props.models[0]: expected an object, got 'm' (write { name: 'm' })",
+      "props.models[2].nme: unknown field 'nme' (did you mean 'name'?)",
+      'props.models[3]: expected an object, got 5',
+    ]);
+    expect(run({ models: [{ name: 'n' }] })).toEqual([]);
+  });
 });

@@ -32,8 +32,8 @@ test.each(['10.0.0.1', '100.64.0.1', 'vllm.models.svc', 'example.com', '[fd00::1
 test('every construct that takes an endpoint refuses the metadata service without its opt-in', () => {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
   const metadata = 'http://169.254.169.254/latest';
-  expect(issues(() => new LlamaStack(chart, 's', { distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', endpoint: `${metadata}/v1` } } })))
-    .toEqual([expect.stringMatching(/^providers\.inference\.endpoint: '169\.254\.169\.254' is link-local/)]);
+  expect(issues(() => new LlamaStack(chart, 's', { distribution: { name: 'starter' }, providers: { inference: [{ provider: 'vllm', endpoint: `${metadata}/v1` }] } })))
+    .toEqual([expect.stringMatching(/^providers\.inference\[0\]\.endpoint: '169\.254\.169\.254' is link-local/)]);
   expect(issues(() => new VllmModel(chart, 'm', { model: 'Qwen/Qwen2.5-0.5B-Instruct', environment: 'prod', hfEndpoint: metadata })))
     .toEqual([expect.stringMatching(/^hfEndpoint: '169\.254\.169\.254' is link-local.*the model's pods$/)]);
   const registry = new ModelRegistry(chart, 'r', { database });
@@ -97,7 +97,7 @@ test('names with template actions are printed, never evaluated, in alert annotat
 
 test('an Ingress without TLS is warned about (printed at synth); with a TLS Secret it is not', () => {
   const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
-  const open = new LlamaStack(chart, 'open', { distribution: { name: 'starter' }, networking: { expose: true, allowInternetEgress: true } });
+  const open = new LlamaStack(chart, 'open', { distribution: { name: 'starter' }, networking: { expose: {}, allowInternetEgress: true } });
   expect(open.warnings.map((w) => `${w.code} ${w.path}`)).toEqual(['ingress-without-tls networking.expose']);
   const tls = new LlamaStack(chart, 'tls', {
     distribution: { name: 'starter' }, networking: { expose: { hostname: 'a.example.com', tlsSecretName: 'a-tls' }, allowInternetEgress: true },
@@ -109,7 +109,7 @@ test('the internet egress rule leaves out every private, shared, loopback and li
   const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
   new LlamaStack(chart, 'stack', {
     distribution: { name: 'starter' },
-    providers: { inference: { provider: 'openai', apiKey: { name: 'o', key: 'k' } } },
+    providers: { inference: [{ provider: 'openai', apiKey: { name: 'o', key: 'k' } }] },
     networking: { allowInternetEgress: true },
   });
   const np = (Testing.synth(chart) as any[]).find((o) => o.kind === 'NetworkPolicy');

@@ -65,7 +65,7 @@ const SUBJECTS: Subject[] = [
     name: 'LlamaStack',
     path: 'c/stack',
     build: (chart, props) => new LlamaStack(chart, 'stack', props),
-    data: (v) => [{ distribution: starter, providers: { inference: vllmProvider(v) } }, 'providers.inference.settings'],
+    data: (v) => [{ distribution: starter, providers: { inference: [vllmProvider(v)] } }, 'providers.inference[0].settings'],
     labels: (v) => [{ distribution: starter, workload: { overrides: { podLabels: v } } }, 'workload.overrides.podLabels'],
     passthrough: (v) => [{ distribution: starter, workload: { overrides: { volumes: [{ name: 'extra', ephemeral: v }] } } }, 'workload.overrides.volumes[0].ephemeral'],
     quantity: (q) => [{ distribution: starter, workload: { resources: { limits: { memory: q } } } }, 'workload.resources.limits.memory'],
@@ -218,7 +218,7 @@ describe('sizes: an object over 1 MiB fails at synth, naming the construct and t
   const big = 'x'.repeat(MAX_OBJECT_BYTES + 1);
 
   test('LlamaStack: the config ConfigMap (model metadata)', () => {
-    const result = attempt((chart) => new LlamaStack(chart, 'stack', { distribution: starter, resources: { models: [{ name: 'm', provider: 'vllm', metadata: { note: big } }] }, providers: { inference: vllmProvider(undefined) } }));
+    const result = attempt((chart) => new LlamaStack(chart, 'stack', { distribution: starter, resources: { models: [{ name: 'm', provider: 'vllm', metadata: { note: big } }] }, providers: { inference: [vllmProvider(undefined)] } }));
     expect(messages(result)).toHaveLength(1);
     expect(messages(result)[0]).toMatch(/^c\/stack : ConfigMap 'stack-config-[0-9a-f]{8}' \(c\/stack\/Config\) is too big for Kubernetes: its data is 1\.\d\d MiB, above the 1 MiB limit; its largest field is data\['config\.yaml'\] \(1\.\d\d MiB\), so applying it would fail$/);
   });
@@ -286,9 +286,9 @@ ${settings}
       "c/s (LlamaStackDistribution) spec.providers.inference[0].settings.__proto__: '__proto__' cannot be a key",
     ]);
     // Given as props converted from a CR object, the props check refuses it with the props path.
-    const props = LlamaStack.propsFromDistributionManifest({ apiVersion: 'llamastack.io/v1alpha2', kind: 'LlamaStackDistribution', metadata: { name: 's' }, spec: { distribution: starter } });
-    expect(messages(attempt((chart) => new LlamaStack(chart, 's', { ...props, providers: { inference: vllmProvider(JSON.parse('{"__proto__": {"url": "http://evil.example"}}')) } })))).toEqual([
-      "c/s providers.inference.settings.__proto__: '__proto__' cannot be a key",
+    const props = LlamaStack.propsFromDistributionManifestObject({ apiVersion: 'llamastack.io/v1alpha2', kind: 'LlamaStackDistribution', metadata: { name: 's' }, spec: { distribution: starter } });
+    expect(messages(attempt((chart) => new LlamaStack(chart, 's', { ...props, providers: { inference: [vllmProvider(JSON.parse('{"__proto__": {"url": "http://evil.example"}}'))] } })))).toEqual([
+      "c/s providers.inference[0].settings.__proto__: '__proto__' cannot be a key",
     ]);
   });
 

@@ -38,9 +38,9 @@ test('keys over 1024 characters are refused (PyYAML would not read config.yaml);
   const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
   const long = 'k'.repeat(MAX_KEY_LENGTH + 1);
   const inference = (key: string) => ({ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', models: [{ name: 'm', metadata: { [key]: 'v' } }] });
-  expect(paths(() => new LlamaStack(chart, 'long', { distribution: { name: 'starter' }, providers: { inference: inference(long) } })))
-    .toEqual([`providers.inference.models[0].metadata.${long.slice(0, 20)}...: a key of ${MAX_KEY_LENGTH + 1} characters`]);
-  const ok = new LlamaStack(chart, 'ok', { distribution: { name: 'starter' }, providers: { inference: inference('k'.repeat(MAX_KEY_LENGTH)) } });
+  expect(paths(() => new LlamaStack(chart, 'long', { distribution: { name: 'starter' }, providers: { inference: [inference(long)] } })))
+    .toEqual([`providers.inference[0].models[0].metadata.${long.slice(0, 20)}...: a key of ${MAX_KEY_LENGTH + 1} characters`]);
+  const ok = new LlamaStack(chart, 'ok', { distribution: { name: 'starter' }, providers: { inference: [inference('k'.repeat(MAX_KEY_LENGTH))] } });
   // What passes is read by PyYAML, as Llama Stack reads it.
   const parsed = execFileSync('python3', ['-c', 'import sys, yaml; d = yaml.safe_load(sys.stdin); print(len(d["registered_resources"]["models"]))'], { input: ok.configYaml });
   expect(Number(String(parsed).trim())).toBeGreaterThan(0);

@@ -34,7 +34,7 @@ export function manifests(): K8sObject[] {
   });
   new LlamaStack(chart, 'stack', {
     distribution: { name: 'starter' },
-    providers: { inference: model.asInferenceProvider() },
+    providers: { inference: [model.asInferenceProvider()] },
     externalProviders: { inference: [ExternalProvider.fromImage({ id: 'my-llm', image: PROVIDER_IMAGE })] },
     networking: { tls: { caBundle: { configMapName: 'corp-ca' } } },
     workload: { storage: { size: '10Gi' } },

@@ -358,8 +358,8 @@ describe('synth-time errors: every problem at once, nothing emitted', () => {
 
   test('PYTHONPATH may not be replaced; an external endpoint needs allowInternetEgress', () => {
     const a = ExternalProvider.fromImage({ id: 'a', image: 'quay.io/acme/a:1', endpoints: ['https://api.acme.example'] });
-    expect(errors({ ...base, env: { PYTHONPATH: { name: 's', key: 'k' } }, externalProviders: { inference: [a] }, networking: { allowInternetEgress: true } })).toEqual([
-      'test/stack env.PYTHONPATH: PYTHONPATH must be a literal value when external providers are used (give the extra paths as a string; they follow the provider packages)',
+    expect(errors({ ...base, secretEnv: { PYTHONPATH: { name: 's', key: 'k' } }, externalProviders: { inference: [a] }, networking: { allowInternetEgress: true } })).toEqual([
+      'test/stack secretEnv.PYTHONPATH: PYTHONPATH must be a literal value when external providers are used (give the extra paths as a string in env.PYTHONPATH; they follow the provider packages)',
     ]);
     expect(errors({
       ...base,

@@ -58,7 +58,7 @@ describe('declared providers are merged at synth time', () => {
 
   test('external > user providers > base: replacements are warnings naming what was replaced', () => {
     const out = gen({
-      providers: { inference: { id: 'local', provider: 'vllm', endpoint: 'http://vllm.models.svc:8000/v1' } },
+      providers: { inference: [{ id: 'local', provider: 'vllm', endpoint: 'http://vllm.models.svc:8000/v1' }] },
       external: [
         { ...declared('inference', 'local'), path: 'externalProviders.inference[0]' },
         { ...declared('inference', 'sentence-transformers'), path: 'externalProviders.inference[1]' },
@@ -69,7 +69,7 @@ describe('declared providers are merged at synth time', () => {
     expect(inference.filter((p: any) => p.provider_id === 'sentence-transformers')).toEqual([
       { provider_id: 'sentence-transformers', provider_type: 'remote::sentence-transformers', module: 'sentence_transformers', config: {} },
     ]);
-    expect(warningLines(out.warnings)).toContain("externalProviders.inference[0]: external provider 'local' overrides the provider of providers.inference 'local' (remote::vllm) with remote::local");
+    expect(warningLines(out.warnings)).toContain("externalProviders.inference[0]: external provider 'local' overrides the provider of providers.inference[0] 'local' (remote::vllm) with remote::local");
     expect(warningLines(out.warnings)).toContain("externalProviders.inference[1]: external provider 'sentence-transformers' overrides the base config's inference provider 'sentence-transformers' (inline::sentence-transformers) with remote::sentence-transformers");
   });
 
@@ -151,9 +151,9 @@ describe('checks', () => {
 
   test('an ID a user provider of another API has', () => {
     expect(problems({
-      providers: { safety: { id: 'acme', provider: 'llama-guard' } },
+      providers: { safety: [{ id: 'acme', provider: 'llama-guard' }] },
       external: [declared('inference', 'acme')],
-    })).toEqual(['externalProviders.inference[0].id: provider ID "acme" conflicts with the provider of providers.safety; all provider IDs must be unique across all API types (give the external provider another id)']);
+    })).toEqual(['externalProviders.inference[0].id: provider ID "acme" conflicts with the provider of providers.safety[0]; all provider IDs must be unique across all API types (give the external provider another id)']);
   });
 
   test('a disabled API', () => {
@@ -171,7 +171,7 @@ describe('checks', () => {
         config: { api_key: 'sk-123', nested: [{ password: 'x' }], url: 'http://user:pw@acme.models.svc', max_tokens: 5, token: '${env.T}' },
         secretRefs: { url: { name: 'a', key: 'b' } },
       })],
-      env: { T: { name: 't', key: 'k' } },
+      secretEnv: { T: { name: 't', key: 'k' } },
     })).toEqual([
       'externalProviders.inference[0].config.api_key: \'api_key\' looks like a secret; a literal value would be written to the ConfigMap (use secretRefs: { api_key: { name: \'<secret>\', key: \'<key>\' } })',
       'externalProviders.inference[0].config.nested[0].password: \'password\' looks like a secret; a literal value would be written to the ConfigMap (use secretRefs: { password: { name: \'<secret>\', key: \'<key>\' } })',

@@ -22,15 +22,16 @@ export const stackProps = {
       },
       { id: 'remote', provider: 'openai', secretRefs: { api_key: secretRef('oai') } },
     ],
-    safety: { provider: 'code-scanner' },
-    vectorIo: { id: 'rag', provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', settings: { db: 'v', user: 'u' }, secretRefs: { password: secretRef('pgv') } },
+    safety: [{ provider: 'code-scanner' }],
+    vectorIo: [{ id: 'rag', provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', settings: { db: 'v', user: 'u' }, secretRefs: { password: secretRef('pgv') } }],
   },
   resources: {
-    models: ['m0', { name: 'm1', provider: 'vllm', providerModelId: 'meta-llama/Llama-3.1-8B-Instruct', modelType: 'llm', contextLength: 8192, metadata: { note: 'x', tags: ['a', 'b'] } }],
+    models: [{ name: 'm0' }, { name: 'm1', provider: 'vllm', providerModelId: 'meta-llama/Llama-3.1-8B-Instruct', modelType: 'llm', contextLength: 8192, metadata: { note: 'x', tags: ['a', 'b'] } }],
     shields: [{ id: 'guard', provider: 'code-scanner' }],
   },
   storage: { kv: { type: 'postgres', host: 'pg.db.svc', user: 'llama', password: secretRef('pg') } },
-  env: { SECRET_ENV: secretRef('env'), PLAIN_VAR: 'plain' },
+  env: { PLAIN_VAR: 'plain' },
+  secretEnv: { SECRET_ENV: secretRef('env') },
   networking: {
     port: 8321,
     allowedFrom: { namespaces: ['web'], podLabels: { app: 'web' } },
@@ -87,13 +88,13 @@ export const cr = {
         { id: 'vllm-a', provider: 'vllm', endpoint: 'http://a.models.svc:8000/v1', apiKey: secretRef('cra'), settings: { max_tokens: 2048 } },
         { id: 'vllm-b', provider: 'vllm', endpoint: 'http://b.models.svc:8000/v1' },
       ],
-      safety: { provider: 'llama-guard' },
-      vectorIo: { provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', settings: { db: 'v', user: 'u' }, secretRefs: { password: secretRef('crpg') } },
+      safety: [{ provider: 'llama-guard' }],
+      vectorIo: [{ provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', settings: { db: 'v', user: 'u' }, secretRefs: { password: secretRef('crpg') } }],
     },
     resources: {
-      models: ['m1', { name: 'm2', provider: 'vllm-b', contextLength: 8192, modelType: 'llm', quantization: 'fp8' }, { name: 'meta-llama/Llama-Guard-3-8B', provider: 'vllm-b' }],
+      models: [{ name: 'm1' }, { name: 'm2', provider: 'vllm-b', contextLength: 8192, modelType: 'llm', quantization: 'fp8' }, { name: 'meta-llama/Llama-Guard-3-8B', provider: 'vllm-b' }],
       tools: ['builtin::file_search'],
-      shields: ['meta-llama/Llama-Guard-3-8B'],
+      shields: [{ id: 'meta-llama/Llama-Guard-3-8B' }],
     },
     storage: { kv: { type: 'redis', endpoint: 'redis.db.svc:6380' }, sql: { type: 'sqlite' } },
     disabled: ['eval'],
@@ -186,7 +187,9 @@ describe('LlamaStack.fromDistributionManifest', () => {
         }
       }
       const outcome = runApp((app: App) => {
-        LlamaStack.fromDistributionManifest(new Chart(app, 'c', { namespace: 'llm' }), 'stack', given);
+        const c = new Chart(app, 'c', { namespace: 'llm' });
+        if (typeof given === 'string') LlamaStack.fromDistributionManifest(c, 'stack', given);
+        else LlamaStack.fromDistributionManifestObject(c, 'stack', given as Record<string, unknown>);
       }, ['c/stack']);
       tally.count(outcome);
       if (outcome.kind === 'synthesized') checkOutput(outcome, batch, 'c/stack from a CR');

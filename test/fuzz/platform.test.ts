@@ -37,10 +37,11 @@ export const stackOptions = {
   models: ['llama'],
   storage: { kv: { type: 'redis', host: 'redis' }, sql: { type: 'postgres', host: 'postgres', user: 'chat', db: 'chat', password: secretRef('pg') } },
   disabled: ['vectorIo/faiss', 'vectorIo/sqlite-vec', 'files/builtin-files'],
-  providers: { vectorIo: { id: 'rag', provider: 'pgvector', endpoint: 'postgresql://postgres:5432', settings: { db: 'chat', user: 'chat' }, secretRefs: { password: secretRef('pgv') } }, files: { id: 's3', provider: 's3', endpoint: 'http://minio:9000', settings: { bucket_name: 'chat-files' } } },
+  providers: { vectorIo: [{ id: 'rag', provider: 'pgvector', endpoint: 'postgresql://postgres:5432', settings: { db: 'chat', user: 'chat' }, secretRefs: { password: secretRef('pgv') } }], files: [{ id: 's3', provider: 's3', endpoint: 'http://minio:9000', settings: { bucket_name: 'chat-files' } }] },
   resources: { models: [{ name: 'extra', provider: 'llama', metadata: { note: 'x' } }] },
   networking: { expose: { hostname: 'chat.dev.example.com' } },
-  env: { SECRET_ENV: secretRef('env'), PLAIN_VAR: 'plain' },
+  env: { PLAIN_VAR: 'plain' },
+  secretEnv: { SECRET_ENV: secretRef('env') },
 };
 
 /** Mutations of the three inputs: mostly of one of them, so the other two stay valid. */

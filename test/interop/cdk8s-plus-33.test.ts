@@ -21,7 +21,7 @@ function build() {
   const model = new VllmModel(chart, 'qwen', { model: 'Qwen/Qwen2.5-0.5B-Instruct', environment: 'dev', hfToken: { name: hf.name, key: 'token' } });
   const stack = new LlamaStack(chart, 'stack', {
     distribution: { name: 'starter' },
-    providers: { inference: model.asInferenceProvider() },
+    providers: { inference: [model.asInferenceProvider()] },
     workload: { overrides: { serviceAccountName: sa.name, envFrom: [{ secretRef: { name: hf.name } }] } },
   });
 

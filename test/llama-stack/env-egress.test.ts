@@ -30,7 +30,7 @@ test('a proxy carries every outbound call: its host gets the rule; outside the c
 });
 
 test('a URL from a Secret cannot be turned into a rule: a warning naming the variable', () => {
-  const { stack } = build({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: { name: 'otel', key: 'endpoint' } } });
+  const { stack } = build({ secretEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: { name: 'otel', key: 'endpoint' } } });
   expect(warningLines(stack.warnings)).toContain('env.OTEL_EXPORTER_OTLP_ENDPOINT: the URL comes from a Secret or field reference, so the NetworkPolicy has no egress rule for it (give it as a literal value)');
 });
 

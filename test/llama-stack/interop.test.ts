@@ -144,13 +144,13 @@ const v1alpha2Full = {
         { id: 'vllm-a', provider: 'vllm', endpoint: 'http://a.models.svc:8000/v1', apiKey: { name: 'vllm', key: 'token' }, settings: { max_tokens: 2048 } },
         { id: 'vllm-b', provider: 'vllm', endpoint: 'http://b.models.svc:8000/v1' },
       ],
-      safety: { provider: 'llama-guard' },
-      vectorIo: { provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', settings: { db: 'v', user: 'u' }, secretRefs: { password: { name: 'pg', key: 'pw' } } },
+      safety: [{ provider: 'llama-guard' }],
+      vectorIo: [{ provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', settings: { db: 'v', user: 'u' }, secretRefs: { password: { name: 'pg', key: 'pw' } } }],
     },
     resources: {
-      models: ['m1', { name: 'm2', provider: 'vllm-b', contextLength: 8192, modelType: 'llm', quantization: 'fp8' }, { name: 'meta-llama/Llama-Guard-3-8B', provider: 'vllm-b' }],
+      models: [{ name: 'm1' }, { name: 'm2', provider: 'vllm-b', contextLength: 8192, modelType: 'llm', quantization: 'fp8' }, { name: 'meta-llama/Llama-Guard-3-8B', provider: 'vllm-b' }],
       tools: ['builtin::file_search'],
-      shields: ['meta-llama/Llama-Guard-3-8B'],
+      shields: [{ id: 'meta-llama/Llama-Guard-3-8B' }],
     },
     storage: { kv: { type: 'redis', endpoint: 'redis.db.svc:6380' }, sql: { type: 'sqlite' } },
     // Two workers share nothing in memory: faiss keeps its indexes per process, so it is disabled.
@@ -175,7 +175,7 @@ const v1alpha2Override = {
   apiVersion: 'llamastack.io/v1alpha2',
   kind: 'LlamaStackDistribution',
   metadata: { name: 'v2-override' },
-  spec: { distribution: { image: 'quay.io/acme/stack:1.0' }, overrideConfig: { configMapName: 'mine' }, networking: { expose: true } },
+  spec: { distribution: { image: 'quay.io/acme/stack:1.0' }, overrideConfig: { configMapName: 'mine' }, networking: { expose: {} } },
 };
 
 const corpus: Array<[string, unknown]> = [
@@ -262,10 +262,10 @@ describe('fromDistributionManifest', () => {
     const everyFieldButWorkers = { ...everyV1alpha1Field, spec: { ...everyV1alpha1Field.spec, server: serverWithoutWorkers } };
     expect(workers).toBe(3);
     // workers cannot reach a config the user supplies (userConfig): that combination is refused.
-    expect(() => LlamaStack.fromDistributionManifest(chart('llm'), 'stack', everyV1alpha1Field)).toThrow(/workload.workers: workers has no effect with overrideConfig/);
+    expect(() => LlamaStack.fromDistributionManifestObject(chart('llm'), 'stack', everyV1alpha1Field)).toThrow(/workload.workers: workers has no effect with overrideConfig/);
     for (const cr of [withConfigMap, withCaBundle, withNetwork, publicOne, everyFieldButWorkers, v1alpha2Full, v1alpha2Override]) {
       const c = chart('llm');
-      const stack = LlamaStack.fromDistributionManifest(c, 'stack', cr);
+      const stack = typeof cr === 'string' ? LlamaStack.fromDistributionManifest(c, 'stack', cr) : LlamaStack.fromDistributionManifestObject(c, 'stack', cr);
       expect(conformanceProblems(Testing.synth(c) as Manifest[])).toEqual([]);
       const expected = normalised(cr);
       expected.metadata.namespace = 'llm';
@@ -288,7 +288,7 @@ describe('fromDistributionManifest', () => {
       },
     };
     try {
-      LlamaStack.fromDistributionManifest(chart(), 'stack', cr);
+      LlamaStack.fromDistributionManifestObject(chart(), 'stack', cr);
       throw new Error('expected a ValidationError');
     } catch (err) {
       expect(err).toBeInstanceOf(ValidationError);
@@ -309,10 +309,10 @@ describe('fromDistributionManifest', () => {
       metadata: { name: 'y' },
       spec: {
         distribution: { name: 'starter' },
-        providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { secretKeyRef: { name: 'v', key: 't' } } } },
+        providers: { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { secretKeyRef: { name: 'v', key: 't' } } }] },
       },
     };
-    expect(convert(cr).props.providers!.inference).toEqual({ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'v', key: 't' } });
+    expect(convert(cr).props.providers!.inference).toEqual([{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'v', key: 't' } }]);
     const issues = new IssueCollector();
     propsFromDistribution(issues, { ...cr, spec: { ...cr.spec, storage: { sql: { type: 'postgres', connectionString: { name: 'db', key: 'url' } } } } });
     expect(issues.issues.map((i) => i.path)).toEqual(['spec.storage.sql.connectionString']);
@@ -328,8 +328,8 @@ describe('fromDistributionManifest', () => {
       datasetIo: [{ providerId: 'rows', image: 'quay.io/acme/rows:0.1.0' }],
     };
     const cr = { apiVersion, kind: 'LlamaStackDistribution', metadata: { name: 'x' }, spec: specOf(ext) };
-    const stack = LlamaStack.fromDistributionManifest(chart('llm'), 's', cr);
-    const props = LlamaStack.propsFromDistributionManifest(cr, 'llm').externalProviders!;
+    const stack = LlamaStack.fromDistributionManifestObject(chart('llm'), 's', cr);
+    const props = LlamaStack.propsFromDistributionManifestObject(cr, 'llm').externalProviders!;
     expect(props.volumeSizeLimit).toBe('4Gi');
     expect(props.inference!.map((p) => [p.id, p.image, p.declared])).toEqual([['my-llm', 'quay.io/acme/my-llm:1.2.0', false]]);
     expect(props.datasetio!.map((p) => p.id)).toEqual(['rows']);
@@ -357,9 +357,9 @@ describe('fromDistributionManifest', () => {
   });
 
   test('namespace, apiVersion and YAML problems', () => {
-    expect(() => LlamaStack.fromDistributionManifest(chart('a'), 's', { ...v1alpha2Override, metadata: { name: 'x', namespace: 'b' } }))
+    expect(() => LlamaStack.fromDistributionManifestObject(chart('a'), 's', { ...v1alpha2Override, metadata: { name: 'x', namespace: 'b' } }))
       .toThrow(/metadata.namespace: the CR is in namespace 'b' but the chart's namespace is 'a'/);
-    expect(() => LlamaStack.fromDistributionManifest(chart(), 's', { ...v1alpha2Override, apiVersion: 'llamastack.io/v2' })).toThrow(/unsupported apiVersion 'llamastack.io\/v2'/);
+    expect(() => LlamaStack.fromDistributionManifestObject(chart(), 's', { ...v1alpha2Override, apiVersion: 'llamastack.io/v2' })).toThrow(/unsupported apiVersion 'llamastack.io\/v2'/);
     expect(() => LlamaStack.fromDistributionManifest(chart(), 's', 'spec: [')).toThrow(/invalid YAML at line \d+/);
   });
 });
@@ -382,7 +382,7 @@ describe('toDistributionManifest', () => {
     });
     const b = new LlamaStack(chart('llm'), 'b', {
       distribution: { name: 'starter' },
-      providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1' } },
+      providers: { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1' }] },
       resources: { models: [{ name: 'e', modelType: 'embedding', embeddingDimension: 768, provider: 'sentence-transformers' }] },
       storage: { sql: { type: 'postgres', host: 'pg.db.svc', user: 'u' } },
       networking: { allowInternetEgress: true, expose: { hostname: 'h.example.com', ingressClassName: 'nginx' } },
@@ -390,7 +390,7 @@ describe('toDistributionManifest', () => {
     });
     const m = b.toDistributionManifest();
     expect(m.apiVersion).toBe('llamastack.io/v1alpha2');
-    expect(m.manifest.spec.providers).toEqual({ inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1' } });
+    expect(m.manifest.spec.providers).toEqual({ inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1' }] });
     expect(m.manifest.spec.networking.expose).toEqual({ hostname: 'h.example.com' });
     expect(m.losses).toEqual([
       'networking.allowInternetEgress: the operator emits no egress policy',

@@ -9,8 +9,8 @@ import { multiPod } from '../support/stacks';
 
 const quickstart: LlamaStackProps = {
   distribution: { name: 'starter' },
-  providers: { inference: { provider: 'vllm', endpoint: 'http://llama-8b.models.svc:8000/v1', apiKey: { name: 'vllm-creds', key: 'token' } } },
-  resources: { models: ['meta-llama/Llama-3.1-8B-Instruct'] },
+  providers: { inference: [{ provider: 'vllm', endpoint: 'http://llama-8b.models.svc:8000/v1', apiKey: { name: 'vllm-creds', key: 'token' } }] },
+  resources: { models: [{ name: 'meta-llama/Llama-3.1-8B-Instruct' }] },
   storage: { sql: { type: 'postgres', connectionString: 'postgresql://llama@pg.db.svc:5432/llama', password: { name: 'pg', key: 'password' } } },
 };
 
@@ -148,7 +148,7 @@ describe('defaults and options', () => {
   test('allowedFrom adds namespaces and pod labels; internet egress is opt-in', () => {
     const objs = synth({
       distribution: { name: 'starter' },
-      providers: { inference: { provider: 'openai', apiKey: { name: 'oai', key: 'k' }, endpoint: 'https://api.openai.com/v1' } },
+      providers: { inference: [{ provider: 'openai', apiKey: { name: 'oai', key: 'k' }, endpoint: 'https://api.openai.com/v1' }] },
       networking: { allowedFrom: { namespaces: ['web', 'api'], podLabels: { role: 'frontend' } }, allowInternetEgress: true },
     });
     const np = one(objs, 'NetworkPolicy');
@@ -162,18 +162,18 @@ describe('defaults and options', () => {
   });
 
   test('an endpoint outside the cluster, a public IP or a hosted provider needs the internet opt-in', () => {
-    expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', endpoint: 'http://vllm.example.com:8000/v1' } } }))
-      .toThrow(/providers.inference.endpoint: 'vllm.example.com' is outside the cluster, and egress there is blocked/);
-    expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', endpoint: 'https://8.8.8.8/v1' } } }))
-      .toThrow(/providers.inference.endpoint: '8.8.8.8' is outside the cluster/);
-    expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: { provider: 'anthropic', apiKey: { name: 'a', key: 'k' } } } }))
-      .toThrow(/providers.inference: remote::anthropic calls a hosted service outside the cluster, and egress there is blocked/);
-    expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', endpoint: 'http://vllm.example.com:8000/v1' } }, networking: { allowInternetEgress: true } }))
+    expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: [{ provider: 'vllm', endpoint: 'http://vllm.example.com:8000/v1' }] } }))
+      .toThrow(/providers.inference\[0\].endpoint: 'vllm.example.com' is outside the cluster, and egress there is blocked/);
+    expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: [{ provider: 'vllm', endpoint: 'https://8.8.8.8/v1' }] } }))
+      .toThrow(/providers.inference\[0\].endpoint: '8.8.8.8' is outside the cluster/);
+    expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: [{ provider: 'anthropic', apiKey: { name: 'a', key: 'k' } }] } }))
+      .toThrow(/providers.inference\[0\]: remote::anthropic calls a hosted service outside the cluster, and egress there is blocked/);
+    expect(() => synth({ distribution: { name: 'starter' }, providers: { inference: [{ provider: 'vllm', endpoint: 'http://vllm.example.com:8000/v1' }] }, networking: { allowInternetEgress: true } }))
       .toThrow(/allowInternetEgress opens TCP 443 only/);
   });
 
   test('private IPs get an ipBlock rule', () => {
-    const np = one(synth({ distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', endpoint: 'http://10.0.0.7:8000/v1' } } }), 'NetworkPolicy');
+    const np = one(synth({ distribution: { name: 'starter' }, providers: { inference: [{ provider: 'vllm', endpoint: 'http://10.0.0.7:8000/v1' }] } }), 'NetworkPolicy');
     expect(np.spec.egress[1]).toEqual({ to: [{ ipBlock: { cidr: '10.0.0.7/32' } }], ports: [{ protocol: 'TCP', port: 8000 }] });
   });
 
@@ -191,7 +191,7 @@ describe('defaults and options', () => {
   });
 
   test('user env: plain values and Secret references, after the generated ones', () => {
-    const objs = synth({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, env: { INFERENCE_MODEL: 'm', HF_TOKEN: { name: 'hf', key: 'token' }, VLLM_URL: 'http://vllm.models.svc:8000/v1' } });
+    const objs = synth({ distribution: { name: 'postgres-demo' }, providers: { files: [{ provider: 'localfs' }] }, env: { INFERENCE_MODEL: 'm', VLLM_URL: 'http://vllm.models.svc:8000/v1' }, secretEnv: { HF_TOKEN: { name: 'hf', key: 'token' } } });
     const env = one(objs, 'Deployment').spec.template.spec.containers[0].env;
     expect(env.slice(-3)).toEqual([
       { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf', key: 'token' } } },
@@ -255,7 +255,7 @@ describe('validation', () => {
     expect(err.message.split('\n').map((l) => l.trim())).toEqual([
       '4 problems found:',
       "test/stack providers.inference[0].id: required when an API lists more than one provider (give each provider an id, e.g. id: 'vllm-primary')",
-      'test/stack env.HOME: HOME is set by the construct (remove it from env; it points ~/.llama at the data volume (use workload.storage.mountPath))',
+      'test/stack env.HOME: HOME is set by the construct (remove env.HOME; it points ~/.llama at the data volume (use workload.storage.mountPath))',
       'test/stack workload.replicas: replicas must be an integer from 0 to 1000, got -1',
       "test/stack workload.resources.requests.cpu: 'lots' is not a Kubernetes quantity (e.g. 500m, 2, 1Gi)",
     ]);
@@ -293,7 +293,7 @@ describe('determinism', () => {
     const base = chartWith(multiPod).stack;
     const resized = chartWith({ ...multiPod, workload: { replicas: 3, resources: { limits: { memory: '8Gi' } } } }).stack;
     expect(resized.configHash).toBe(base.configHash);
-    const changed = chartWith({ ...multiPod, resources: { models: ['other-model'] } }).stack;
+    const changed = chartWith({ ...multiPod, resources: { models: [{ name: 'other-model' }] } }).stack;
     expect(changed.configHash).not.toBe(base.configHash);
     expect(changed.configMapName).not.toBe(base.configMapName);
   });
@@ -308,7 +308,7 @@ describe('secrets', () => {
           { id: 'v', provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'vllm-creds', key: 'token' } },
           { id: 'o', provider: 'openai', apiKey: { name: 'oai', key: 'key' } },
         ],
-        vectorIo: { provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', settings: { db: 'v', user: 'u' }, secretRefs: { password: { name: 'pg', key: 'pw' } } },
+        vectorIo: [{ provider: 'pgvector', endpoint: 'postgresql://pg.db.svc:5432', settings: { db: 'v', user: 'u' }, secretRefs: { password: { name: 'pg', key: 'pw' } } }],
       },
       networking: { allowInternetEgress: true },
     });

@@ -139,15 +139,15 @@ describe('CA bundle', () => {
 });
 
 describe('expose', () => {
-  test('true and {} create an Ingress to the Service; the controller namespace is admitted', () => {
-    for (const expose of [true, {}]) {
+  test('{} and { enabled: true } create an Ingress to the Service; the controller namespace is admitted', () => {
+    for (const expose of [{}, { enabled: true }]) {
       const objs = synth({ ...base, networking: { expose } });
       const ing = find(objs, 'Ingress')!;
       expect(ing.metadata.name).toBe('stack-ingress');
       expect(ing.spec.rules).toEqual([{ http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'stack-service', port: { number: 8321 } } } }] } }]);
       expect(find(objs, 'NetworkPolicy')!.spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } });
     }
-    expect(find(synth({ ...base, networking: { expose: false } }), 'Ingress')).toBeUndefined();
+    expect(find(synth({ ...base, networking: { expose: { enabled: false } } }), 'Ingress')).toBeUndefined();
     expect(find(synth({ ...base, networking: { expose: { enabled: false } } }), 'Ingress')).toBeUndefined();
   });
 
@@ -211,7 +211,7 @@ describe('workload', () => {
     expect(pod(one).topologySpreadConstraints).toBeUndefined();
     const three = synth({ ...multiPod, workload: { replicas: 3 } });
     expect(find(three, 'PodDisruptionBudget')!.spec).toEqual({ selector: { matchLabels: { 'app.kubernetes.io/name': 'llama-stack', 'app.kubernetes.io/instance': 'stack' } }, maxUnavailable: 1 });
-    expect(find(synth({ ...multiPod, workload: { replicas: 3, podDisruptionBudget: { minAvailable: '50%' } } }), 'PodDisruptionBudget')!.spec.minAvailable).toBe('50%');
+    expect(find(synth({ ...multiPod, workload: { replicas: 3, podDisruptionBudget: { minAvailablePercent: 50 } } }), 'PodDisruptionBudget')!.spec.minAvailable).toBe('50%');
   });
 
   test('storage: PVC mounted as the data directory, Recreate for ReadWriteOnce, SQLite files on it', () => {
@@ -245,9 +245,9 @@ describe('workload', () => {
       'workload.autoscaling.targetCpu: targetCpu must be a percentage from 1 to 100, got 120 (e.g. 75)',
     ]);
     expect(errors({ ...base, workload: { podDisruptionBudget: { minAvailable: 1, maxUnavailable: 1 } } })).toEqual([
-      'workload.podDisruptionBudget: give exactly one of minAvailable and maxUnavailable (e.g. podDisruptionBudget: { maxUnavailable: 1 })',
+      'workload.podDisruptionBudget.maxUnavailable: give at most one of minAvailable, maxUnavailable, minAvailablePercent, maxUnavailablePercent; got minAvailable and maxUnavailable (e.g. podDisruptionBudget: { maxUnavailable: 1 })',
     ]);
-    expect(errors({ ...base, workload: { podDisruptionBudget: { maxUnavailable: '150%' } } })[0]).toMatch(/'150%' is not a pod count or percentage/);
+    expect(errors({ ...base, workload: { podDisruptionBudget: { maxUnavailablePercent: 150 } } })[0]).toMatch(/150 is not a percentage/);
   });
 
   test('topology spread constraints given replace the default', () => {
@@ -296,7 +296,7 @@ describe('workload', () => {
   });
 
   test('override env names satisfy ${env.X}; invalid overrides are reported', () => {
-    expect(() => synth({ distribution: { name: 'postgres-demo' }, providers: { files: { provider: 'localfs' } }, workload: { overrides: { env: [{ name: 'INFERENCE_MODEL', value: 'm' }, { name: 'VLLM_URL', value: 'http://vllm.models.svc:8000/v1' }] } } })).not.toThrow();
+    expect(() => synth({ distribution: { name: 'postgres-demo' }, providers: { files: [{ provider: 'localfs' }] }, workload: { overrides: { env: [{ name: 'INFERENCE_MODEL', value: 'm' }, { name: 'VLLM_URL', value: 'http://vllm.models.svc:8000/v1' }] } } })).not.toThrow();
     expect(errors({
       ...base,
       workload: {

@@ -25,9 +25,9 @@ describe('odd input gives a ValidationError naming the field, never a TypeError'
   const cases: Array<[string, unknown, RegExp]> = [
     ['null props', null, /props are required/],
     ['env null', { distribution: starter, env: null }, /^env: expected a map/],
-    ['apiKey null', { distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: null } } }, /providers.inference.apiKey: expected an object, got null/],
-    ['secretRefs value null', { distribution: starter, providers: { inference: { provider: 'vllm', secretRefs: { api_token: null } } } }, /providers.inference.secretRefs.api_token: expected an object, got null/],
-    ['expose null', { distribution: starter, networking: { expose: null } }, /networking.expose: expected a boolean or an object, got null/],
+    ['apiKey null', { distribution: starter, providers: { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: null }] } }, /providers.inference\[0\].apiKey: expected an object, got null/],
+    ['secretRefs value null', { distribution: starter, providers: { inference: [{ provider: 'vllm', secretRefs: { api_token: null } }] } }, /providers.inference\[0\].secretRefs.api_token: expected an object, got null/],
+    ['expose null', { distribution: starter, networking: { expose: null } }, /networking.expose: expected an object, got null/],
     ['namespaces a string', { distribution: starter, networking: { allowedFrom: { namespaces: 'web' } } }, /allowedFrom.namespaces: expected a list/],
     ['CA keys a string', { distribution: starter, networking: { tls: { caBundle: { configMapName: 'c', keys: 'abc' } } } }, /caBundle.keys: expected a list/],
     ['override env [null]', { distribution: starter, workload: { overrides: { env: [null] } } }, /overrides.env\[0\]: expected/],
@@ -105,31 +105,31 @@ describe('things the API server would reject are refused at synth time', () => {
 
 describe('follow-ups from review', () => {
   test('a bad Secret reference is reported once, without a follow-up about its env var', () => {
-    expect(attempt({ distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'a' } } } })).toEqual([
-      "providers.inference.apiKey.key: 'undefined' is not a valid Secret key",
+    expect(attempt({ distribution: starter, providers: { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'a' } }] } })).toEqual([
+      "providers.inference[0].apiKey.key: 'undefined' is not a valid Secret key",
     ]);
   });
 
   test('a header may not wrap a Secret placeholder: /v1/providers would show it unredacted (issue 13 §1)', () => {
     // 0.7.1's redact_sensitive_fields redacts by key name only, and a header name is not one of them.
     const settings = { network: { headers: { Authorization: 'Bearer ${env.T}' } } };
-    expect(attempt({ distribution: starter, env: { T: { name: 't', key: 'k' } }, providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings } } })).toEqual([
-      'providers.inference.settings.network.headers.Authorization: a value with ${env.X} would be substituted by the server and shown to clients: ${env.T} comes from a Secret (env.T is a Secret reference)',
+    expect(attempt({ distribution: starter, secretEnv: { T: { name: 't', key: 'k' } }, providers: { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings }] } })).toEqual([
+      'providers.inference[0].settings.network.headers.Authorization: a value with ${env.X} would be substituted by the server and shown to clients: ${env.T} comes from a Secret (secretEnv.T is a Secret reference)',
     ]);
     // A variable that is not from a Secret may still be used there.
-    expect(attempt({ distribution: starter, env: { T: 'tenant-a' }, providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { network: { headers: { 'X-Tenant': '${env.T}' } } } } } })).toBe('ok');
+    expect(attempt({ distribution: starter, env: { T: 'tenant-a' }, providers: { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { network: { headers: { 'X-Tenant': '${env.T}' } } } }] } })).toBe('ok');
   });
 
   test('a password in a URL without a scheme is redacted too', () => {
-    const lines = attempt({ distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'llama:s3cr3t@vllm.models.svc:8000/v1' } } }) as string[];
+    const lines = attempt({ distribution: starter, providers: { inference: [{ provider: 'vllm', endpoint: 'llama:s3cr3t@vllm.models.svc:8000/v1' }] } }) as string[];
     expect(lines.join('\n')).not.toMatch(/s3cr3t/);
   });
 
   test('a link-local endpoint needs the opt-in, then gets its own rule (the internet rule excludes it)', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
-    const inference = { provider: 'vllm', endpoint: 'http://169.254.1.1:8000/v1' };
+    const inference = [{ provider: 'vllm', endpoint: 'http://169.254.1.1:8000/v1' }];
     expect(() => new LlamaStack(chart, 'refused', { distribution: starter, providers: { inference } })).toThrow(
-      "c/refused providers.inference.endpoint: '169.254.1.1' is link-local (169.254.0.0/16: AWS, GCP, Azure and OpenStack serve instance metadata and credentials at 169.254.169.254): "
+      "c/refused providers.inference[0].endpoint: '169.254.1.1' is link-local (169.254.0.0/16: AWS, GCP, Azure and OpenStack serve instance metadata and credentials at 169.254.169.254): "
       + "egress there would hand the node's cloud credentials to the stack's pods (use the service's address in the cluster; if you mean this address, set networking.allowLinkLocalEgress: true)",
     );
     new LlamaStack(chart, 'stack', { distribution: starter, providers: { inference }, networking: { allowLinkLocalEgress: true } });
@@ -146,8 +146,8 @@ describe('follow-ups from review', () => {
 
   test('propsFromDistributionManifest converts without building, so props can be adjusted first', () => {
     const cr = { apiVersion: 'llamastack.io/v1alpha1', kind: 'LlamaStackDistribution', metadata: { name: 'x' }, spec: { server: { distribution: { name: 'starter' }, containerSpec: { env: [{ name: 'OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: 'o', key: 'k' } } }] } } } };
-    expect(() => LlamaStack.fromDistributionManifest(new Chart(Testing.app(), 'c', { namespace: 'llm' }), 's', cr)).toThrow(/'api.openai.com' is outside the cluster/);
-    const props = LlamaStack.propsFromDistributionManifest(cr, 'llm');
+    expect(() => LlamaStack.fromDistributionManifestObject(new Chart(Testing.app(), 'c', { namespace: 'llm' }), 's', cr)).toThrow(/'api.openai.com' is outside the cluster/);
+    const props = LlamaStack.propsFromDistributionManifestObject(cr, 'llm');
     const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
     new LlamaStack(chart, 's', { ...props, networking: { ...props.networking, allowInternetEgress: true } });
     const objs = Testing.synth(chart) as Manifest[];
@@ -159,9 +159,9 @@ describe('follow-ups from review', () => {
 
 describe('no secret reaches a ConfigMap, args or an error message', () => {
   const leaks: Array<[string, unknown]> = [
-    ['literal default in a secret field', { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { api_token: '${env.NOPE:=sk-live-abcdef}' } } }],
-    ['Authorization header', { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { network: { headers: { Authorization: 'Bearer sk-live-123' } } } } }],
-    ['proxy URL with credentials', { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { network: { proxy: { url: 'http://bob:hunter2@proxy.corp:3128' } } } } }],
+    ['literal default in a secret field', { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { api_token: '${env.NOPE:=sk-live-abcdef}' } }] }],
+    ['Authorization header', { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { network: { headers: { Authorization: 'Bearer sk-live-123' } } } }] }],
+    ['proxy URL with credentials', { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { network: { proxy: { url: 'http://bob:hunter2@proxy.corp:3128' } } } }] }],
   ];
   test.each(leaks)('%s is refused', (_name, providers) => {
     const result = attempt({ distribution: starter, providers });
@@ -174,7 +174,7 @@ describe('no secret reaches a ConfigMap, args or an error message', () => {
   });
 
   test('passwords in URLs are not echoed in errors', () => {
-    const lines = attempt({ distribution: starter, providers: { inference: { provider: 'vllm', endpoint: 'ftp://u:Sup3rS3cret@v.m.svc/v1' } } }) as string[];
+    const lines = attempt({ distribution: starter, providers: { inference: [{ provider: 'vllm', endpoint: 'ftp://u:Sup3rS3cret@v.m.svc/v1' }] } }) as string[];
     expect(lines.join('\n')).not.toMatch(/Sup3rS3cret/);
     expect(lines.join('\n')).toMatch(/u:\*\*\*@/);
   });
@@ -183,7 +183,7 @@ describe('no secret reaches a ConfigMap, args or an error message', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
     new LlamaStack(chart, 'stack', {
       distribution: starter,
-      providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'vllm', key: 'token' } } },
+      providers: { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'vllm', key: 'token' } }] },
       storage: { sql: { type: 'postgres', host: 'pg.db.svc', user: 'u', password: { name: 'pg', key: 'pw' } } },
     });
     const objs = Testing.synth(chart) as Manifest[];
@@ -206,8 +206,8 @@ test('random odd values anywhere in the props: a ValidationError or a manifest, 
   );
   const base: Record<string, any> = {
     distribution: { name: 'starter' },
-    providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'a', key: 'b' }, settings: { max_tokens: 1 } } },
-    resources: { models: ['m'], shields: [{ id: 's', providerShieldId: 'vllm/m' }] },
+    providers: { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', apiKey: { name: 'a', key: 'b' }, settings: { max_tokens: 1 } }] },
+    resources: { models: [{ name: 'm' }], shields: [{ id: 's', providerShieldId: 'vllm/m' }] },
     storage: { sql: { type: 'postgres', host: 'pg.db.svc', user: 'u', password: { name: 'p', key: 'k' } } },
     env: { A: 'b' },
     networking: { port: 8321, tls: { enabled: true, secretName: 't', caBundle: { configMapName: 'c', keys: ['k'] } }, expose: { hostname: 'h.example.com' }, allowedFrom: { namespaces: ['x'], podLabels: { a: 'b' } } },

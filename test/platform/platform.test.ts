@@ -340,15 +340,15 @@ describe('validation', () => {
       }
       return 'ok';
     };
-    expect(issues(() => p.addStack('s', { distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { p: proxy, loop } } } }))).toEqual([
+    expect(issues(() => p.addStack('s', { distribution: { name: 'starter' }, providers: { inference: [{ provider: 'vllm', endpoint: 'http://v.m.svc:8000/v1', settings: { p: proxy, loop } }] } }))).toEqual([
       '2 problems found:',
-      'llm/s providers.inference.settings.p: could not be read: TypeError: Cannot perform \'IsArray\' on a proxy that has been revoked (pass plain data: no getter that throws, no revoked Proxy)',
-      'llm/s providers.inference.settings.loop.self: the value contains itself (a reference back to an object that encloses it) (give a tree: YAML and JSON output cannot hold a cycle)',
+      'llm/s providers.inference[0].settings.p: could not be read: TypeError: Cannot perform \'IsArray\' on a proxy that has been revoked (pass plain data: no getter that throws, no revoked Proxy)',
+      'llm/s providers.inference[0].settings.loop.self: the value contains itself (a reference back to an object that encloses it) (give a tree: YAML and JSON output cannot hold a cycle)',
     ].join('\n  '));
     expect(issues(() => p.addModel('m', { model: 'meta-llama/Llama-3.1-8B-Instruct', generationConfig: { when: new Date(0) }, typo: 1 } as any)))
       .toMatch(/^2 problems found:\n  llm\/m generationConfig\.when: expected plain data .* got a Date .*\n  llm\/m typo: unknown field 'typo'/);
     // A Secret named like an Object.prototype member is not renamed into a function.
-    const stacks = p.addStack('t', { distribution: { name: 'starter' }, env: { X: { name: 'constructor', key: 'k' } } });
+    const stacks = p.addStack('t', { distribution: { name: 'starter' }, secretEnv: { X: { name: 'constructor', key: 'k' } } });
     const container = (Testing.synth(p.charts.production) as Manifest[]).find((m) => m.kind === 'Deployment' && m.metadata.name === 't')!.spec.template.spec.containers[0];
     expect(container.env.find((e: any) => e.name === 'X').valueFrom.secretKeyRef).toEqual({ name: 'constructor', key: 'k' });
     expect(Object.keys(stacks)).toEqual(['production', 'staging']);

@@ -398,8 +398,8 @@ test('a model that cannot be read is "not a model server", not an exception (fou
     'model: model is not a model server (pass a VllmModel or another IModelServer)',
   ]);
   const chart2 = new Chart(Testing.app(), 'c', { namespace: 'llm' });
-  expect(errors(() => new LlamaStack(chart2, 's', { distribution: { name: 'starter' }, providers: { inference: { provider: 'vllm', server: unreadable as any } } }))).toEqual([
-    'providers.inference.server: expected a model server (pass a VllmModel or another IModelServer (or build the provider with InferenceProvider.fromModelServer))',
+  expect(errors(() => new LlamaStack(chart2, 's', { distribution: { name: 'starter' }, providers: { inference: [{ provider: 'vllm', server: unreadable as any }] } }))).toEqual([
+    'providers.inference[0].server: expected a model server (pass a VllmModel or another IModelServer (or build the provider with InferenceProvider.fromModelServer))',
   ]);
 });
 

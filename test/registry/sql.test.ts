@@ -4,8 +4,8 @@
  */
 import { runPsqlScript } from './psql';
 import { HOSTILE, migrateDown, migrateUp, RECONCILE_SCENARIO, registryApp } from './support';
-import { ModelRouter } from '../../src';
 import { LEDGER_TABLE, MIGRATION_LOCK_KEY, migrations, schemaCheckSql } from '../../src/registry/migrations';
+import { ModelRouter } from '../../src/registry/router';
 import { registryFiles, REGISTER_SQL } from '../../src/registry/scripts';
 import {
   DISABLE, ENABLE, HEALTH_UPDATE, RECONCILE_DELETE, RECONCILE_DISABLE, REGISTER, ROUTE_LOOKUP, ROUTE_STATUS, Statement,

@@ -12,8 +12,8 @@ export const multiPod: LlamaStackProps = {
     sql: { type: 'postgres', host: 'pg.state.svc', user: 'llama', db: 'llama', password: { name: 'pg', key: 'password' } },
   },
   providers: {
-    vectorIo: { id: 'rag', provider: 'pgvector', endpoint: 'postgresql://pg.state.svc:5432', settings: { db: 'llama', user: 'llama' }, secretRefs: { password: { name: 'pg', key: 'password' } } },
-    files: { id: 's3', provider: 's3', endpoint: 'http://minio.state.svc:9000', settings: { bucket_name: 'files' } },
+    vectorIo: [{ id: 'rag', provider: 'pgvector', endpoint: 'postgresql://pg.state.svc:5432', settings: { db: 'llama', user: 'llama' }, secretRefs: { password: { name: 'pg', key: 'password' } } }],
+    files: [{ id: 's3', provider: 's3', endpoint: 'http://minio.state.svc:9000', settings: { bucket_name: 'files' } }],
   },
   disabled: ['vectorIo/faiss', 'vectorIo/sqlite-vec', 'files/builtin-files'],
 };

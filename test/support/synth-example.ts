@@ -30,7 +30,8 @@ function localeSensitive(app: App, specFile: string): string {
   });
   const stack = new LlamaStack(chart, 'stack', {
     distribution: { name: 'starter' },
-    env: { ZZ_MODE: 'z', AA_MODE: 'a', ZZ_TOKEN: { name: 'zz', key: 'token' }, AA_TOKEN: { name: 'aa', key: 'token' } },
+    env: { ZZ_MODE: 'z', AA_MODE: 'a' },
+    secretEnv: { ZZ_TOKEN: { name: 'zz', key: 'token' }, AA_TOKEN: { name: 'aa', key: 'token' } },
     providers: {
       inference: [
         { id: 'zz-vllm', provider: 'vllm', endpoint: 'http://vllm.zz-models.svc:8000/v1', apiKey: { name: 'zz', key: 'key' } },

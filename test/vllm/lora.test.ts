@@ -270,7 +270,7 @@ describe('clients', () => {
       { name: 'sql', providerModelId: 'sql', modelType: undefined, embeddingDimension: undefined, contextLength: undefined },
       { name: 'support', providerModelId: 'support', modelType: undefined, embeddingDimension: undefined, contextLength: undefined },
     ]);
-    new LlamaStack(chart, 'stack', { distribution: { name: 'starter' }, providers: { inference: provider } });
+    new LlamaStack(chart, 'stack', { distribution: { name: 'starter' }, providers: { inference: [provider] } });
     const objs = Testing.synth(chart) as Manifest[];
     const cm = objs.find((o) => o.kind === 'ConfigMap' && o.data?.['config.yaml'])!;
     const config = yaml.load(cm.data['config.yaml']) as any;

@@ -446,7 +446,7 @@ describe('with LlamaStack', () => {
     const models = new Chart(a, 'models', { namespace: 'models' });
     const llama = new VllmModel(models, 'llama-8b', base);
     const apps = new Chart(a, 'apps', { namespace: 'apps' });
-    new LlamaStack(apps, 'stack', { distribution: { name: 'starter' }, providers: { inference: llama.asInferenceProvider() } });
+    new LlamaStack(apps, 'stack', { distribution: { name: 'starter' }, providers: { inference: [llama.asInferenceProvider()] } });
     const np = find(Testing.synth(models) as Manifest[], 'NetworkPolicy').spec;
     expect(np.ingress[0].from).toContainEqual({
       podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'stack', 'app.kubernetes.io/name': 'llama-stack' } },
