@@ -38,7 +38,14 @@ export function selectorMatchers(expr: string): LabelMatcher[][] {
   promqlParser.parse(expr).iterate({
     enter: (n) => {
       const text = expr.slice(n.from, n.to);
-      if (n.type.name === 'VectorSelector') {selectors.push((current = []));} else if (n.type.name === 'LabelName' && current) {pending = { label: text };} else if (['EqlSingle', 'Neq', 'EqlRegex', 'NeqRegex'].includes(n.type.name)) {pending.op = text;} else if (n.type.name === 'StringLiteral' && current && pending.label) {
+      const kind = n.type.name;
+      if (kind === 'VectorSelector') {
+        selectors.push((current = []));
+      } else if (kind === 'LabelName' && current) {
+        pending = { label: text };
+      } else if (['EqlSingle', 'Neq', 'EqlRegex', 'NeqRegex'].includes(kind)) {
+        pending.op = text;
+      } else if (kind === 'StringLiteral' && current && pending.label) {
         current.push({ label: pending.label, op: pending.op ?? '=', value: JSON.parse(text) });
         pending = {};
       }

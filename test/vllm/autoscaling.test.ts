@@ -3,7 +3,7 @@ import { GpuNodePool, VllmAutoscalingSpec, VllmModel, VllmModelProps } from '../
 import { serviceMonitorSpec } from '../../src/vllm/monitoring';
 import { validationIssues } from '../support/errors';
 import { conformanceProblems, Manifest } from '../support/manifests';
-import { promqlErrors, promqlParser } from '../support/promql';
+import { promqlErrors, selectorMatchers } from '../support/promql';
 
 const PROMETHEUS = 'http://prometheus-operated.monitoring.svc:9090';
 const scaling: VllmAutoscalingSpec = { maxReplicas: 4, prometheusAddress: PROMETHEUS };
@@ -17,23 +17,6 @@ function synth(props: VllmModelProps): Manifest[] {
 const find = (objs: Manifest[], kind: string) => objs.find((o) => o.kind === kind);
 
 const errors = (props: VllmModelProps): string[] => validationIssues(() => synth(props));
-
-/** The label matchers of every vector selector in `expr`, read from the parse tree (string literals unescaped as PromQL does). */
-function matchers(expr: string): Array<Array<{ label: string; op: string; value: string }>> {
-  const selectors: Array<Array<{ label: string; op: string; value: string }>> = [];
-  let current: Array<{ label: string; op: string; value: string }> | undefined;
-  let pending: { label?: string; op?: string } = {};
-  promqlParser.parse(expr).iterate({
-    enter: (n) => {
-      const text = expr.slice(n.from, n.to);
-      if (n.type.name === 'VectorSelector') {selectors.push((current = []));} else if (n.type.name === 'LabelName' && current) {pending = { label: text };} else if (['EqlSingle', 'Neq', 'EqlRegex', 'NeqRegex'].includes(n.type.name)) {pending.op = text;} else if (n.type.name === 'StringLiteral' && current && pending.label) {
-        current.push({ label: pending.label, op: pending.op ?? '=', value: JSON.parse(text) });
-        pending = {};
-      }
-    },
-  });
-  return selectors;
-}
 
 /**
  * The series Prometheus holds for a vLLM pod scraped through this library's ServiceMonitor: vLLM's own
@@ -116,7 +99,7 @@ describe('autoscaling with KEDA', () => {
     ];
     for (const t of triggers) {
       expect(promqlErrors(t.metadata.query)).toEqual([]);
-      const [sel] = matchers(t.metadata.query);
+      const [sel] = selectorMatchers(t.metadata.query);
       expect(sel.map((m) => m.label).sort()).toEqual(['model_name', 'namespace', 'service']);
       expect(selects(sel, mine)).toBe(true);
       for (const o of others) expect(selects(sel, o)).toBe(false);
@@ -131,7 +114,7 @@ describe('autoscaling with KEDA', () => {
     const so2 = find(synth({ ...base, servedModelName: name }), 'ScaledObject')!;
     const q = so2.spec.triggers[0].metadata.query;
     expect(promqlErrors(q)).toEqual([]);
-    expect(matchers(q)[0].find((m) => m.label === 'model_name')!.value).toBe(name);
+    expect(selectorMatchers(q)[0].find((m) => m.label === 'model_name')!.value).toBe(name);
   });
 
   test('HPA behaviour from the startup budget: scale-in waits the budget (at most the HPA\'s hour), one pod per 5 minutes', () => {
