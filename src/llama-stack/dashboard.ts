@@ -10,7 +10,7 @@ import { checkShape } from '../core/shape';
 /** Props of `LlamaStackDashboard`. */
 export interface LlamaStackDashboardProps {
   /**
-   * Name of the ConfigMap (and of the dashboard's JSON file in it).
+   * Name of the ConfigMap; the dashboard's JSON file in it is `<name>-<namespace>.json`.
    * @default 'llama-stack-dashboard'
    */
   readonly name?: string;
@@ -50,7 +50,8 @@ export class LlamaStackDashboard extends Construct {
         name: this.name,
         labels: { ...standardLabels({ name: 'llama-stack', instance: this.name, component: 'dashboard' }), grafana_dashboard: '1' },
       },
-      data: { [`${this.name}.json`]: `${JSON.stringify(stackDashboard(namespace, prefix), null, 2)}\n` },
+      // Grafana's sidecar writes every key as a file into one folder for all namespaces: the key names the namespace.
+      data: { [`${this.name}-${namespace}.json`]: `${JSON.stringify(stackDashboard(namespace, prefix), null, 2)}\n` },
     });
   }
 }

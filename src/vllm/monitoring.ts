@@ -50,9 +50,9 @@ function vllmSelector(namespace: string, models: readonly MonitoredModel[]): str
 /**
  * The models' pods as one regular expression, with one capturing group per pod-name form that holds the
  * Service name, and the `label_replace` replacement that writes it into the `service` label. Within one
- * form no pod name fits two models (the suffix has a fixed number of `-` segments); across forms, only a
- * Deployment named `<x>-lws` with an all-digit pod hash could look like a pod of the multi-node model `<x>`,
- * and, as with the per-model rules before, its alert names the form that sorts first.
+ * form no pod name fits two models (the suffix has a fixed number of `-` segments); across forms, a
+ * multi-node model `<x>` and a Deployment model `<x>-lws` can each have pods that fit the other's form (a
+ * Deployment pod with all-digit hashes, a worker `<x>-lws-0-1`): the form that sorts first names the alert.
  */
 export function podNameMatch(models: readonly MonitoredModel[]): { pattern: string; replacement: string } {
   const bySuffix = new Map<string, string[]>();

@@ -57,6 +57,11 @@ export function monitoringGroupName(labels: Record<string, string>, scrapeInterv
   return `${SHARED_NAME}-${sha256(settings).slice(0, 8)}`;
 }
 
+/** The dashboard's key in its ConfigMap: the file name Grafana's sidecar writes it to, unique per namespace. */
+export function dashboardFileName(namespace: string): string {
+  return `${SHARED_NAME}-${namespace}.json`;
+}
+
 /** The construct id of the shared objects of one namespace in their chart. */
 const ID_PREFIX = 'cdk8s-llama-stack.vllm-monitoring';
 
@@ -111,7 +116,8 @@ class SharedMonitoring {
             labels: { ...standardLabels({ name: 'vllm-monitoring', instance: SHARED_NAME, component: 'dashboard' }), grafana_dashboard: '1' },
             annotations: syncWave(onDashboard),
           },
-          data: { [`${name}.json`]: `${JSON.stringify(dashboard(namespace, onDashboard.map((m) => m.model)), null, 2)}\n` },
+          // Grafana's sidecar writes every key as a file into one folder for all namespaces: the key names the namespace.
+          data: { [dashboardFileName(namespace)]: `${JSON.stringify(dashboard(namespace, onDashboard.map((m) => m.model)), null, 2)}\n` },
         });
       }
     }

@@ -130,6 +130,10 @@ export class VllmModel extends Construct implements IModelServer {
     const place = placement(props, pool, issues);
     const monitoring = props.monitoring ?? {};
     checkLabels(issues.at('monitoring.labels'), monitoring.labels);
+    // The shared objects' own app.kubernetes.io/* labels win (the doctor finds them by these): refuse them here.
+    for (const key of Object.keys(monitoring.labels ?? {}).filter((k) => STANDARD_LABEL_KEYS.includes(k)).sort(compareStrings)) {
+      issues.add(`'${key}' is set by the library on the shared monitoring objects`, 'select them by a label of your own, e.g. release: prometheus', `monitoring.labels.${key}`);
+    }
     checkLabels(issues.at('monitoring.prometheusPodLabels'), monitoring.prometheusPodLabels);
     checkAllowedFrom(issues.at('allowedFrom'), props.allowedFrom);
     checkDns(issues.at('dns'), props.dns);

@@ -182,7 +182,7 @@ describe('LlamaStackDashboard', () => {
     expect(objs).toHaveLength(1);
     expect(conformanceProblems(objs)).toEqual([]);
     expect(objs[0].metadata.labels.grafana_dashboard).toBe('1');
-    return JSON.parse(objs[0].data['llama-stack-dashboard.json']);
+    return JSON.parse(objs[0].data[`llama-stack-dashboard-${namespace}.json`]);
   }
 
   test('one dashboard for the namespace\'s stacks, picked by job; every query parses and reads upstream series', () => {
@@ -198,6 +198,15 @@ describe('LlamaStackDashboard', () => {
     expect(new Set(exprs.flatMap((e) => promqlMetricNames(e)))).toEqual(new Set([
       'llama_stack_requests_total', 'llama_stack_request_duration_seconds_bucket', 'llama_stack_concurrent_requests',
     ]));
+  });
+
+  test('dashboards of two namespaces have different file names (Grafana\'s sidecar writes every key into one folder)', () => {
+    const key = (namespace: string) => {
+      const chart = new Chart(Testing.app(), 'test', { namespace });
+      new LlamaStackDashboard(chart, 'dashboard');
+      return Object.keys((Testing.synth(chart)[0] as Manifest).data);
+    };
+    expect([key('llm-dev'), key('llm-prod')]).toEqual([['llama-stack-dashboard-llm-dev.json'], ['llama-stack-dashboard-llm-prod.json']]);
   });
 
   test('a prefix, and bad props', () => {

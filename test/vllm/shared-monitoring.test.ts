@@ -47,6 +47,13 @@ describe('two charts in one namespace, and another namespace', () => {
     expect(conformanceProblems([...a, ...b, ...s])).toEqual([]);
   });
 
+  test('the dashboards of two namespaces have different file names (Grafana\'s sidecar writes every key into one folder)', () => {
+    // k8s-sidecar (kiwigrid/k8s-sidecar, resources.py) writes each data key of a labelled ConfigMap as a file named
+    // by the key into its one target folder, whatever the ConfigMap's namespace: equal keys overwrite each other.
+    const keys = [...a, ...s].filter((o) => o.kind === 'ConfigMap' && o.metadata.labels?.grafana_dashboard === '1').map((o) => Object.keys(o.data));
+    expect(keys).toEqual([['vllm-models-llm.json'], ['vllm-models-llm-staging.json']]);
+  });
+
   test('the output is byte-identical whatever the order charts and models are created in', () => {
     // cdk8s writes a chart's objects in the order they were created, so the models of chart b keep theirs
     // (0, 2, 4); the charts, and the models across charts, come in any order.
@@ -83,7 +90,7 @@ describe('two charts in one namespace, and another namespace', () => {
 
   test('dashboard: false leaves a model out of the dashboard\'s model list only', () => {
     const cm = shared(a).find((o) => o.kind === 'ConfigMap')!;
-    const d = JSON.parse(cm.data['vllm-models-dashboard.json']);
+    const d = JSON.parse(cm.data['vllm-models-llm.json']);
     const model = d.templating.list.find((v: any) => v.name === 'model');
     const [sel] = selectorMatchers(model.query.query.replace(/^label_values\((.*), service\)$/, '$1'));
     expect(['llama-production', 'qwen-production', 'mistral-production', 'off-production'].filter((svc) => selectsSeries(sel, { namespace: 'llm', service: svc })))
@@ -122,6 +129,15 @@ describe('synth again, and models added later', () => {
 });
 
 describe('monitoring labels and scrape interval', () => {
+  test('labels the library sets on the shared objects are refused, with the path of each', () => {
+    const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    const labels = { 'app.kubernetes.io/part-of': 'mine', 'release': 'prom', 'app.kubernetes.io/name': 'x' };
+    expect(validationIssues(() => new VllmModel(chart, 'm', props('org/m-8B', { monitoring: { labels } })))).toEqual([
+      "monitoring.labels.app.kubernetes.io/name: 'app.kubernetes.io/name' is set by the library on the shared monitoring objects (select them by a label of your own, e.g. release: prometheus)",
+      "monitoring.labels.app.kubernetes.io/part-of: 'app.kubernetes.io/part-of' is set by the library on the shared monitoring objects (select them by a label of your own, e.g. release: prometheus)",
+    ]);
+  });
+
   test('models whose labels or interval differ get a ServiceMonitor and PrometheusRule of their own, each selecting its Services', () => {
     const chart = new Chart(Testing.app(), 'c', { namespace: 'llm' });
     new VllmModel(chart, 'plain', props('org/plain-8B'));

@@ -120,7 +120,7 @@ describe('defaults', () => {
   test('dashboard ConfigMap is sidecar-discoverable JSON', () => {
     const cm = find(objs, 'ConfigMap', 'vllm-models-dashboard');
     expect(cm.metadata.labels.grafana_dashboard).toBe('1');
-    const d = JSON.parse(cm.data['vllm-models-dashboard.json']);
+    const d = JSON.parse(cm.data['vllm-models-llm.json']);
     expect(d.title).toBe('vLLM models (llm)');
   });
 
