@@ -58,7 +58,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
    * @param manifest the CR as YAML text (one document)
    */
   public static fromDistributionManifest(scope: Construct, id: string, manifest: string): LlamaStack {
-    return LlamaStack.fromConverted(scope, id, LlamaStack.convert(manifest, Chart.of(scope).namespace, `${scope.node.path}/${id}`, true));
+    return LlamaStack.fromConverted(scope, id, LlamaStack.convert(manifest, 'text', Chart.of(scope).namespace, `${scope.node.path}/${id}`, true));
   }
 
   /**
@@ -67,7 +67,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
    * @param manifest the CR object (`apiVersion`, `kind`, `metadata`, `spec`)
    */
   public static fromDistributionManifestObject(scope: Construct, id: string, manifest: { [key: string]: any }): LlamaStack {
-    return LlamaStack.fromConverted(scope, id, LlamaStack.convert(manifest, Chart.of(scope).namespace, `${scope.node.path}/${id}`, true));
+    return LlamaStack.fromConverted(scope, id, LlamaStack.convert(manifest, 'object', Chart.of(scope).namespace, `${scope.node.path}/${id}`, true));
   }
 
   /**
@@ -77,7 +77,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
    * @param namespace the namespace the stack will be in (for CR fields that name ConfigMap namespaces)
    */
   public static propsFromDistributionManifest(manifest: string, namespace?: string): LlamaStackProps {
-    return LlamaStack.convert(manifest, namespace, 'LlamaStackDistribution', namespace !== undefined).props;
+    return LlamaStack.convert(manifest, 'text', namespace, 'LlamaStackDistribution', namespace !== undefined).props;
   }
 
   /**
@@ -86,7 +86,7 @@ export class LlamaStack extends Construct implements INetworkPeer {
    * @param namespace the namespace the stack will be in (for CR fields that name ConfigMap namespaces)
    */
   public static propsFromDistributionManifestObject(manifest: { [key: string]: any }, namespace?: string): LlamaStackProps {
-    return LlamaStack.convert(manifest, namespace, 'LlamaStackDistribution', namespace !== undefined).props;
+    return LlamaStack.convert(manifest, 'object', namespace, 'LlamaStackDistribution', namespace !== undefined).props;
   }
 
   private static fromConverted(scope: Construct, id: string, converted: { props: LlamaStackProps; apiVersion: string }): LlamaStack {
@@ -103,9 +103,18 @@ export class LlamaStack extends Construct implements INetworkPeer {
   }
 
   private static convert(
-    manifest: unknown, namespace: string | undefined, scope: string, checkNamespace: boolean,
+    manifest: unknown, form: 'text' | 'object', namespace: string | undefined, scope: string, checkNamespace: boolean,
   ): { props: LlamaStackProps; apiVersion: string } {
     const issues = new IssueCollector();
+    // One form per method (jsii has no unions): say which method takes the other form.
+    if (form === 'text' && typeof manifest !== 'string') {
+      issues.add('expected the CR as YAML text', 'pass a parsed object to fromDistributionManifestObject / propsFromDistributionManifestObject', 'manifest');
+      issues.throwIfAny(scope);
+    }
+    if (form === 'object' && typeof manifest === 'string') {
+      issues.add('expected the CR as an object, got text', 'pass YAML text to fromDistributionManifest / propsFromDistributionManifest', 'manifest');
+      issues.throwIfAny(scope);
+    }
     const converted = propsFromDistribution(issues, manifest, namespace);
     if (checkNamespace && converted?.namespace !== undefined && converted.namespace !== namespace) {
       issues.add(

@@ -139,6 +139,16 @@ describe('LlamaStackDistribution CRs: YAML text and objects; the CR\'s own forms
     expect(LlamaStack.propsFromDistributionManifest(yaml.dump(cr))).toEqual(LlamaStack.propsFromDistributionManifestObject(cr));
   });
 
+  test('each method takes one form, and the other form is refused naming the method that takes it', () => {
+    const chart = () => new Chart(Testing.app(), 'c', { namespace: 'llm' });
+    expect(validationIssues(() => LlamaStack.fromDistributionManifest(chart(), 'stack', cr as any))).toEqual([
+      'manifest: expected the CR as YAML text (pass a parsed object to fromDistributionManifestObject / propsFromDistributionManifestObject)',
+    ]);
+    expect(validationIssues(() => LlamaStack.propsFromDistributionManifestObject(yaml.dump(cr) as any))).toEqual([
+      'manifest: expected the CR as an object, got text (pass YAML text to fromDistributionManifest / propsFromDistributionManifest)',
+    ]);
+  });
+
   test('exposeRoute booleans, \'50%\' budgets, single providers and string models and shields', () => {
     const props = LlamaStack.propsFromDistributionManifestObject(cr);
     expect(props.networking?.expose).toEqual({ enabled: false });
