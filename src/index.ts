@@ -22,6 +22,7 @@ export type {
   KeyToPath,
   LabelSelector,
   LabelSelectorRequirement,
+  LocalObjectReference,
   NodeAffinity,
   NodeSelector,
   NodeSelectorRequirement,

@@ -323,6 +323,12 @@ export interface EnvFromRef {
   readonly optional?: boolean;
 }
 
+/** An object of the pod's namespace by name (Kubernetes `core/v1 LocalObjectReference`). */
+export interface LocalObjectReference {
+  /** Its name. */
+  readonly name: string;
+}
+
 /** Env vars from every key of a ConfigMap or Secret (Kubernetes `core/v1 EnvFromSource`; one of the refs). */
 export interface EnvFromSource {
   /**
@@ -575,7 +581,7 @@ export interface CsiVolumeSource {
    * A Secret (by name) the driver needs to mount.
    * @default - none
    */
-  readonly nodePublishSecretRef?: EnvFromRef;
+  readonly nodePublishSecretRef?: LocalObjectReference;
 }
 
 /**
