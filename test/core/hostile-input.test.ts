@@ -278,7 +278,7 @@ spec:
         settings:
 ${settings}
 `;
-  const fromCr = (text: string) => attempt((chart) => LlamaStack.fromDistributionManifest(chart, 's', text));
+  const fromCr = (manifest: string | Record<string, unknown>) => attempt((chart) => typeof manifest === 'string' ? LlamaStack.fromDistributionManifest(chart, 's', manifest) : LlamaStack.fromDistributionManifestObject(chart, 's', manifest));
 
   test('__proto__ in settings is refused, not made the prototype of the config', () => {
     // Refused where the CR is read, with its path in the CR (the props never hold it).
@@ -302,7 +302,7 @@ ${settings}
 
   test('a CR object with a getter that throws', () => {
     const doc = { apiVersion: 'llamastack.io/v1alpha2', kind: 'LlamaStackDistribution', metadata: { name: 's' }, get spec(): unknown { throw new Error('nope'); } };
-    expect(fromCr(doc as any)).toEqual([expect.stringMatching(/spec: could not be read: Error: nope/)]);
+    expect(fromCr(doc)).toEqual([expect.stringMatching(/spec: could not be read: Error: nope/)]);
   });
 
   test('a custom base config with a __proto__ key or a timestamp', () => {
