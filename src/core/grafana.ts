@@ -43,3 +43,14 @@ export function dashboardUid(prefix: string, parts: string[]): string {
   const uid = [prefix, ...parts].join('-');
   return uid.length <= 40 ? uid : `${prefix}-${sha256(parts.join('/')).slice(0, 20)}`;
 }
+
+/** The label Grafana's dashboard sidecar loads ConfigMaps by. */
+export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: '1' };
+
+/**
+ * The data of a dashboard ConfigMap: one key, `<stem>-<namespace>.json`. The sidecar writes every key as a
+ * file into one folder for all namespaces, so the key names the namespace or dashboards overwrite each other.
+ */
+export function dashboardConfigMapData(stem: string, namespace: string, dashboard: Record<string, unknown>): Record<string, string> {
+  return { [`${stem}-${namespace}.json`]: `${JSON.stringify(dashboard, null, 2)}\n` };
+}

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkMetricPrefix, stackDashboard } from './telemetry';
 import { IssueCollector } from '../core/errors';
+import { dashboardConfigMapData, GRAFANA_DASHBOARD_LABEL } from '../core/grafana';
 import { k8s, kube } from '../core/k8s';
 import { standardLabels } from '../core/labels';
 import { isDns1123Label } from '../core/names';
@@ -48,10 +49,9 @@ export class LlamaStackDashboard extends Construct {
     kube(k8s.KubeConfigMap, this, 'Dashboard', {
       metadata: {
         name: this.name,
-        labels: { ...standardLabels({ name: 'llama-stack', instance: this.name, component: 'dashboard' }), grafana_dashboard: '1' },
+        labels: { ...standardLabels({ name: 'llama-stack', instance: this.name, component: 'dashboard' }), ...GRAFANA_DASHBOARD_LABEL },
       },
-      // Grafana's sidecar writes every key as a file into one folder for all namespaces: the key names the namespace.
-      data: { [`${this.name}-${namespace}.json`]: `${JSON.stringify(stackDashboard(namespace, prefix), null, 2)}\n` },
+      data: dashboardConfigMapData(this.name, namespace, stackDashboard(namespace, prefix)),
     });
   }
 }

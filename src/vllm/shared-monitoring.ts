@@ -8,6 +8,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { alertRules, dashboard, MonitoredModel, serviceMonitorSpec } from './monitoring';
+import { dashboardConfigMapData, GRAFANA_DASHBOARD_LABEL } from '../core/grafana';
 import { k8s, kube } from '../core/k8s';
 import { standardLabels } from '../core/labels';
 import { compareStrings } from '../core/order';
@@ -55,11 +56,6 @@ export function monitoringGroupName(labels: Record<string, string>, scrapeInterv
   if (keys.length === 0 && scrapeInterval === DEFAULT_SCRAPE_INTERVAL) return SHARED_NAME;
   const settings = JSON.stringify([keys.map((k) => [k, labels[k]]), scrapeInterval]);
   return `${SHARED_NAME}-${sha256(settings).slice(0, 8)}`;
-}
-
-/** The dashboard's key in its ConfigMap: the file name Grafana's sidecar writes it to, unique per namespace. */
-export function dashboardFileName(namespace: string): string {
-  return `${SHARED_NAME}-${namespace}.json`;
 }
 
 /** The construct id of the shared objects of one namespace in their chart. */
@@ -113,11 +109,10 @@ class SharedMonitoring {
         kube(k8s.KubeConfigMap, scope, 'Dashboard', {
           metadata: {
             name,
-            labels: { ...standardLabels({ name: 'vllm-monitoring', instance: SHARED_NAME, component: 'dashboard' }), grafana_dashboard: '1' },
+            labels: { ...standardLabels({ name: 'vllm-monitoring', instance: SHARED_NAME, component: 'dashboard' }), ...GRAFANA_DASHBOARD_LABEL },
             annotations: syncWave(onDashboard),
           },
-          // Grafana's sidecar writes every key as a file into one folder for all namespaces: the key names the namespace.
-          data: { [dashboardFileName(namespace)]: `${JSON.stringify(dashboard(namespace, onDashboard.map((m) => m.model)), null, 2)}\n` },
+          data: dashboardConfigMapData(SHARED_NAME, namespace, dashboard(namespace, onDashboard.map((m) => m.model))),
         });
       }
     }
