@@ -312,21 +312,19 @@ export interface EnvVar {
   readonly valueFrom?: EnvVarSource;
 }
 
-/** A ConfigMap or Secret whose keys become env vars. */
-export interface EnvFromRef {
+/** An object of the pod's namespace by name (Kubernetes `core/v1 LocalObjectReference`). */
+export interface LocalObjectReference {
   /** Its name. */
   readonly name: string;
+}
+
+/** A ConfigMap or Secret whose keys become env vars. */
+export interface EnvFromRef extends LocalObjectReference {
   /**
    * Whether it may be missing.
    * @default false
    */
   readonly optional?: boolean;
-}
-
-/** An object of the pod's namespace by name (Kubernetes `core/v1 LocalObjectReference`). */
-export interface LocalObjectReference {
-  /** Its name. */
-  readonly name: string;
 }
 
 /** Env vars from every key of a ConfigMap or Secret (Kubernetes `core/v1 EnvFromSource`; one of the refs). */
